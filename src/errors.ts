@@ -1,0 +1,109 @@
+/**
+ * The one error taxonomy of melon-immotop. Every failure that reaches the user
+ * is one of these classes; each carries a stable code, a one-line message, a
+ * fix line and a documented exit code (README "Exit codes").
+ *
+ * Messages must never contain secrets or dossier content. Adapters build them
+ * from ids, hosts, paths and status codes only.
+ */
+export const ExitCode = {
+  OK: 0,
+  CHECKS_FAILED: 1,
+  USAGE: 2,
+  NOT_FOUND: 3,
+  AUTH: 4,
+  CONFLICT: 5,
+  REJECTED: 6,
+  UNAVAILABLE: 7,
+  INTEGRITY: 8,
+  INTERNAL: 70,
+  CONFIG: 78,
+  SIGINT: 130,
+  SIGTERM: 143,
+} as const
+
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
+
+export interface AppErrorOptions {
+  /** Extra facts shown only with --verbose (never secrets). */
+  details?: Record<string, unknown>
+  cause?: unknown
+}
+
+export abstract class AppError extends Error {
+  abstract readonly exitCode: ExitCodeValue
+  readonly details?: Record<string, unknown>
+
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly fix: string,
+    options: AppErrorOptions = {},
+  ) {
+    super(message)
+    this.name = new.target.name
+    this.details = options.details
+    if (options.cause !== undefined) Object.defineProperty(this, 'cause', {value: options.cause, enumerable: false})
+  }
+
+  toJSON(): {code: string; message: string; fix: string; exitCode: number} {
+    return {code: this.code, message: this.message, fix: this.fix, exitCode: this.exitCode}
+  }
+}
+
+/** Wrong flags or arguments. */
+export class UsageError extends AppError {
+  readonly exitCode = ExitCode.USAGE
+}
+/** The config file or environment is missing, unreadable or invalid. */
+export class ConfigError extends AppError {
+  readonly exitCode = ExitCode.CONFIG
+}
+/** A tenant, unit or listing does not exist. */
+export class NotFoundError extends AppError {
+  readonly exitCode = ExitCode.NOT_FOUND
+}
+/** Credentials refused (401) or a right is missing (403). */
+export class AuthError extends AppError {
+  readonly exitCode = ExitCode.AUTH
+}
+/** The thing exists but is in the wrong state (tenant already has a contract, unit is let). */
+export class ConflictError extends AppError {
+  readonly exitCode = ExitCode.CONFLICT
+}
+/** The remote system understood the request and refused it (400/422, FehlerText). */
+export class RemoteRejectedError extends AppError {
+  readonly exitCode = ExitCode.REJECTED
+}
+/** DNS, connection, TLS, timeout, 429 or 5xx: the remote cannot be used right now. */
+export class UnavailableError extends AppError {
+  readonly exitCode = ExitCode.UNAVAILABLE
+}
+/** A checksum, size or response shape does not match the contract. */
+export class IntegrityError extends AppError {
+  readonly exitCode = ExitCode.INTEGRITY
+}
+/** Our fault. */
+export class BugError extends AppError {
+  readonly exitCode = ExitCode.INTERNAL
+}
+/** The run was interrupted by SIGINT/SIGTERM. */
+export class InterruptedError extends AppError {
+  readonly exitCode: ExitCodeValue
+  constructor(signal: 'SIGINT' | 'SIGTERM', message: string) {
+    super('INTERRUPTED', message, 'Run the command again; nothing was left half-done.')
+    this.exitCode = signal === 'SIGINT' ? ExitCode.SIGINT : ExitCode.SIGTERM
+  }
+}
+
+/** Anything that is not an AppError is a bug: say so, keep the original for --verbose. */
+export function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error
+  const name = error instanceof Error ? error.name : typeof error
+  return new BugError(
+    'INTERNAL',
+    `Internal error (${name}). This is a bug in melon-immotop.`,
+    'Run again with --verbose and report the output (it is redacted) to the melon-immotop maintainers.',
+    {cause: error},
+  )
+}
