@@ -1,0 +1,208 @@
+/**
+ * Finds, reads and validates the config. cosmiconfig does the finding and
+ * parsing; this module turns every problem into a ConfigError that names the
+ * file, the key and the fix, overlays secrets from the environment, and
+ * resolves relative paths against the config file's folder.
+ */
+import {existsSync, statSync} from 'node:fs'
+import {dirname, isAbsolute, resolve} from 'node:path'
+import {cosmiconfig} from 'cosmiconfig'
+import type {z} from 'zod'
+import {ConfigError} from '../errors.js'
+import {CONFIG_PATH_ENV, ConfigSchema, SECRET_ENV, type AppConfig} from './schema.js'
+
+export const MODULE_NAME = 'melon-immotop'
+export const SEARCH_PLACES = [
+  'package.json',
+  '.melon-immotoprc',
+  '.melon-immotoprc.json',
+  '.melon-immotoprc.yaml',
+  '.melon-immotoprc.yml',
+  'melon-immotop.config.js',
+  'melon-immotop.config.mjs',
+  'melon-immotop.config.cjs',
+]
+
+export type ValueSource = 'file' | 'env' | 'default'
+
+export interface LoadedConfig {
+  config: AppConfig
+  filepath: string
+  /** Where each leaf value came from, keyed by dotted path. */
+  sources: Record<string, ValueSource>
+  /** Secrets that are still missing after the environment overlay, as dotted keys. */
+  missingSecrets: Array<keyof typeof SECRET_ENV>
+}
+
+export interface LoadOptions {
+  configPath?: string
+  cwd?: string
+  env?: NodeJS.ProcessEnv
+}
+
+export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfig> {
+  const env = options.env ?? process.env
+  const cwd = options.cwd ?? process.cwd()
+  const explorer = cosmiconfig(MODULE_NAME, {searchPlaces: SEARCH_PLACES, searchStrategy: 'global', cache: false})
+  const explicit = options.configPath ?? env[CONFIG_PATH_ENV]
+  let result: {config: unknown; filepath: string; isEmpty?: boolean} | null
+  if (explicit) {
+    const path = resolve(cwd, explicit)
+    if (!existsSync(path)) {
+      throw new ConfigError(
+        'CONFIG_NOT_FOUND',
+        `Config file ${path} does not exist${options.configPath ? '' : ` (from ${CONFIG_PATH_ENV})`}.`,
+        'Check the path, or create the file: see README "Config".',
+      )
+    }
+    result = await readOrExplain(() => explorer.load(path), path)
+  } else {
+    result = await readOrExplain(() => explorer.search(cwd), cwd)
+  }
+  if (!result || result.isEmpty) {
+    throw new ConfigError(
+      'CONFIG_NOT_FOUND',
+      result ? `Config file ${result.filepath} is empty.` : `No config found: looked for ${SEARCH_PLACES.join(', ')} in ${cwd} and every parent folder up to your home folder.`,
+      'Pass --config <file>, set MELON_IMMOTOP_CONFIG, or create .melon-immotoprc.yaml (README "Config"). `melon-immotop sandbox --write-config <file>` writes one for the sandbox.',
+    )
+  }
+  return validate(result.config, result.filepath, env)
+}
+
+async function readOrExplain<T>(read: () => Promise<T>, where: string): Promise<T> {
+  try {
+    return await read()
+  } catch (error) {
+    const err = error as Error & {filepath?: string; mark?: {line: number; column: number}}
+    const file = err.filepath ?? where
+    const firstLine = err.message.split('\n').find((line) => line.trim() !== '') ?? 'unreadable'
+    const line = err.mark ? ` (line ${err.mark.line + 1}, column ${err.mark.column + 1})` : ''
+    throw new ConfigError(
+      'CONFIG_SYNTAX',
+      `Cannot parse config ${file}${line}: ${firstLine.replace(/^(JSON|YAML) Error in [^:]+:\s*/, '')}`,
+      `Fix the syntax at that place in ${file}; \`melon-immotop config validate\` checks it without any network call.`,
+      {cause: error},
+    )
+  }
+}
+
+function validate(raw: unknown, filepath: string, env: NodeJS.ProcessEnv): LoadedConfig {
+  // package.json and JS configs may hand us anything.
+  const input: Record<string, any> = raw && typeof raw === 'object' && !Array.isArray(raw) ? structuredClone(raw as object) : {}
+  const fileLeaves = leafPaths(input)
+  const fromEnv = new Set<string>()
+  for (const [key, variable] of Object.entries(SECRET_ENV)) {
+    const value = env[variable]
+    if (value) {
+      const [section, leaf] = key.split('.') as [string, string]
+      if (input[section] && typeof input[section] === 'object') {
+        input[section][leaf] = value
+        fromEnv.add(key)
+      }
+    }
+  }
+  const parsed = ConfigSchema.safeParse(input)
+  if (!parsed.success) throw configErrorFrom(parsed.error, filepath, input)
+  const config = parsed.data
+  const base = dirname(filepath)
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p))
+  config.staging.incomingDir = abs(config.staging.incomingDir)
+  config.staging.ackDir = abs(config.staging.ackDir)
+  config.stateDir = abs(config.stateDir)
+  if (config.melon.caFile) config.melon.caFile = abs(config.melon.caFile)
+  if (config.immotop.caFile) config.immotop.caFile = abs(config.immotop.caFile)
+  for (const key of ['melon.caFile', 'immotop.caFile'] as const) {
+    const [section, leaf] = key.split('.') as ['melon' | 'immotop', 'caFile']
+    const file = config[section][leaf]
+    if (file && !(existsSync(file) && statSync(file).isFile())) {
+      throw new ConfigError('CONFIG_INVALID', `${filepath}: ${key}: CA file ${file} does not exist.`, `Point ${key} at the PEM file of the CA that signed the server certificate.`)
+    }
+  }
+  const sources: Record<string, ValueSource> = {}
+  for (const path of leafPaths(config as unknown as Record<string, unknown>)) {
+    sources[path] = fromEnv.has(path) ? 'env' : fileLeaves.includes(path) ? 'file' : 'default'
+  }
+  const missingSecrets = (Object.keys(SECRET_ENV) as Array<keyof typeof SECRET_ENV>).filter((key) => {
+    const [section, leaf] = key.split('.') as ['melon' | 'immotop', string]
+    return !(config[section] as Record<string, unknown>)[leaf]
+  })
+  return {config, filepath, sources, missingSecrets}
+}
+
+/** Throws when a secret the command needs is missing, naming the env variable. */
+export function requireSecrets(loaded: LoadedConfig, keys: Array<keyof typeof SECRET_ENV>): void {
+  const missing = loaded.missingSecrets.find((key) => keys.includes(key))
+  if (missing) {
+    throw new ConfigError(
+      'SECRET_MISSING',
+      `${loaded.filepath}: ${missing} is not set.`,
+      `Set the environment variable ${SECRET_ENV[missing]}, or add ${missing} to the config file (then chmod 600 it).`,
+    )
+  }
+}
+
+function leafPaths(value: Record<string, unknown>, prefix = ''): string[] {
+  const out: string[] = []
+  for (const [key, child] of Object.entries(value)) {
+    const path = prefix ? `${prefix}.${key}` : key
+    if (child && typeof child === 'object' && !Array.isArray(child)) out.push(...leafPaths(child as Record<string, unknown>, path))
+    else out.push(path)
+  }
+  return out
+}
+
+const KNOWN_KEYS: Record<string, string[]> = {
+  '': ['melon', 'immotop', 'staging', 'stateDir'],
+  melon: ['baseUrl', 'project', 'token', 'caFile', 'allowInsecureHttp', 'timeoutMs'],
+  immotop: ['baseUrl', 'user', 'password', 'apiVersion', 'mandant', 'caFile', 'allowInsecureHttp', 'timeoutMs'],
+  staging: ['incomingDir', 'ackDir', 'ackTimeoutSeconds'],
+}
+
+function configErrorFrom(error: z.ZodError, filepath: string, input: Record<string, unknown>): ConfigError {
+  const issue = error.issues[0]!
+  const path = issue.path.join('.')
+  if (issue.code === 'unrecognized_keys') {
+    const key = issue.keys[0]!
+    const known = KNOWN_KEYS[path] ?? []
+    const guess = closest(key, known)
+    const where = path ? `${path}.${key}` : key
+    return new ConfigError(
+      'CONFIG_UNKNOWN_KEY',
+      `${filepath}: unknown key "${where}".`,
+      guess ? `Did you mean "${path ? `${path}.` : ''}${guess}"? Rename or remove the key.` : `Remove the key; known keys here: ${known.join(', ')}.`,
+    )
+  }
+  const given = issue.path.reduce<unknown>((value, key) => (value && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key as PropertyKey] : undefined), input)
+  if (issue.code === 'invalid_type' && given === undefined) {
+    return new ConfigError('CONFIG_MISSING_KEY', `${filepath}: ${path} is missing.`, `Add ${path} to ${filepath} (README "Config" lists every key).`)
+  }
+  const got = issue.code === 'invalid_type' ? ` (got ${Array.isArray(given) ? 'a list' : given === null ? 'null' : typeof given})` : ''
+  return new ConfigError('CONFIG_INVALID', `${filepath}: ${path || '(top level)'}: ${issue.message}${got}.`, `Correct ${path || 'the file'} in ${filepath} (README "Config" lists every key and type).`)
+}
+
+function closest(word: string, candidates: string[]): string | undefined {
+  let best: string | undefined
+  let bestDistance = Infinity
+  for (const candidate of candidates) {
+    const d = levenshtein(word.toLowerCase(), candidate.toLowerCase())
+    if (d < bestDistance) {
+      bestDistance = d
+      best = candidate
+    }
+  }
+  return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined
+}
+
+function levenshtein(a: string, b: string): number {
+  const row = Array.from({length: b.length + 1}, (_, i) => i)
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!
+    row[0] = i
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j]!
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1))
+      prev = tmp
+    }
+  }
+  return row[b.length]!
+}

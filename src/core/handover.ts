@@ -1,0 +1,42 @@
+/**
+ * Identity and file naming of one handover (tenant → Immotop 2). Pure.
+ *
+ * The operation key is derived from the logical operation, the tenant id plus
+ * the hash of its dossier, so that a re-run after a crash finds the same
+ * handover id, the same file names, and Immotop 2's acknowledgements for them.
+ */
+import {createHash} from 'node:crypto'
+import type {DocumentKind, DocumentMeta} from '../contracts/melon-wire.js'
+
+export function dossierHash(documents: Pick<DocumentMeta, 'id' | 'sha256'>[]): string {
+  const hash = createHash('sha256')
+  for (const doc of [...documents].sort((a, b) => a.id.localeCompare(b.id))) hash.update(`${doc.id}:${doc.sha256}\n`)
+  return hash.digest('hex')
+}
+
+export function operationKey(project: string, tenantId: string, documents: Pick<DocumentMeta, 'id' | 'sha256'>[]): string {
+  return createHash('sha256').update(`${project}\n${tenantId}\n${dossierHash(documents)}`).digest('hex')
+}
+
+export function handoverId(tenantId: string, opKey: string): string {
+  return `mi-${tenantId}-${opKey.slice(0, 12)}`
+}
+
+const EXTENSIONS: Record<string, string> = {
+  'application/pdf': 'pdf',
+  'image/jpeg': 'jpg',
+  'image/png': 'png',
+  'application/json': 'json',
+}
+
+/** `mi-T1001-0a1b2c3d4e5f_02_id_copy.pdf`: no personal data in file names. */
+export function handoverFileName(id: string, position: number, kind: DocumentKind | 'tenant_record', contentType: string): string {
+  const ext = EXTENSIONS[contentType.split(';')[0]!.trim()] ?? 'bin'
+  return `${id}_${String(position).padStart(2, '0')}_${kind}.${ext}`
+}
+
+/** The control file belongs to the document whose name differs only in the suffix. */
+export function controlFileName(documentFileName: string): string {
+  const dot = documentFileName.lastIndexOf('.')
+  return `${dot > 0 ? documentFileName.slice(0, dot) : documentFileName}.xml_it2`
+}

@@ -1,0 +1,143 @@
+import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {afterEach, beforeEach, describe, expect, it} from 'vitest'
+import {loadConfig, requireSecrets} from '../../src/config/load.js'
+import {ConfigError} from '../../src/errors.js'
+
+const valid = {
+  melon: {baseUrl: 'https://{project}.api.melon.rent', project: 'acme', token: 'tok_1234567890abcd'},
+  immotop: {baseUrl: 'https://immotop.acme.ch:5100', password: 'pw_1234567890abcd', mandant: 3},
+  staging: {incomingDir: './staging/in', ackDir: './staging/ack'},
+  stateDir: './state',
+}
+
+let dir: string
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'mi-config-'))
+})
+afterEach(() => rmSync(dir, {recursive: true, force: true}))
+
+const write = (name: string, text: string) => {
+  const path = join(dir, name)
+  writeFileSync(path, text)
+  return path
+}
+
+async function configError(promise: Promise<unknown>): Promise<ConfigError> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  )
+  expect(error).toBeInstanceOf(ConfigError)
+  return error as ConfigError
+}
+
+describe('loadConfig: search places', () => {
+  it.each([
+    ['.melon-immotoprc', JSON.stringify(valid)],
+    ['.melon-immotoprc.json', JSON.stringify(valid)],
+    ['.melon-immotoprc.yaml', `melon:\n  project: acme\n  token: tok_1234567890abcd\nimmotop:\n  baseUrl: https://immotop.acme.ch:5100\n  password: pw_1234567890abcd\n  mandant: 3\nstaging:\n  incomingDir: ./staging/in\n  ackDir: ./staging/ack\nstateDir: ./state\n`],
+    ['.melon-immotoprc.yml', `melon: {project: acme, token: tok_1234567890abcd}\nimmotop: {baseUrl: 'https://immotop.acme.ch:5100', password: pw_1234567890abcd, mandant: 3}\nstaging: {incomingDir: ./staging/in, ackDir: ./staging/ack}\nstateDir: ./state\n`],
+    ['melon-immotop.config.cjs', `module.exports = ${JSON.stringify(valid)}`],
+    ['melon-immotop.config.mjs', `export default ${JSON.stringify(valid)}`],
+    ['package.json', JSON.stringify({name: 'x', 'melon-immotop': valid})],
+  ])('finds %s from a subfolder, applies defaults and resolves paths against the file', async (name, text) => {
+    const file = write(name, text)
+    const sub = join(dir, 'a', 'b')
+    mkdirSync(sub, {recursive: true})
+    const loaded = await loadConfig({cwd: sub, env: {}})
+    expect(loaded.filepath).toBe(file)
+    expect(loaded.config.immotop.user).toBe('wwdms')
+    expect(loaded.config.immotop.apiVersion).toBe('1.0')
+    expect(loaded.config.melon.baseUrl).toBe('https://{project}.api.melon.rent')
+    expect(loaded.config.staging.incomingDir).toBe(join(dir, 'staging', 'in'))
+    expect(loaded.config.stateDir).toBe(join(dir, 'state'))
+    expect(loaded.sources['immotop.user']).toBe('default')
+    expect(loaded.sources['immotop.mandant']).toBe('file')
+    expect(loaded.missingSecrets).toEqual([])
+  })
+
+  it('takes --config and MELON_IMMOTOP_CONFIG', async () => {
+    const file = write('custom.json', JSON.stringify(valid))
+    expect((await loadConfig({configPath: file, cwd: '/', env: {}})).filepath).toBe(file)
+    expect((await loadConfig({cwd: '/', env: {MELON_IMMOTOP_CONFIG: file}})).filepath).toBe(file)
+  })
+})
+
+describe('loadConfig: secrets from the environment', () => {
+  it('overlays secrets from the environment and says where each came from', async () => {
+    const {melon, immotop, ...rest} = valid
+    const file = write('c.json', JSON.stringify({...rest, melon: {...melon, token: undefined}, immotop: {...immotop, password: undefined}}))
+    const noSecrets = await loadConfig({configPath: file, env: {}})
+    expect(noSecrets.missingSecrets).toEqual(['melon.token', 'immotop.password'])
+    const err = (() => {
+      try {
+        requireSecrets(noSecrets, ['immotop.password'])
+      } catch (e) {
+        return e as ConfigError
+      }
+    })()
+    expect(err).toBeInstanceOf(ConfigError)
+    expect(err!.message).toContain('immotop.password is not set')
+    expect(err!.fix).toContain('MELON_IMMOTOP_IMMOTOP_PASSWORD')
+    const withEnv = await loadConfig({configPath: file, env: {MELON_IMMOTOP_MELON_TOKEN: 'env-token-123456', MELON_IMMOTOP_IMMOTOP_PASSWORD: 'env-pass-123456'}})
+    expect(withEnv.config.melon.token).toBe('env-token-123456')
+    expect(withEnv.config.immotop.password).toBe('env-pass-123456')
+    expect(withEnv.sources['melon.token']).toBe('env')
+    expect(withEnv.missingSecrets).toEqual([])
+  })
+})
+
+describe('loadConfig: errors name the file, the key and the fix', () => {
+  it('no config found lists where it looked', async () => {
+    const err = await configError(loadConfig({cwd: dir, env: {}}))
+    expect(err.code).toBe('CONFIG_NOT_FOUND')
+    expect(err.message).toContain('.melon-immotoprc.yaml')
+    expect(err.message).toContain(dir)
+    expect(err.exitCode).toBe(78)
+  })
+  it('a missing --config file', async () => {
+    const err = await configError(loadConfig({configPath: join(dir, 'nope.yaml'), env: {}}))
+    expect(err.message).toContain('nope.yaml does not exist')
+  })
+  it('a YAML syntax error gives the line', async () => {
+    const file = write('.melon-immotoprc.yaml', 'melon:\n  project: acme\n  token: [unclosed\nimmotop: {}\n')
+    const err = await configError(loadConfig({configPath: file, env: {}}))
+    expect(err.code).toBe('CONFIG_SYNTAX')
+    expect(err.message).toContain(file)
+    expect(err.message).toMatch(/line \d+/)
+  })
+  it('a JSON syntax error names the file', async () => {
+    const file = write('.melon-immotoprc.json', '{"melon": {"project": "acme",}}')
+    const err = await configError(loadConfig({configPath: file, env: {}}))
+    expect(err.code).toBe('CONFIG_SYNTAX')
+    expect(err.message).toContain(file)
+  })
+  it('an unknown key suggests the right one', async () => {
+    const file = write('c.json', JSON.stringify({...valid, immotop: {...valid.immotop, pasword: 'x'}}))
+    const err = await configError(loadConfig({configPath: file, env: {}}))
+    expect(err.code).toBe('CONFIG_UNKNOWN_KEY')
+    expect(err.message).toContain('"immotop.pasword"')
+    expect(err.fix).toContain('Did you mean "immotop.password"?')
+  })
+  it('a wrong type names the key', async () => {
+    const file = write('c.json', JSON.stringify({...valid, immotop: {...valid.immotop, mandant: 'drei'}}))
+    const err = await configError(loadConfig({configPath: file, env: {}}))
+    expect(err.code).toBe('CONFIG_INVALID')
+    expect(err.message).toContain('immotop.mandant')
+  })
+  it('a missing key names it', async () => {
+    const {stateDir: _s, ...rest} = valid
+    const file = write('c.json', JSON.stringify(rest))
+    const err = await configError(loadConfig({configPath: file, env: {}}))
+    expect(err.code).toBe('CONFIG_MISSING_KEY')
+    expect(err.message).toContain('stateDir is missing')
+  })
+  it('a CA file that does not exist', async () => {
+    const file = write('c.json', JSON.stringify({...valid, immotop: {...valid.immotop, caFile: './ca.pem'}}))
+    const err = await configError(loadConfig({configPath: file, env: {}}))
+    expect(err.message).toContain('immotop.caFile')
+    expect(err.message).toContain(join(dir, 'ca.pem'))
+  })
+})

@@ -1,0 +1,136 @@
+import {describe, expect, it} from 'vitest'
+import {buildControlFile, parseControlFile} from '../../src/core/control-file.js'
+import {controlFileName, dossierHash, handoverFileName, handoverId, operationKey} from '../../src/core/handover.js'
+import {MAX_PERSONS, tenantRecordFrom} from '../../src/core/tenant-record.js'
+import type {Person, Tenant} from '../../src/contracts/melon-wire.js'
+import {ConflictError, IntegrityError} from '../../src/errors.js'
+
+const docs = [
+  {id: 'D-1', sha256: 'a'.repeat(64)},
+  {id: 'D-2', sha256: 'b'.repeat(64)},
+]
+
+describe('handover identity', () => {
+  it('derives the same operation key whatever the document order', () => {
+    expect(operationKey('acme', 'T-1', docs)).toBe(operationKey('acme', 'T-1', [...docs].reverse()))
+  })
+  it('changes the key when a document, the tenant or the project changes', () => {
+    const base = operationKey('acme', 'T-1', docs)
+    expect(operationKey('acme', 'T-1', [docs[0]!, {id: 'D-2', sha256: 'c'.repeat(64)}])).not.toBe(base)
+    expect(operationKey('acme', 'T-2', docs)).not.toBe(base)
+    expect(operationKey('other', 'T-1', docs)).not.toBe(base)
+    expect(dossierHash(docs)).toMatch(/^[0-9a-f]{64}$/)
+  })
+  it('names files without personal data, and control files by suffix only', () => {
+    const id = handoverId('T-1001', 'abcdef0123456789')
+    expect(id).toBe('mi-T-1001-abcdef012345')
+    expect(handoverFileName(id, 2, 'id_copy', 'application/pdf')).toBe('mi-T-1001-abcdef012345_02_id_copy.pdf')
+    expect(handoverFileName(id, 0, 'tenant_record', 'application/json; charset=utf-8')).toBe('mi-T-1001-abcdef012345_00_tenant_record.json')
+    expect(handoverFileName(id, 3, 'other', 'application/x-unknown')).toBe('mi-T-1001-abcdef012345_03_other.bin')
+    expect(controlFileName('mi-T-1_01_dossier.pdf')).toBe('mi-T-1_01_dossier.xml_it2')
+    expect(controlFileName('noext')).toBe('noext.xml_it2')
+  })
+})
+
+describe('control file (.xml_it2)', () => {
+  it('parses W&W\'s published example', () => {
+    const xml = `<?xml version="1.0" encoding="utf-8"?>
+<ControlFile>
+<Action>SavedDocument</Action>
+<DmsArchivId>Archiv1</DmsArchivId>
+<DmsDocumentId>1234</DmsDocumentId>
+<DocumentId>117</DocumentId>
+<DateiName>qrcode.bmp</DateiName>
+</ControlFile>`
+    expect(parseControlFile(xml, 'x.xml_it2')).toEqual({
+      version: '1.0',
+      action: 'SavedDocument',
+      dmsArchivId: 'Archiv1',
+      dmsDocumentId: '1234',
+      documentId: '117',
+      dateiName: 'qrcode.bmp',
+      fehlerText: '',
+    })
+  })
+
+  it('round-trips every field, escaping XML characters', () => {
+    const control = {
+      version: '1.0',
+      action: 'NewDocument' as const,
+      dmsArchivId: 'mi-T-1-abc',
+      dmsDocumentId: 'mi-T-1-abc-01',
+      documentId: '',
+      dateiName: 'a&b<c>.pdf',
+      fehlerText: 'Prüfsumme "falsch" & <fehlt>',
+      dokumentart: 'dossier',
+      groesse: 123,
+      sha256: 'f'.repeat(64),
+      objektReferenz: '1.10001.1012',
+    }
+    const xml = buildControlFile(control)
+    expect(xml.startsWith('<?xml version="1.0" encoding="utf-8"?>\n<ControlFile>')).toBe(true)
+    expect(xml).toContain('a&amp;b&lt;c&gt;.pdf')
+    expect(xml.indexOf('<Version>')).toBeLessThan(xml.indexOf('<Action>'))
+    expect(parseControlFile(xml, 'x')).toEqual(control)
+  })
+
+  it.each([
+    ['not XML', 'hello <', /not well-formed|no <ControlFile>/],
+    ['wrong root', '<Other><Action>NewDocument</Action></Other>', /no <ControlFile>/],
+    ['unknown action', '<ControlFile><Action>Explode</Action></ControlFile>', /unknown Action "Explode"/],
+  ])('refuses %s with an error naming the file', (_name, xml, message) => {
+    expect(() => parseControlFile(xml, 'in/x.xml_it2')).toThrowError(IntegrityError)
+    expect(() => parseControlFile(xml, 'in/x.xml_it2')).toThrowError(message)
+  })
+})
+
+const person = (role: 'main' | 'co', first: string): Person => ({
+  role,
+  salutation: null,
+  first_name: first,
+  surname: 'Muster',
+  date_of_birth: '1990-01-01',
+  nationality_code: 'CH',
+  language: 'de',
+  marital_status: 'single',
+  email: null,
+  phone: null,
+  address: {street: 'Weg', house_number: '1', postal_code: '8000', city: 'Zürich', country_code: 'CH'},
+  job_title: null,
+  employer: null,
+  home_town: null,
+})
+
+const tenant = (persons: Person[]): Tenant => ({
+  id: 'T-7',
+  contract_status: 'without_contract',
+  assigned_at: '2026-11-20T10:00:00Z',
+  object_reference_number: '1.10001.1012',
+  object_title: 'Wohnung',
+  object_address: null,
+  requested_move_in_date: '2027-01-01',
+  household_type: 'family',
+  rent: {rentalgross_net: 2000, incidentals: 200, rentalgross: 2200, deposit: 6000},
+  persons,
+  documents: [],
+})
+
+describe('tenant record', () => {
+  it('puts the main tenant first and numbers the persons', () => {
+    const record = tenantRecordFrom(tenant([person('co', 'Co'), person('main', 'Main')]), {handoverId: 'h', project: 'p', documents: []})
+    expect(record.persons.map((p) => [p.position, p.role, p.firstName])).toEqual([
+      [1, 'main', 'Main'],
+      [2, 'co', 'Co'],
+    ])
+    expect(record.unit).toEqual({reference: '1.10001.1012', mandantNr: 1, liegenschaftNr: 10001, objektNr: 1012, title: 'Wohnung'})
+    expect(record.rent).toEqual({currency: 'CHF', netMonthly: 2000, incidentalsMonthly: 200, grossMonthly: 2200, deposit: 6000})
+    expect(record.persons[0]!.address).toEqual({street: 'Weg', houseNumber: '1', postalCode: '8000', city: 'Zürich', countryCode: 'CH'})
+    expect(record.schema).toBe('melon-immotop.tenant-record/1')
+  })
+
+  it(`takes ${MAX_PERSONS} persons and refuses more instead of cutting the household`, () => {
+    const four = [person('main', 'A'), person('co', 'B'), person('co', 'C'), person('co', 'D')]
+    expect(tenantRecordFrom(tenant(four), {handoverId: 'h', project: 'p', documents: []}).persons).toHaveLength(4)
+    expect(() => tenantRecordFrom(tenant([...four, person('co', 'E')]), {handoverId: 'h', project: 'p', documents: []})).toThrowError(ConflictError)
+  })
+})
