@@ -1,0 +1,353 @@
+/**
+ * The one HTTP layer. Every outside call goes through here, so the transport
+ * rules, retries, timeouts and error mapping hold everywhere:
+ *
+ * - plain http:// only to loopback, unless the system's config opts in;
+ * - TLS always verified, with an optional extra CA per system;
+ * - HTTPS_PROXY / HTTP_PROXY / NO_PROXY honoured (loopback never proxied);
+ * - retries only for what is safe: network resets, 429, 502, 503, 504, on
+ *   idempotent methods or requests carrying an Idempotency-Key; Retry-After
+ *   honoured; exponential backoff with full jitter; attempts and total time capped;
+ * - errors become typed AppErrors that name the system and endpoint and never
+ *   carry headers, credentials or bodies.
+ */
+import {createHash} from 'node:crypto'
+import {createWriteStream, readFileSync} from 'node:fs'
+import {rename, rm} from 'node:fs/promises'
+import http from 'node:http'
+import https from 'node:https'
+import {rootCertificates} from 'node:tls'
+import {Transform} from 'node:stream'
+import {pipeline} from 'node:stream/promises'
+import axios, {type AxiosInstance, type AxiosRequestConfig, type AxiosResponse, isAxiosError} from 'axios'
+import {HttpProxyAgent} from 'http-proxy-agent'
+import {HttpsProxyAgent} from 'https-proxy-agent'
+import {getProxyForUrl} from 'proxy-from-env'
+import type {z} from 'zod'
+import {
+  AppError,
+  AuthError,
+  ConfigError,
+  ConflictError,
+  IntegrityError,
+  NotFoundError,
+  RemoteRejectedError,
+  UnavailableError,
+} from '../errors.js'
+
+export interface HttpTargetOptions {
+  /** Human name used in messages: "melon" or "Immotop 2". */
+  system: string
+  baseURL: string
+  /** Config key prefix for fix lines, e.g. "melon" → "melon.baseUrl". */
+  configKey: string
+  /** What to check on a 401, e.g. "melon.token (or MELON_IMMOTOP_MELON_TOKEN)". */
+  credentialHint?: string
+  caFile?: string
+  allowInsecureHttp?: boolean
+  timeoutMs: number
+  headers?: Record<string, string>
+  auth?: {username: string; password: string}
+  retry?: Partial<RetryPolicy>
+}
+
+export interface RetryPolicy {
+  maxAttempts: number
+  totalBudgetMs: number
+  baseDelayMs: number
+  maxDelayMs: number
+}
+
+const DEFAULT_RETRY: RetryPolicy = {maxAttempts: 5, totalBudgetMs: 60_000, baseDelayMs: 200, maxDelayMs: 5_000}
+const RETRY_STATUS = new Set([429, 502, 503, 504])
+const RETRY_CODES = new Set(['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE', 'EAI_AGAIN'])
+
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase()
+  return host === 'localhost' || host.endsWith('.localhost') || /^127\.\d+\.\d+\.\d+$/.test(host) || host === '::1'
+}
+
+/** Refuses http:// to anything but loopback unless opted in. Returns the parsed URL. */
+export function checkTransport(target: Pick<HttpTargetOptions, 'baseURL' | 'configKey' | 'allowInsecureHttp' | 'system'>): URL {
+  let url: URL
+  try {
+    url = new URL(target.baseURL)
+  } catch {
+    throw new ConfigError('CONFIG_INVALID', `${target.configKey}.baseUrl "${target.baseURL}" is not a URL.`, `Set ${target.configKey}.baseUrl to an https:// URL.`)
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ConfigError('CONFIG_INVALID', `${target.configKey}.baseUrl must use https:// (got ${url.protocol}).`, `Set ${target.configKey}.baseUrl to an https:// URL.`)
+  }
+  if (url.username || url.password) {
+    throw new ConfigError('CONFIG_INVALID', `${target.configKey}.baseUrl must not contain credentials.`, `Remove user:password@ from ${target.configKey}.baseUrl and use the config's secret keys.`)
+  }
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname) && !target.allowInsecureHttp) {
+    throw new ConfigError(
+      'INSECURE_TRANSPORT',
+      `${target.system}: plain http:// to ${url.host} is refused; credentials and tenant data would cross the network unencrypted.`,
+      `Use https:// in ${target.configKey}.baseUrl, or set ${target.configKey}.allowInsecureHttp: true if you accept the risk.`,
+    )
+  }
+  return url
+}
+
+export class HttpClient {
+  readonly axios: AxiosInstance
+  readonly url: URL
+  private readonly policy: RetryPolicy
+  /** Called once per run when the opt-in to insecure http is in use. */
+  readonly insecure: boolean
+
+  constructor(readonly target: HttpTargetOptions) {
+    this.url = checkTransport(target)
+    this.insecure = this.url.protocol === 'http:' && !isLoopbackHost(this.url.hostname)
+    this.policy = {...DEFAULT_RETRY, ...target.retry}
+    const ca = target.caFile ? [...rootCertificates, readFileSync(target.caFile, 'utf8')] : undefined
+    const proxy = isLoopbackHost(this.url.hostname) ? '' : getProxyForUrl(this.url.href)
+    let httpAgent: http.Agent | undefined
+    let httpsAgent: https.Agent | undefined
+    if (proxy) {
+      if (this.url.protocol === 'https:') httpsAgent = new HttpsProxyAgent(proxy, {ca, keepAlive: true})
+      else httpAgent = new HttpProxyAgent(proxy, {keepAlive: true})
+    } else {
+      httpAgent = new http.Agent({keepAlive: true})
+      httpsAgent = new https.Agent({keepAlive: true, ca, rejectUnauthorized: true})
+    }
+    this.proxyUrl = proxy ? redactUrl(proxy) : null
+    this.axios = axios.create({
+      baseURL: this.url.href.replace(/\/$/, ''),
+      timeout: target.timeoutMs,
+      headers: {'User-Agent': 'melon-immotop', ...target.headers},
+      auth: target.auth,
+      httpAgent,
+      httpsAgent,
+      proxy: false,
+      maxRedirects: 0,
+      maxBodyLength: Infinity,
+      maxContentLength: 64 * 1024 * 1024,
+      validateStatus: () => true,
+      transitional: {clarifyTimeoutError: true},
+    })
+  }
+
+  readonly proxyUrl: string | null
+
+  /**
+   * Sends a request and validates the JSON answer against `schema`.
+   * `endpoint` names the call in messages ("GET /tenants/{id}").
+   */
+  async json<T extends z.ZodTypeAny>(
+    config: AxiosRequestConfig,
+    endpoint: string,
+    schema: T,
+    interpret?: (response: AxiosResponse) => AppError | undefined,
+  ): Promise<{data: z.output<T>; status: number; headers: AxiosResponse['headers']}> {
+    const response = await this.send({...config, responseType: 'json'}, endpoint, interpret)
+    const contentType = String(response.headers['content-type'] ?? '')
+    if (!contentType.includes('json')) {
+      throw new IntegrityError(
+        'BAD_RESPONSE',
+        `${this.target.system} ${endpoint} answered ${response.status} with ${contentType || 'no content type'} instead of JSON.`,
+        `Check ${this.target.configKey}.baseUrl: it may point at a web page or a proxy login instead of the API.`,
+      )
+    }
+    const parsed = schema.safeParse(response.data)
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!
+      throw new IntegrityError(
+        'BAD_RESPONSE',
+        `${this.target.system} ${endpoint} answered with an unexpected shape at "${issue.path.join('.') || '(root)'}": ${issue.message}.`,
+        `The server does not speak the contract melon-immotop expects (docs/contracts). Report this to the system's vendor with this message.`,
+      )
+    }
+    return {data: parsed.data, status: response.status, headers: response.headers}
+  }
+
+  /** Sends with retries; returns only 2xx responses, maps everything else to an AppError. */
+  async send(config: AxiosRequestConfig, endpoint: string, interpret?: (response: AxiosResponse) => AppError | undefined): Promise<AxiosResponse> {
+    const method = (config.method ?? 'GET').toUpperCase()
+    const headers = (config.headers ?? {}) as Record<string, unknown>
+    const retryable = ['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS'].includes(method) || 'Idempotency-Key' in headers
+    const started = Date.now()
+    for (let attempt = 1; ; attempt++) {
+      let response: AxiosResponse | undefined
+      let failure: AppError
+      try {
+        // axios' timeout covers the response only; this bounds connect hangs too.
+        // The timer stops once headers arrive, so a long streamed body is not cut.
+        const controller = new AbortController()
+        const timer = setTimeout(() => controller.abort(), this.target.timeoutMs + 1_000)
+        let res: AxiosResponse
+        try {
+          res = await this.axios.request({...config, signal: controller.signal})
+        } finally {
+          clearTimeout(timer)
+        }
+        response = res
+        if (res.status >= 200 && res.status < 300) return res
+        failure = interpret?.(res) ?? this.statusError(res, endpoint)
+      } catch (error) {
+        failure = this.networkError(error, endpoint)
+      }
+      const transient = response ? RETRY_STATUS.has(response.status) : isTransientNetwork(failure)
+      if (!retryable || !transient || attempt >= this.policy.maxAttempts) throw failure
+      const wait = retryDelay(attempt, this.policy, response?.headers['retry-after'])
+      if (Date.now() - started + wait > this.policy.totalBudgetMs) throw failure
+      if (response?.data && typeof (response.data as NodeJS.ReadableStream).resume === 'function') (response.data as NodeJS.ReadableStream).resume()
+      await sleep(wait)
+    }
+  }
+
+  /**
+   * Streams a download to `destination` (mode 0600) while hashing it. The file
+   * appears only when complete and matching `expected`; a truncated or corrupt
+   * body is fetched again, up to the retry policy, then reported.
+   */
+  async download(path: string, endpoint: string, destination: string, expected: {sha256: string; size: number}): Promise<{sha256: string; size: number}> {
+    const started = Date.now()
+    for (let attempt = 1; ; attempt++) {
+      const partial = `${destination}.part`
+      let failure: AppError
+      try {
+        // The JSON size cap does not apply; the declared size bounds the body instead.
+        const response = await this.send({method: 'GET', url: path, responseType: 'stream', maxContentLength: Infinity}, endpoint)
+        const hash = createHash('sha256')
+        let size = 0
+        const body = response.data as NodeJS.ReadableStream & {destroy(error?: Error): void}
+        // A body that stalls for longer than the timeout is abandoned.
+        const idleMs = this.target.timeoutMs
+        const idle = setTimeout(() => body.destroy(Object.assign(new Error('body stalled'), {code: 'ETIMEDOUT'})), idleMs)
+        const meter = new Transform({
+          transform(chunk: Buffer, _enc, done) {
+            idle.refresh()
+            hash.update(chunk)
+            size += chunk.length
+            // Never let a runaway body fill the disk.
+            if (size > expected.size) done(Object.assign(new Error('body longer than declared'), {code: 'BODY_TOO_LONG'}))
+            else done(null, chunk)
+          },
+        })
+        try {
+          await pipeline(body, meter, createWriteStream(partial, {mode: 0o600}))
+        } finally {
+          clearTimeout(idle)
+        }
+        const sha256 = hash.digest('hex')
+        const announced = String(response.headers['x-content-sha256'] ?? '')
+        if (size === expected.size && sha256 === expected.sha256 && (!announced || announced === sha256)) {
+          await rename(partial, destination)
+          return {sha256, size}
+        }
+        failure = new IntegrityError(
+          'CHECKSUM_MISMATCH',
+          `${this.target.system} ${endpoint}: received ${size} bytes with SHA-256 …${sha256.slice(-8)}, expected ${expected.size} bytes with …${expected.sha256.slice(-8)}.`,
+          'Run the command again; if it persists, the document in melon is damaged and must be uploaded again there.',
+        )
+      } catch (error) {
+        failure =
+          error instanceof AppError
+            ? error
+            : (error as NodeJS.ErrnoException)?.code === 'BODY_TOO_LONG'
+              ? new IntegrityError('CHECKSUM_MISMATCH', `${this.target.system} ${endpoint}: the body is longer than the declared ${expected.size} bytes.`, 'Run the command again; if it persists, report it to the system\'s vendor.')
+              : this.networkError(error, endpoint)
+      }
+      await rm(partial, {force: true})
+      const again = failure.code === 'CHECKSUM_MISMATCH' || isTransientNetwork(failure) || failure.code === 'RATE_LIMITED' || failure.code === 'SERVER_ERROR'
+      if (!again || attempt >= this.policy.maxAttempts || Date.now() - started > this.policy.totalBudgetMs) throw failure
+      await sleep(retryDelay(attempt, this.policy, undefined))
+    }
+  }
+
+  private statusError(response: AxiosResponse, endpoint: string): AppError {
+    const system = this.target.system
+    const where = `${system} ${endpoint}`
+    const key = this.target.configKey
+    const status = response.status
+    if (status === 401) return new AuthError('UNAUTHORIZED', `${where}: 401, the credentials were refused.`, `Check ${this.target.credentialHint ?? `the ${key} credentials`}.`)
+    if (status === 403) return new AuthError('FORBIDDEN', `${where}: 403, the account lacks the right for this call.`, `Ask the ${system} administrator to grant the API user access to ${endpoint}.`)
+    if (status === 404) return new NotFoundError('NOT_FOUND', `${where}: 404, not found.`, `Check the id, and ${key}.baseUrl.`)
+    if (status === 409) return new ConflictError('CONFLICT', `${where}: 409, conflicts with the current state.`, 'Reload the current state and try again.')
+    if (status === 429) {
+      return new UnavailableError('RATE_LIMITED', `${where}: 429, too many requests (Retry-After ${response.headers['retry-after'] ?? 'not given'}).`, 'Wait a moment and run again; lower the concurrency for unattended runs.')
+    }
+    if (status >= 500) return new UnavailableError('SERVER_ERROR', `${where}: ${status}, the server failed.`, `Try again later; if it persists, contact the ${system} operator.`)
+    if (status >= 300 && status < 400) {
+      return new ConfigError('REDIRECTED', `${where}: ${status} redirect; melon-immotop does not follow redirects.`, `Set ${key}.baseUrl to the final address.`)
+    }
+    return new RemoteRejectedError('REJECTED', `${where}: ${status}, the request was rejected.`, 'Check the input; run with --verbose for details.', {details: {status}})
+  }
+
+  networkError(error: unknown, endpoint: string): AppError {
+    const system = this.target.system
+    const where = `${system} ${endpoint}`
+    const key = this.target.configKey
+    const host = this.url.host
+    const code = isAxiosError(error) ? (error.code ?? (error.cause as NodeJS.ErrnoException | undefined)?.code) : (error as NodeJS.ErrnoException)?.code
+    const causeCode = isAxiosError(error) ? ((error.cause as NodeJS.ErrnoException | undefined)?.code ?? code) : code
+    const details = {code: causeCode}
+    const name = (error as Error)?.name
+    if (causeCode === 'ENOTFOUND' || causeCode === 'EAI_AGAIN') {
+      return new UnavailableError('DNS', `${where}: cannot resolve host ${this.url.hostname} (DNS).`, `Check the host name in ${key}.baseUrl and this machine's DNS.`, {details})
+    }
+    if (causeCode === 'ECONNREFUSED') {
+      return new UnavailableError('CONNECTION_REFUSED', `${where}: connection refused by ${host}.`, `Check that the server runs and listens on that port, and ${key}.baseUrl.`, {details})
+    }
+    if (code === 'ETIMEDOUT' || code === 'ECONNABORTED' || name === 'TimeoutError' || name === 'AbortError' || code === 'ERR_CANCELED') {
+      return new UnavailableError('TIMEOUT', `${where}: no answer from ${host} within ${this.target.timeoutMs} ms.`, `Check the network path to ${host} (firewall, VPN), or raise ${key}.timeoutMs.`, {details})
+    }
+    if (causeCode && TLS_CODES[causeCode]) {
+      return new UnavailableError('TLS', `${where}: TLS failed for ${host}: ${TLS_CODES[causeCode]}.`, `If the server uses your own CA, set ${key}.caFile to its PEM file; otherwise renew or fix the server certificate.`, {details})
+    }
+    if (causeCode === 'ECONNRESET' || causeCode === 'EPIPE' || causeCode === 'ERR_STREAM_PREMATURE_CLOSE' || (error as Error)?.message === 'aborted') {
+      return new UnavailableError('CONNECTION_RESET', `${where}: the connection to ${host} was dropped.`, 'Run again; if it persists, check proxies and load balancers between here and the server.', {details})
+    }
+    if (this.proxyUrl && (causeCode === 'ERR_PROXY' || /proxy/i.test((error as Error)?.message ?? ''))) {
+      return new UnavailableError('PROXY', `${where}: the proxy ${this.proxyUrl} failed.`, 'Check HTTPS_PROXY / NO_PROXY.', {details})
+    }
+    return new UnavailableError('NETWORK', `${where}: network error (${causeCode ?? name ?? 'unknown'}).`, `Check the network path to ${host}.`, {details})
+  }
+}
+
+const TLS_CODES: Record<string, string> = {
+  CERT_HAS_EXPIRED: 'the certificate has expired',
+  CERT_NOT_YET_VALID: 'the certificate is not yet valid',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'the certificate is self-signed',
+  SELF_SIGNED_CERT_IN_CHAIN: 'the certificate chain ends in an untrusted (self-signed) CA',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'the certificate is signed by an unknown CA',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'the certificate is signed by an unknown CA',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'the certificate does not name this host',
+  EPROTO: 'the TLS handshake failed (is this port really HTTPS?)',
+}
+
+function isTransientNetwork(error: AppError): boolean {
+  return ['CONNECTION_RESET', 'TIMEOUT'].includes(error.code) || RETRY_CODES.has(String(error.details?.code ?? ''))
+}
+
+/** Retry-After (seconds or HTTP date) wins; otherwise exponential backoff with full jitter. */
+export function retryDelay(attempt: number, policy: RetryPolicy, retryAfter: unknown): number {
+  if (retryAfter !== undefined && retryAfter !== null && retryAfter !== '') {
+    const seconds = Number(retryAfter)
+    if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds * 1000, policy.totalBudgetMs)
+    const date = Date.parse(String(retryAfter))
+    if (!Number.isNaN(date)) return Math.max(0, Math.min(date - Date.now(), policy.totalBudgetMs))
+  }
+  const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1))
+  return Math.round(Math.random() * cap)
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url)
+    if (parsed.username || parsed.password) {
+      parsed.username = '…'
+      parsed.password = ''
+    }
+    return parsed.href
+  } catch {
+    return '(unparseable proxy URL)'
+  }
+}

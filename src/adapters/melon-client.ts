@@ -1,0 +1,174 @@
+/**
+ * The melon partner API adapter: the only module that knows melon's URLs,
+ * headers and wire format (docs/contracts/melon-partner-api.yaml). When the
+ * real partner API specification is obtained, this file is what changes.
+ */
+import type {AxiosResponse} from 'axios'
+import {z} from 'zod'
+import type {MelonConfig} from '../config/schema.js'
+import {
+  ListingPageSchema,
+  ListingSchema,
+  MeSchema,
+  TenantPageSchema,
+  TenantSchema,
+  type ContractStatus,
+  type DocumentMeta,
+  type Listing,
+  type ListingInput,
+  type Tenant,
+} from '../contracts/melon-wire.js'
+import {NotFoundError, RemoteRejectedError, type AppError} from '../errors.js'
+import {HttpClient, type RetryPolicy} from './http.js'
+
+export const PARTNER_PREFIX = '/api/partner/v1'
+
+/** Every route the client calls; test/e2e/contract.test.ts checks each is in the OpenAPI document. */
+export const MELON_ROUTES = [
+  ['get', '/api/partner/v1/me'],
+  ['get', '/api/partner/v1/objects'],
+  ['get', '/api/partner/v1/objects/{reference_number}'],
+  ['put', '/api/partner/v1/objects/{reference_number}'],
+  ['get', '/api/partner/v1/tenants'],
+  ['get', '/api/partner/v1/tenants/{tenant_id}'],
+  ['get', '/api/partner/v1/tenants/{tenant_id}/documents/{document_id}'],
+  ['get', '/api/v2/objects/'],
+] as const
+
+export function melonBaseUrl(config: Pick<MelonConfig, 'baseUrl' | 'project'>): string {
+  return config.baseUrl.replace('{project}', config.project)
+}
+
+export class MelonClient {
+  readonly http: HttpClient
+
+  constructor(
+    private readonly config: MelonConfig,
+    options: {retry?: Partial<RetryPolicy>} = {},
+  ) {
+    this.http = new HttpClient({
+      system: 'melon',
+      configKey: 'melon',
+      credentialHint: 'melon.token (or MELON_IMMOTOP_MELON_TOKEN); emonitor issues the token per project',
+      baseURL: melonBaseUrl(config),
+      caFile: config.caFile,
+      allowInsecureHttp: config.allowInsecureHttp,
+      timeoutMs: config.timeoutMs,
+      headers: {
+        Accept: 'application/json',
+        ...(config.token ? {Authorization: `Token ${config.token}`} : {}),
+        'X-Melon-Project': config.project,
+      },
+      retry: options.retry,
+    })
+  }
+
+  async me() {
+    const {data} = await this.http.json({method: 'GET', url: `${PARTNER_PREFIX}/me`}, 'GET /me', MeSchema, (r) => this.projectNotFound(r))
+    return data
+  }
+
+  /** null when melon has no listing with that reference number. */
+  async getListing(referenceNumber: string): Promise<Listing | null> {
+    try {
+      const {data} = await this.http.json(
+        {method: 'GET', url: `${PARTNER_PREFIX}/objects/${encodeURIComponent(referenceNumber)}`},
+        'GET /objects/{reference_number}',
+        ListingSchema,
+        (r) => this.projectNotFound(r),
+      )
+      return data
+    } catch (error) {
+      if (error instanceof NotFoundError && error.code === 'NOT_FOUND') return null
+      throw error
+    }
+  }
+
+  /** Creates or replaces the listing with this reference number. PUT is idempotent. */
+  async upsertListing(listing: ListingInput, idempotencyKey: string): Promise<{created: boolean; listing: Listing}> {
+    const {data, status} = await this.http.json(
+      {
+        method: 'PUT',
+        url: `${PARTNER_PREFIX}/objects/${encodeURIComponent(listing.reference_number)}`,
+        data: listing,
+        headers: {'Content-Type': 'application/json', 'Idempotency-Key': idempotencyKey},
+      },
+      'PUT /objects/{reference_number}',
+      ListingSchema,
+      (r) => this.projectNotFound(r) ?? this.validationError(r, `listing ${listing.reference_number}`),
+    )
+    return {created: status === 201, listing: data}
+  }
+
+  async listListings(): Promise<Listing[]> {
+    const out: Listing[] = []
+    for (let page: number | null = 1; page !== null; ) {
+      const {data}: {data: z.output<typeof ListingPageSchema>} = await this.http.json(
+        {method: 'GET', url: `${PARTNER_PREFIX}/objects`, params: {page, page_size: 100}},
+        'GET /objects',
+        ListingPageSchema,
+      )
+      out.push(...data.results)
+      page = data.next_page
+    }
+    return out
+  }
+
+  /** melon's public object list (`GET /api/v2/objects/?format=json`): what the public sees. */
+  async publicObjects(): Promise<unknown[]> {
+    const {data} = await this.http.json({method: 'GET', url: '/api/v2/objects/', params: {format: 'json'}}, 'GET /api/v2/objects/', z.array(z.unknown()))
+    return data
+  }
+
+  async listTenants(status: ContractStatus): Promise<Tenant[]> {
+    const out: Tenant[] = []
+    for (let page: number | null = 1; page !== null; ) {
+      const {data}: {data: z.output<typeof TenantPageSchema>} = await this.http.json(
+        {method: 'GET', url: `${PARTNER_PREFIX}/tenants`, params: {contract_status: status, page, page_size: 50}},
+        'GET /tenants',
+        TenantPageSchema,
+        (r) => this.projectNotFound(r),
+      )
+      out.push(...data.results)
+      page = data.next_page
+    }
+    return out
+  }
+
+  async getTenant(tenantId: string): Promise<Tenant> {
+    const {data} = await this.http.json(
+      {method: 'GET', url: `${PARTNER_PREFIX}/tenants/${encodeURIComponent(tenantId)}`},
+      'GET /tenants/{tenant_id}',
+      TenantSchema,
+      (r) =>
+        this.projectNotFound(r) ??
+        (r.status === 404
+          ? new NotFoundError('TENANT_NOT_FOUND', `melon has no tenant with id ${tenantId} in project ${this.config.project}.`, 'List the tenants with `melon-immotop tenants` and use an id from there.')
+          : undefined),
+    )
+    return data
+  }
+
+  /** Streams one document to `destination`, verifying size and SHA-256. */
+  async downloadDocument(tenantId: string, document: DocumentMeta, destination: string) {
+    return this.http.download(
+      `${PARTNER_PREFIX}/tenants/${encodeURIComponent(tenantId)}/documents/${encodeURIComponent(document.id)}`,
+      'GET /tenants/{tenant_id}/documents/{document_id}',
+      destination,
+      {sha256: document.sha256, size: document.size},
+    )
+  }
+
+  private projectNotFound(response: AxiosResponse): AppError | undefined {
+    const code = (response.data as {error?: {code?: string}} | undefined)?.error?.code
+    if (response.status !== 404 || code !== 'project_not_found') return undefined
+    return new NotFoundError('PROJECT_NOT_FOUND', `melon does not know the project "${this.config.project}".`, 'Check melon.project: it is the first part of your melon address, <project>.melon.rent.')
+  }
+
+  private validationError(response: AxiosResponse, what: string): AppError | undefined {
+    if (response.status !== 400 && response.status !== 422) return undefined
+    const body = response.data as {error?: {code?: string; message?: string}} | undefined
+    const reason = typeof body?.error?.message === 'string' ? body.error.message.slice(0, 200) : 'no reason given'
+    return new RemoteRejectedError('MELON_REJECTED', `melon rejected ${what}: ${reason}.`, 'Correct the data in the source system and publish again.')
+  }
+}

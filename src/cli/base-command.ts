@@ -1,0 +1,127 @@
+/**
+ * What every command shares: --config, --verbose and --json; loading the
+ * config; the redactor; interrupts; and the single place where errors become
+ * output and exit codes (README "Exit codes").
+ */
+import {Command, Errors, Flags} from '@oclif/core'
+import {loadConfig, requireSecrets, type LoadedConfig} from '../config/load.js'
+import type {SECRET_ENV} from '../config/schema.js'
+import {Redactor} from '../core/redact.js'
+import {AppError, BugError, InterruptedError, UsageError, toAppError} from '../errors.js'
+import {Ui} from './ui.js'
+
+export abstract class BaseCommand extends Command {
+  static override enableJsonFlag = true
+
+  static override baseFlags = {
+    config: Flags.string({char: 'c', description: 'Config file (default: search for .melon-immotoprc*, melon-immotop.config.*, package.json; or $MELON_IMMOTOP_CONFIG).', helpGroup: 'GLOBAL'}),
+    verbose: Flags.boolean({description: 'Show error details and stack traces (secrets stay masked).', helpGroup: 'GLOBAL'}),
+  }
+
+  protected readonly redactor = new Redactor()
+  protected readonly interrupt = new AbortController()
+  private uiInstance?: Ui
+  private signalHandlers: Array<[NodeJS.Signals, () => void]> = []
+
+  protected get verbose(): boolean {
+    return this.argv.includes('--verbose')
+  }
+
+  protected get ui(): Ui {
+    this.uiInstance ??= new Ui(this.jsonEnabled(), this.redactor)
+    return this.uiInstance
+  }
+
+  override async init(): Promise<void> {
+    await super.init()
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      const handler = () => this.onSignal(signal)
+      process.once(signal, handler)
+      this.signalHandlers.push([signal, handler])
+    }
+  }
+
+  /** What the command was doing, for the one-line note on interrupt. */
+  protected activity = 'starting'
+
+  private onSignal(signal: 'SIGINT' | 'SIGTERM'): void {
+    // Listeners on the abort signal remove temporary files synchronously.
+    this.interrupt.abort()
+    const error = new InterruptedError(signal, `Interrupted by ${signal} while ${this.activity}; temporary files were removed and no partial state was kept.`)
+    this.render(error)
+    process.exit(error.exitCode)
+  }
+
+  /** Loads the config, registers its secrets for masking, and checks the secrets this command needs. */
+  protected async loadConfig(configPath: string | undefined, secrets: Array<keyof typeof SECRET_ENV>): Promise<LoadedConfig> {
+    const loaded = await loadConfig({configPath})
+    const {melon, immotop} = loaded.config
+    this.redactor.add(melon.token, immotop.password).addBasicAuth(immotop.user, immotop.password)
+    requireSecrets(loaded, secrets)
+    for (const [key, target] of [
+      ['melon', melon],
+      ['immotop', immotop],
+    ] as const) {
+      if (target.allowInsecureHttp && target.baseUrl.startsWith('http://')) {
+        this.ui.warn(`${key}.allowInsecureHttp is on: traffic to ${key}.baseUrl is not encrypted.`)
+      }
+    }
+    return loaded
+  }
+
+  override logJson(json: unknown): void {
+    process.stdout.write(this.redactor.scrub(JSON.stringify(json, null, 2)) + '\n')
+  }
+
+  override async catch(error: Error & {oclif?: {exit?: number}}): Promise<never> {
+    if (error instanceof Errors.ExitError) throw error
+    const app = fromOclif(error)
+    this.render(app)
+    throw new Errors.ExitError(app.exitCode)
+  }
+
+  override async finally(error: Error | undefined): Promise<void> {
+    for (const [signal, handler] of this.signalHandlers) process.off(signal, handler)
+    await super.finally(error)
+  }
+
+  private render(app: AppError): void {
+    if (this.jsonEnabled()) {
+      const doc: Record<string, unknown> = {error: app.toJSON()}
+      if (this.verbose) doc.details = this.verboseDetails(app)
+      process.stdout.write(this.redactor.scrub(JSON.stringify(doc, null, 2)) + '\n')
+      return
+    }
+    const c = this.ui.errColor
+    const lines = [`${c.red('Error:')} ${app.message}`, `${c.cyan('Fix:')} ${app.fix}`]
+    if (this.verbose) {
+      const {stack, cause, ...rest} = this.verboseDetails(app) as {stack?: string; cause?: {stack?: string}}
+      lines.push(c.dim(`Details: ${JSON.stringify(rest)}`))
+      if (stack) lines.push(c.dim(stack))
+      if (cause?.stack) lines.push(c.dim(`Caused by: ${cause.stack}`))
+    }
+    else if (app instanceof BugError) lines.push(c.dim('Run again with --verbose for details.'))
+    process.stderr.write(this.redactor.scrub(lines.join('\n')) + '\n')
+  }
+
+  private verboseDetails(app: AppError): Record<string, unknown> {
+    const cause = (app as {cause?: unknown}).cause
+    return {
+      code: app.code,
+      exitCode: app.exitCode,
+      ...(app.details ? {details: app.details} : {}),
+      stack: app.stack,
+      ...(cause instanceof Error ? {cause: {name: cause.name, message: cause.message, stack: cause.stack}} : {}),
+    }
+  }
+}
+
+/** oclif's own parse errors (missing argument, unknown flag) exit 2 as usage errors. */
+function fromOclif(error: Error & {oclif?: {exit?: number}}): AppError {
+  if (error instanceof AppError) return error
+  if (error instanceof Errors.CLIError && (error.oclif?.exit === 2 || /flag|argument|Missing|Unexpected/i.test(error.message))) {
+    const first = error.message.split('\n').find((l) => l.trim() !== '') ?? error.message
+    return new UsageError('USAGE', first.trim(), 'See --help for the arguments and flags.')
+  }
+  return toAppError(error)
+}

@@ -1,0 +1,85 @@
+/**
+ * Terminal output: chalk colours (off with NO_COLOR, on with FORCE_COLOR),
+ * ora spinners on stderr (only on a TTY, never in CI or --json), tables for
+ * humans. Every line passes through the redactor before it is written.
+ */
+import {Chalk, type ChalkInstance} from 'chalk'
+import type {Redactor} from '../core/redact.js'
+
+export function isCI(env: NodeJS.ProcessEnv = process.env): boolean {
+  const ci = (env.CI ?? '').toLowerCase()
+  return ci === '1' || ci === 'true'
+}
+
+export function colorLevel(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env): 0 | 1 | 2 | 3 {
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false') return 1
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return 0
+  if (env.FORCE_COLOR === '0' || env.FORCE_COLOR === 'false') return 0
+  return stream.isTTY ? 1 : 0
+}
+
+export interface Spinner {
+  update(text: string): void
+  succeed(text: string): void
+  fail(text: string): void
+  stop(): void
+}
+
+const NO_SPINNER: Spinner = {update() {}, succeed() {}, fail() {}, stop() {}}
+
+export class Ui {
+  readonly color: ChalkInstance
+  readonly errColor: ChalkInstance
+
+  constructor(
+    readonly json: boolean,
+    private readonly redactor: Redactor,
+  ) {
+    this.color = new Chalk({level: colorLevel(process.stdout)})
+    this.errColor = new Chalk({level: colorLevel(process.stderr)})
+  }
+
+  /** A line of human output on stdout. Silent in --json mode: stdout then carries one JSON document. */
+  out(line = ''): void {
+    if (!this.json) process.stdout.write(this.redactor.scrub(line) + '\n')
+  }
+
+  /** Notes and warnings: always stderr. */
+  err(line: string): void {
+    process.stderr.write(this.redactor.scrub(line) + '\n')
+  }
+
+  warn(line: string): void {
+    this.err(`${this.errColor.yellow('Warning:')} ${line}`)
+  }
+
+  get spinnersEnabled(): boolean {
+    return !this.json && Boolean(process.stderr.isTTY) && !isCI()
+  }
+
+  async spinner(text: string): Promise<Spinner> {
+    if (!this.spinnersEnabled) return NO_SPINNER
+    const {default: ora} = await import('ora')
+    const spinner = ora({text, stream: process.stderr}).start()
+    return {
+      update: (t) => {
+        spinner.text = this.redactor.scrub(t)
+      },
+      succeed: (t) => spinner.succeed(this.redactor.scrub(t)),
+      fail: (t) => spinner.fail(this.redactor.scrub(t)),
+      stop: () => spinner.stop(),
+    }
+  }
+
+  async table(head: string[], rows: string[][]): Promise<void> {
+    if (this.json) return
+    const {default: Table} = await import('cli-table3')
+    const table = new Table({
+      head: head.map((h) => this.color.bold(h)),
+      style: {head: [], border: []},
+      chars: {mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': ''},
+    })
+    table.push(...rows)
+    this.out(table.toString())
+  }
+}

@@ -1,0 +1,63 @@
+import {Args, Flags} from '@oclif/core'
+import {MelonClient} from '../adapters/melon-client.js'
+import {StagingDirectory} from '../adapters/staging-dir.js'
+import {BaseCommand} from '../cli/base-command.js'
+import {assertSafeId} from '../core/unit-ref.js'
+import {exportTenant, type ExportResult} from '../services/export-tenant.js'
+
+export default class ExportTenant extends BaseCommand {
+  static override summary = 'Hand one tenant without contract, with the complete dossier, to Immotop 2.'
+  static override description =
+    'Streams the dossier PDF and every attached document from melon into a private temporary folder, verifying each SHA-256, writes the tenant record, delivers everything into the Immotop 2 staging folder (document first, control file .xml_it2 after it) and waits for Immotop 2\'s acknowledgements. Running it again for the same tenant and dossier never sends a file twice.'
+  static override examples = [
+    '<%= config.bin %> export-tenant T-1001',
+    '<%= config.bin %> export-tenant T-1001 --dry-run',
+    '<%= config.bin %> export-tenant T-1001 --no-wait --json',
+  ]
+  static override args = {
+    tenant: Args.string({description: 'melon tenant id, as `tenants` shows it.', required: true}),
+  }
+  static override flags = {
+    'dry-run': Flags.boolean({description: 'Show what would be delivered, without downloading or delivering.'}),
+    wait: Flags.boolean({description: 'Wait for Immotop 2\'s acknowledgements (--no-wait returns after delivery).', default: true, allowNo: true}),
+    'ack-timeout': Flags.integer({description: 'Seconds to wait for the acknowledgements (default: staging.ackTimeoutSeconds).', min: 1}),
+  }
+
+  async run(): Promise<ExportResult> {
+    const {args, flags} = await this.parse(ExportTenant)
+    const tenantId = assertSafeId('tenant', args.tenant)
+    const {config} = await this.loadConfig(flags.config, ['melon.token'])
+    const spinner = await this.ui.spinner(`Exporting tenant ${tenantId}`)
+    this.activity = `exporting tenant ${tenantId}`
+    let result: ExportResult
+    try {
+      result = await exportTenant({melon: new MelonClient(config.melon), staging: new StagingDirectory(config.staging)}, tenantId, {
+        project: config.melon.project,
+        dryRun: flags['dry-run'],
+        wait: flags.wait,
+        ackTimeoutMs: (flags['ack-timeout'] ?? config.staging.ackTimeoutSeconds) * 1000,
+        signal: this.interrupt.signal,
+        onProgress: (step) => {
+          this.activity = `exporting tenant ${tenantId}: ${step}`
+          spinner.update(`${tenantId}: ${step}`)
+        },
+      })
+    } catch (error) {
+      spinner.fail(`Export of ${tenantId} failed`)
+      throw error
+    }
+    spinner.stop()
+    const c = this.ui.color
+    const headline = result.dryRun
+      ? c.bold(`Dry run: tenant ${tenantId} → unit ${result.unitReference} would deliver ${result.files.length} files (handover ${result.handoverId}):`)
+      : result.acknowledged
+        ? `${c.green('✔')} Tenant ${c.bold(tenantId)} handed to Immotop 2 for unit ${result.unitReference}: ${result.files.length} files acknowledged (handover ${result.handoverId}).`
+        : `${c.yellow('…')} Tenant ${c.bold(tenantId)} delivered for unit ${result.unitReference}: ${result.files.length} files, acknowledgement not awaited (handover ${result.handoverId}).`
+    this.ui.out(headline)
+    await this.ui.table(
+      ['file', 'kind', 'bytes', 'sha256', 'Immotop 2 id'],
+      result.files.map((f) => [f.fileName, f.kind, String(f.size), `…${f.sha256.slice(-12)}`, f.immotopDocumentId ?? (result.dryRun ? '–' : f.delivery)]),
+    )
+    return result
+  }
+}
