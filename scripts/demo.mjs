@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+// The embedded default: start the sandbox, run the real CLI against it step by
+// step (doctor, publish, tenants, export-tenant), show what arrived in
+// Immotop 2, stop the sandbox, exit 0. Every step is a separate process of
+// bin/run.js, exactly as an operator would type it.
+import {spawn, spawnSync} from 'node:child_process'
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+const bin = fileURLToPath(new URL('../bin/run.js', import.meta.url))
+const dataDir = mkdtempSync(join(tmpdir(), 'melon-immotop-demo-'))
+const configPath = join(dataDir, 'config.yaml')
+const bold = (s) => (process.stdout.isTTY && !process.env.NO_COLOR ? `\x1b[1m${s}\x1b[0m` : s)
+
+function startSandbox() {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, 'sandbox', '--json', '--data-dir', dataDir, '--write-config', configPath], {stdio: ['ignore', 'pipe', 'inherit']})
+    let out = ''
+    child.stdout.on('data', (chunk) => {
+      out += chunk
+      try {
+        resolve({child, ready: JSON.parse(out)})
+      } catch {
+        // not complete yet
+      }
+    })
+    child.once('exit', (code) => reject(new Error(`sandbox exited early with ${code}`)))
+  })
+}
+
+function step(title, args) {
+  console.log(`\n${bold(`$ melon-immotop ${args.join(' ')}`)}   # ${title}`)
+  const result = spawnSync(process.execPath, [bin, ...args, '--config', configPath], {stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8'})
+  process.stdout.write(result.stdout)
+  if (result.status !== 0) throw new Error(`step "${title}" exited ${result.status}`)
+  return result.stdout
+}
+
+let sandbox
+let exitCode = 0
+try {
+  sandbox = await startSandbox()
+  console.log(bold('Sandbox started:'), `melon ${sandbox.ready.melon.baseUrl}, Immotop 2 ${sandbox.ready.immotop.baseUrl}, staging ${sandbox.ready.stagingDir}`)
+  step('prove every connection and setting', ['doctor'])
+  step('publish a vacant unit from Immotop 2 to melon', ['publish', '1.10001.1012'])
+  step('list the tenants without contract', ['tenants'])
+  const tenants = JSON.parse(spawnSync(process.execPath, [bin, 'tenants', '--json', '--config', configPath], {encoding: 'utf8'}).stdout)
+  const tenant = tenants.tenants[0]
+  step('hand the first one, with dossier, to Immotop 2', ['export-tenant', tenant.id])
+  const response = await fetch(sandbox.ready.admin.handovers)
+  const {handovers} = await response.json()
+  console.log(`\n${bold('What arrived in Immotop 2:')}`)
+  for (const handover of handovers) {
+    console.log(`  handover ${handover.handoverId} for unit ${handover.unitReference}, ${handover.record?.persons?.length ?? 0} person(s)`)
+    for (const doc of handover.documents) console.log(`    #${doc.documentId.padEnd(3)} ${doc.fileName.padEnd(56)} ${String(doc.size).padStart(8)} B  sha256 …${doc.sha256.slice(-12)}`)
+  }
+  if (handovers.length !== 1) throw new Error(`expected 1 handover, found ${handovers.length}`)
+  console.log(`\n${bold('Demo complete.')}`)
+} catch (error) {
+  console.error(`Demo failed: ${error.message}`)
+  exitCode = 1
+} finally {
+  if (sandbox) {
+    sandbox.child.kill('SIGTERM')
+    await new Promise((resolve) => sandbox.child.once('exit', resolve))
+  }
+  rmSync(dataDir, {recursive: true, force: true})
+}
+process.exit(exitCode)

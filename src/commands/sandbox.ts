@@ -1,0 +1,69 @@
+import {Flags} from '@oclif/core'
+import {BaseCommand} from '../cli/base-command.js'
+import {mask} from '../core/redact.js'
+
+export default class Sandbox extends BaseCommand {
+  static override summary = 'Run local emulators of melon and Immotop 2, with staging folders, for demos and tests.'
+  static override description =
+    'Starts the melon partner API and the Immotop 2 DMS REST services on loopback (free ports by default), seeded with Swiss sample data, and processes the staging folder as Immotop 2 does. --write-config writes a ready-to-use config. Runs until SIGINT or SIGTERM.'
+  static override examples = [
+    '<%= config.bin %> sandbox --data-dir .sandbox --write-config .sandbox/config.yaml',
+    '<%= config.bin %> sandbox --json --data-dir /tmp/sb --write-config /tmp/sb/config.json',
+  ]
+  static override flags = {
+    'data-dir': Flags.string({description: 'Folder for the SQLite state, documents and staging folders.', default: '.sandbox'}),
+    'write-config': Flags.string({description: 'Write a config for this sandbox to this file (JSON when it ends in .json, else YAML).'}),
+    host: Flags.string({description: 'Loopback address to listen on.', default: '127.0.0.1'}),
+    'melon-port': Flags.integer({description: 'Port of the melon emulator (0 = a free port).', default: 0, min: 0, max: 65535}),
+    'immotop-port': Flags.integer({description: 'Port of the Immotop 2 emulator (0 = a free port).', default: 0, min: 0, max: 65535}),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(Sandbox)
+    const {startSandbox} = await import('../sandbox/index.js')
+    const sandbox = await startSandbox({
+      dataDir: flags['data-dir'],
+      host: flags.host,
+      melonPort: flags['melon-port'],
+      immotopPort: flags['immotop-port'],
+      writeConfig: flags['write-config'],
+    })
+    this.redactor.add(sandbox.melon.token, sandbox.immotop.password).addBasicAuth('wwdms', sandbox.immotop.password)
+    const ready = {
+      status: 'ready',
+      pid: process.pid,
+      dataDir: sandbox.dataDir,
+      melon: {baseUrl: sandbox.melon.baseUrl, project: sandbox.melon.project, token: mask(sandbox.melon.token)},
+      immotop: {baseUrl: sandbox.immotop.baseUrl, user: sandbox.immotop.user, password: mask(sandbox.immotop.password)},
+      stagingDir: sandbox.stagingDir,
+      incomingDir: sandbox.incomingDir,
+      ackDir: sandbox.ackDir,
+      configPath: sandbox.configPath,
+      admin: {
+        createTenants: `${sandbox.melon.baseUrl}/_sandbox/tenants`,
+        handovers: `${sandbox.immotop.baseUrl}/_sandbox/handovers`,
+      },
+    }
+    if (this.jsonEnabled()) {
+      this.logJson(ready)
+    } else {
+      const c = this.ui.color
+      this.ui.out(c.bold('Sandbox ready'))
+      this.ui.out(`  melon      ${ready.melon.baseUrl}  (project ${ready.melon.project})`)
+      this.ui.out(`  Immotop 2  ${ready.immotop.baseUrl}  (user wwdms)`)
+      this.ui.out(`  staging    ${ready.stagingDir}`)
+      if (ready.configPath) this.ui.out(`  config     ${ready.configPath}   →  melon-immotop doctor --config ${ready.configPath}`)
+      this.ui.out(c.dim('Stop with Ctrl-C.'))
+    }
+    // Replace the generic interrupt handling: stopping the sandbox is its normal end.
+    process.removeAllListeners('SIGINT')
+    process.removeAllListeners('SIGTERM')
+    await new Promise<void>((resolve) => {
+      const stop = () => resolve()
+      process.once('SIGINT', stop)
+      process.once('SIGTERM', stop)
+    })
+    await sandbox.close()
+    this.ui.err('Sandbox stopped.')
+  }
+}

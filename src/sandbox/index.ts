@@ -1,0 +1,134 @@
+/**
+ * The sandbox: local emulators of melon and Immotop 2 that speak the same HTTP
+ * contracts as the real systems, plus the staging folders. The real CLI runs
+ * against it unchanged; only the base URLs differ. Loopback only.
+ */
+import {chmod, mkdir, rename, writeFile} from 'node:fs/promises'
+import {dirname, join, resolve} from 'node:path'
+import {stringify as toYaml} from 'yaml'
+import type {AppConfigInput} from '../config/schema.js'
+import {isLoopbackHost} from '../adapters/http.js'
+import {ConfigError} from '../errors.js'
+import {createImmotopEmulator, startStagingProcessor} from './immotop-emulator.js'
+import {createMelonEmulator, randomSecret, type UnitInfo} from './melon-emulator.js'
+import {immotopSeed, SEED_TENANTS} from './seed.js'
+import {getMeta, openStore, setMeta} from './store.js'
+import {splitPostalCity, splitStreet} from '../core/swiss-address.js'
+
+export interface SandboxOptions {
+  dataDir: string
+  host?: string
+  melonPort?: number
+  immotopPort?: number
+  project?: string
+  /** Where to write a ready-to-use config (JSON when it ends in .json, YAML otherwise). */
+  writeConfig?: string
+  today?: string
+}
+
+export interface SandboxHandle {
+  dataDir: string
+  melon: {baseUrl: string; project: string; token: string}
+  immotop: {baseUrl: string; user: string; password: string; apiVersion: string; mandant: number}
+  stagingDir: string
+  incomingDir: string
+  ackDir: string
+  stateDir: string
+  configPath: string | null
+  /** The config a client needs to talk to this sandbox. */
+  config: AppConfigInput
+  close(): Promise<void>
+}
+
+export async function startSandbox(options: SandboxOptions): Promise<SandboxHandle> {
+  const host = options.host ?? '127.0.0.1'
+  if (!isLoopbackHost(host)) {
+    throw new ConfigError('SANDBOX_NOT_LOOPBACK', `The sandbox listens on loopback only; ${host} is not a loopback address.`, 'Use --host 127.0.0.1 (the default) or ::1.')
+  }
+  const dataDir = resolve(options.dataDir)
+  const stagingDir = join(dataDir, 'staging')
+  const incomingDir = join(stagingDir, 'to-immotop')
+  const ackDir = join(stagingDir, 'from-immotop')
+  const stateDir = join(dataDir, 'client-state')
+  for (const dir of [dataDir, incomingDir, ackDir, join(dataDir, 'melon-documents'), join(dataDir, 'immotop-archive')]) {
+    await mkdir(dir, {recursive: true, mode: 0o700})
+  }
+  await chmod(dataDir, 0o700)
+  const today = options.today ?? new Date().toISOString().slice(0, 10)
+  const db = openStore(join(dataDir, 'sandbox.sqlite'))
+  const project = options.project ?? getMeta(db, 'project') ?? 'sandbox'
+  const token = getMeta(db, 'melon_token') ?? randomSecret('mlt_')
+  const password = getMeta(db, 'immotop_password') ?? randomSecret('ww_')
+  setMeta(db, 'project', project)
+  setMeta(db, 'melon_token', token)
+  setMeta(db, 'immotop_password', password)
+  const data = immotopSeed(today)
+
+  const unitInfo = (ref: string): UnitInfo | null => {
+    const [m, l, o] = ref.split('.').map(Number)
+    const objekt = data.GetDmsObjekt.find((x) => x.mandant_nr === m && x.liegenschaft_nr === l && x.nr === o)
+    const liegenschaft = data.GetDmsLiegenschaft.find((x) => x.mandant_nr === m && x.nr === l)
+    if (!objekt || !liegenschaft) return null
+    const street = splitStreet(liegenschaft.strasse ?? '')
+    const place = splitPostalCity(liegenschaft.plzort ?? '')
+    return {
+      title: objekt.bez,
+      address: {street: street.street, house_number: street.houseNumber, postal_code: place.postalCode, city: place.city, country_code: 'CH'},
+      rent: {rentalgross_net: objekt.nettomiete, incidentals: objekt.nebenkosten, rentalgross: objekt.nettomiete + objekt.nebenkosten, deposit: objekt.kaution},
+    }
+  }
+
+  const melon = createMelonEmulator({db, documentsDir: join(dataDir, 'melon-documents'), token, project, unitInfo, today: () => today})
+  if (!getMeta(db, 'seeded')) {
+    for (const seed of SEED_TENANTS) await melon.createTenant(seed)
+    setMeta(db, 'seeded', new Date().toISOString())
+  }
+  const immotopOptions = {db, data, user: 'wwdms', password, apiVersion: '1.0', incomingDir, ackDir, archiveDir: join(dataDir, 'immotop-archive')}
+  const immotop = createImmotopEmulator(immotopOptions)
+  const melonUrl = await melon.app.listen({host, port: options.melonPort ?? 0})
+  let immotopUrl: string
+  try {
+    immotopUrl = await immotop.listen({host, port: options.immotopPort ?? 0})
+  } catch (error) {
+    await melon.app.close()
+    db.close()
+    throw error
+  }
+  const stopProcessor = startStagingProcessor(immotopOptions)
+
+  const config: AppConfigInput = {
+    melon: {baseUrl: melonUrl, project, token},
+    immotop: {baseUrl: immotopUrl, user: 'wwdms', password, apiVersion: '1.0', mandant: 1},
+    staging: {incomingDir, ackDir, ackTimeoutSeconds: 30},
+    stateDir,
+  }
+  let configPath: string | null = null
+  if (options.writeConfig) {
+    configPath = resolve(options.writeConfig)
+    await mkdir(dirname(configPath), {recursive: true})
+    const text = configPath.endsWith('.json') ? JSON.stringify(config, null, 2) + '\n' : toYaml(config)
+    const tmp = `${configPath}.${process.pid}.tmp`
+    await writeFile(tmp, text, {mode: 0o600})
+    await rename(tmp, configPath)
+  }
+
+  let closed = false
+  return {
+    dataDir,
+    melon: {baseUrl: melonUrl, project, token},
+    immotop: {baseUrl: immotopUrl, user: 'wwdms', password, apiVersion: '1.0', mandant: 1},
+    stagingDir,
+    incomingDir,
+    ackDir,
+    stateDir,
+    configPath,
+    config,
+    async close() {
+      if (closed) return
+      closed = true
+      await stopProcessor()
+      await Promise.all([melon.app.close(), immotop.close()])
+      db.close()
+    },
+  }
+}
