@@ -1,0 +1,190 @@
+import {createHash} from 'node:crypto'
+import {mkdirSync, readdirSync, readFileSync, statSync} from 'node:fs'
+import {join} from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {json, runCli} from '../helpers/cli.js'
+import {configVariant, getJson, testSandbox, type TestSandbox} from '../helpers/sandbox.js'
+
+let sb: TestSandbox
+let tmp: string
+beforeAll(async () => {
+  sb = await testSandbox()
+  tmp = join(sb.root, 'tmp')
+  mkdirSync(tmp)
+})
+afterAll(() => sb.dispose())
+
+const handovers = async () => (await getJson(`${sb.immotop.baseUrl}/_sandbox/handovers`)).handovers as any[]
+const tenant = (id: string) => getJson(`${sb.melon.baseUrl}/api/partner/v1/tenants/${id}`, {headers: {authorization: `Token ${sb.melon.token}`}})
+const visible = (dir: string) => readdirSync(dir).filter((n) => !n.startsWith('.'))
+const run = (args: string[]) => runCli(args, {env: {TMPDIR: tmp}})
+
+describe('export-tenant', () => {
+  it('--dry-run lists what would be delivered and delivers nothing', async () => {
+    const result = await run(['export-tenant', 'T-1001', '--dry-run', '--json', '--config', sb.configPath])
+    expect(result.code).toBe(0)
+    const out = json(result)
+    expect(out).toMatchObject({tenantId: 'T-1001', unitReference: '1.10001.1012', dryRun: true, acknowledged: false})
+    expect(out.files.map((f: any) => f.kind)).toEqual(['dossier', 'id_copy', 'debt_enforcement_extract', 'salary_statement', 'tenant_record'])
+    expect(await handovers()).toEqual([])
+    expect(visible(sb.incomingDir)).toEqual([])
+  })
+
+  it('hands the tenant with the complete dossier to Immotop 2, every SHA-256 equal to melon\'s, and cleans up', async () => {
+    const result = await run(['export-tenant', 'T-1001', '--json', '--config', sb.configPath])
+    expect(result.code).toBe(0)
+    const out = json(result)
+    expect(out.acknowledged).toBe(true)
+    expect(out.handoverId).toMatch(/^mi-T-1001-[0-9a-f]{12}$/)
+    const melon = await tenant('T-1001')
+    const [handover] = await handovers()
+    expect(handover.handoverId).toBe(out.handoverId)
+    expect(handover.unitReference).toBe('1.10001.1012')
+    const received = new Map<string, any>(handover.documents.map((d: any) => [d.kind, d]))
+    expect(received.size).toBe(5)
+    for (const doc of melon.documents) {
+      expect(received.get(doc.kind)).toMatchObject({sha256: doc.sha256, size: doc.size})
+    }
+    // The CLI reports the ids Immotop 2 assigned.
+    for (const file of out.files) expect(file.immotopDocumentId).toBe(received.get(file.kind)!.documentId)
+    // The tenant record carries all persons and references every document.
+    const record = handover.record
+    expect(record.schema).toBe('melon-immotop.tenant-record/1')
+    expect(record.persons.map((p: any) => [p.position, p.role, p.firstName, p.surname, p.dateOfBirth])).toEqual([
+      [1, 'main', 'Laura', 'Meier', '1989-03-14'],
+      [2, 'co', 'Jonas', 'Meier', '1987-11-02'],
+    ])
+    expect(record.persons[0]).toMatchObject({nationalityCode: 'CH', language: 'de', maritalStatus: 'married', address: {city: 'Horgen', postalCode: '8810'}})
+    expect(record.unit).toMatchObject({reference: '1.10001.1012', mandantNr: 1, liegenschaftNr: 10001, objektNr: 1012})
+    expect(record.rent).toMatchObject({netMonthly: 2450, grossMonthly: 2730})
+    expect(record.requestedMoveInDate).toBe(melon.requested_move_in_date)
+    expect(record.documents.map((d: any) => d.sha256)).toEqual(melon.documents.map((d: any) => d.sha256))
+    // Nothing left behind: staging and acknowledgement folders empty, no temporary files.
+    expect(visible(sb.incomingDir)).toEqual([])
+    expect(visible(sb.ackDir)).toEqual([])
+    expect(readdirSync(tmp)).toEqual([])
+  })
+
+  it('running it again sends nothing twice: Immotop 2 holds each document once, with the same ids', async () => {
+    const before = await handovers()
+    const result = await run(['export-tenant', 'T-1001', '--json', '--config', sb.configPath])
+    expect(result.code).toBe(0)
+    const after = await handovers()
+    expect(after).toHaveLength(1)
+    expect(after[0].documents).toEqual(before[0].documents)
+    expect(json(result).files.map((f: any) => f.immotopDocumentId)).toEqual(json(result).files.map((f: any) => after[0].documents.find((d: any) => d.fileName === f.fileName).documentId))
+  })
+
+  it('--no-wait returns after delivery; a later run collects the acknowledgements without delivering again', async () => {
+    const first = await run(['export-tenant', 'T-1002', '--no-wait', '--json', '--config', sb.configPath])
+    expect(first.code).toBe(0)
+    expect(json(first).acknowledged).toBe(false)
+    const second = await run(['export-tenant', 'T-1002', '--json', '--config', sb.configPath])
+    expect(second.code).toBe(0)
+    expect(json(second).acknowledged).toBe(true)
+    const h = (await handovers()).find((x) => x.handoverId === json(second).handoverId)
+    expect(h.documents).toHaveLength(5)
+    expect(visible(sb.ackDir)).toEqual([])
+  })
+
+  it('streams a dossier larger than any in-memory cap (80 MiB) with the SHA-256 verified end to end', async () => {
+    const created = await fetch(`${sb.melon.baseUrl}/_sandbox/tenants`, {
+      method: 'POST',
+      headers: {'content-type': 'application/json'},
+      body: JSON.stringify({object_reference_number: '1.10001.1901', dossier_size_bytes: 80 * 1024 * 1024}),
+    })
+    const {ids} = (await created.json()) as {ids: string[]}
+    const id = ids[0]!
+    const result = await run(['export-tenant', id, '--json', '--config', sb.configPath])
+    expect(result.code).toBe(0)
+    const melon = await tenant(id)
+    const dossier = melon.documents.find((d: any) => d.kind === 'dossier')
+    expect(dossier.size).toBe(80 * 1024 * 1024)
+    const h = (await handovers()).find((x) => x.handoverId === json(result).handoverId)
+    const received = h.documents.find((d: any) => d.kind === 'dossier')
+    expect(received.sha256).toBe(dossier.sha256)
+    // …and the archived bytes really hash to it.
+    const archived = join(sb.dataDir, 'immotop-archive', h.handoverId, received.fileName)
+    expect(statSync(archived).size).toBe(dossier.size)
+    expect(createHash('sha256').update(readFileSync(archived)).digest('hex')).toBe(dossier.sha256)
+    expect(readdirSync(tmp)).toEqual([])
+  })
+
+  it.each([
+    ['an unknown tenant', ['T-9999'], 3, /melon has no tenant with id T-9999/],
+    ['a tenant with contract', ['T-1004'], 5, /T-1004 is "with_contract", not "without_contract"/],
+    ['an id with path characters', ['../../etc'], 2, /not a valid tenant id/],
+  ])('refuses %s with a clear message and exit code', async (_name, args, code, message) => {
+    const result = await run(['export-tenant', ...args, '--config', sb.configPath])
+    expect(result.code).toBe(code)
+    expect(result.stderr).toMatch(message)
+  })
+
+  it('a wrong token exits 4 and delivers nothing', async () => {
+    const config = configVariant(sb, 'wrong-token', (c) => (c.melon.token = 'wrong-token-00000000'))
+    const count = (await handovers()).length
+    const result = await run(['export-tenant', 'T-1003', '--json', '--config', config])
+    expect(result.code).toBe(4)
+    expect(json(result).error.code).toBe('UNAUTHORIZED')
+    expect(await handovers()).toHaveLength(count)
+  })
+
+  it('a staging folder that does not exist is a config error, with nothing downloaded', async () => {
+    const config = configVariant(sb, 'no-staging', (c) => (c.staging.incomingDir = join(sb.root, 'nowhere')))
+    const result = await run(['export-tenant', 'T-1003', '--config', config])
+    expect(result.code).toBe(78)
+    expect(result.stderr).toContain('staging.incomingDir')
+    expect(readdirSync(tmp)).toEqual([])
+  })
+
+  it('waits only as long as told when Immotop 2 does not acknowledge, and says the files are delivered', async () => {
+    // An acknowledgement folder nobody writes to stands in for a stopped Immotop 2.
+    const silentAck = join(sb.root, 'silent-ack')
+    mkdirSync(silentAck)
+    const silentIn = join(sb.root, 'silent-in')
+    mkdirSync(silentIn)
+    const config = configVariant(sb, 'silent', (c) => {
+      c.staging.incomingDir = silentIn
+      c.staging.ackDir = silentAck
+    })
+    const result = await run(['export-tenant', 'T-1003', '--ack-timeout', '1', '--json', '--config', config])
+    expect(result.code).toBe(7)
+    expect(json(result).error).toMatchObject({code: 'ACK_TIMEOUT'})
+    expect(json(result).error.message).toContain('acknowledged 0 of 5 files')
+    expect(visible(silentIn).filter((n) => n.endsWith('.xml_it2'))).toHaveLength(5)
+    expect(visible(silentIn)).toHaveLength(10)
+    for (const name of visible(silentIn)) expect(statSync(join(silentIn, name)).mode & 0o077).toBe(0)
+    expect(readdirSync(tmp)).toEqual([])
+  })
+})
+
+describe('export-tenant interrupted', () => {
+  it('SIGINT during a download exits 130 with a note, and leaves no temporary files and nothing half-delivered', async () => {
+    const created = await fetch(`${sb.melon.baseUrl}/_sandbox/tenants`, {
+      method: 'POST',
+      headers: {'content-type': 'application/json'},
+      body: JSON.stringify({object_reference_number: '1.10002.2002', dossier_size_bytes: 400 * 1024 * 1024}),
+    })
+    const {ids} = (await created.json()) as {ids: string[]}
+    const {spawn} = await import('node:child_process')
+    const {BIN} = await import('../helpers/cli.js')
+    const before = (await handovers()).length
+    const child = spawn(process.execPath, [BIN, 'export-tenant', ids[0]!, '--config', sb.configPath], {env: {...process.env, TMPDIR: tmp, NO_COLOR: '1'}, stdio: ['ignore', 'pipe', 'pipe']})
+    let stderr = ''
+    child.stderr.on('data', (c) => (stderr += c))
+    // Interrupt once the download has visibly started.
+    for (let i = 0; i < 200; i++) {
+      const work = readdirSync(tmp)
+      if (work.length > 0 && readdirSync(join(tmp, work[0]!)).length > 0) break
+      await new Promise((r) => setTimeout(r, 25))
+    }
+    child.kill('SIGINT')
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve))
+    expect(code).toBe(130)
+    expect(stderr).toMatch(/Interrupted by SIGINT while exporting tenant/)
+    expect(readdirSync(tmp)).toEqual([])
+    expect(visible(sb.incomingDir)).toEqual([])
+    expect(readdirSync(join(sb.incomingDir, '.melon-immotop-tmp'))).toEqual([])
+    expect(await handovers()).toHaveLength(before)
+  })
+})

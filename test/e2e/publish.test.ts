@@ -1,0 +1,100 @@
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {json, runCli} from '../helpers/cli.js'
+import {configVariant, getJson, testSandbox, type TestSandbox} from '../helpers/sandbox.js'
+
+let sb: TestSandbox
+beforeAll(async () => {
+  sb = await testSandbox()
+})
+afterAll(() => sb.dispose())
+
+const writes = async () => (await getJson(`${sb.melon.baseUrl}/_sandbox/writes`)).writes as Array<{method: string; path: string}>
+const publicObjects = () => getJson<any[]>(`${sb.melon.baseUrl}/api/v2/objects/?format=json`)
+
+describe('publish <unit-ref>', () => {
+  it('--dry-run prints the listing and writes nothing', async () => {
+    const result = await runCli(['publish', '1.10001.1012', '--dry-run', '--json', '--config', sb.configPath])
+    expect(result.code).toBe(0)
+    const out = json(result)
+    expect(out).toMatchObject({reference: '1.10001.1012', action: 'dry-run'})
+    expect(out.listing).toMatchObject({rentalgross_net: 2450, incidentals: 280, rentalgross: 2730, rooms: 4.5, object_state: 'free'})
+    expect(await writes()).toEqual([])
+  })
+
+  it('creates the listing in melon; it appears in melon\'s public object list', async () => {
+    const result = await runCli(['publish', '1.10001.1012', '--config', sb.configPath])
+    expect(result.code).toBe(0)
+    expect(result.stdout).toContain('1.10001.1012 created in melon')
+    const objects = await publicObjects()
+    expect(objects.map((o) => o.reference_number)).toEqual(['1.10001.1012'])
+    expect(objects[0]).toMatchObject({title: '4.5-Zimmerwohnung 2. OG rechts', rentalgross: 2730, building: {city: 'Thalwil', postal_code: '8800'}})
+    expect(await writes()).toHaveLength(1)
+  })
+
+  it('publishing again is unchanged and makes no write call', async () => {
+    const result = await runCli(['publish', '1.10001.1012', '--json', '--config', sb.configPath])
+    expect(result.code).toBe(0)
+    expect(json(result)).toMatchObject({action: 'unchanged', changedFields: []})
+    expect(await writes()).toHaveLength(1)
+    expect(await publicObjects()).toHaveLength(1)
+  })
+
+  it('updates a listing that differs in melon, never duplicating it, and names the changed fields', async () => {
+    const current = await getJson(`${sb.melon.baseUrl}/api/partner/v1/objects/1.10001.1012`, {headers: {authorization: `Token ${sb.melon.token}`}})
+    const {num_applications: _n, created_at: _c, updated_at: _u, ...input} = current
+    const put = await fetch(`${sb.melon.baseUrl}/api/partner/v1/objects/1.10001.1012`, {
+      method: 'PUT',
+      headers: {authorization: `Token ${sb.melon.token}`, 'content-type': 'application/json'},
+      body: JSON.stringify({...input, title: 'Old title', incidentals: 250, rentalgross: 2700}),
+    })
+    expect(put.status).toBe(200)
+    const result = await runCli(['publish', '10001.1012', '--json', '--config', sb.configPath])
+    expect(result.code).toBe(0)
+    expect(json(result)).toMatchObject({action: 'updated', changedFields: ['title', 'incidentals', 'rentalgross']})
+    const objects = await publicObjects()
+    expect(objects).toHaveLength(1)
+    expect(objects[0]).toMatchObject({title: '4.5-Zimmerwohnung 2. OG rechts', incidentals: 280})
+  })
+
+  it('publishes a unit whose tenancy ends, with the day after as move-in date', async () => {
+    const out = json(await runCli(['publish', '1.10001.1013', '--json', '--config', sb.configPath]))
+    expect(out.action).toBe('created')
+    expect(out.listing.move_in_date).toMatch(/^\d{4}-\d{2}-\d{2}$/)
+    expect(out.listing.floor).toBe('Dachgeschoss')
+  })
+
+  it.each([
+    ['a let unit', ['1.10001.1011'], 5, /not vacant/],
+    ['a unit with a signed successor', ['1.10001.1014'], 5, /not vacant.*future tenancy/],
+    ['an unknown unit', ['1.10001.4040'], 3, /Immotop 2 has no unit 1\.10001\.4040/],
+    ['an unknown Liegenschaft', ['1.999.1'], 3, /no such Liegenschaft/],
+    ['a malformed reference', ['1-10001-1012'], 2, /not a unit reference/],
+  ])('refuses %s with a clear message and its exit code', async (_name, args, code, message) => {
+    const result = await runCli(['publish', ...args, '--config', sb.configPath])
+    expect(result.code).toBe(code)
+    expect(result.stderr).toMatch(message)
+    expect(result.stderr).toContain('Fix:')
+    expect(result.stderr).not.toMatch(/\n\s+at /)
+  })
+
+  it('a wrong Immotop 2 password exits with the auth code, as JSON on stdout', async () => {
+    const config = configVariant(sb, 'wrong-pw', (c) => (c.immotop.password = 'not-the-password-42'))
+    const result = await runCli(['publish', '1.10001.1012', '--json', '--config', config])
+    expect(result.code).toBe(4)
+    expect(json(result).error).toMatchObject({code: 'UNAUTHORIZED', exitCode: 4})
+    expect(json(result).error.message).toContain('Immotop 2 GET')
+  })
+
+  it('a wrong melon token exits with the auth code', async () => {
+    const config = configVariant(sb, 'wrong-token', (c) => (c.melon.token = 'not-the-token-4242'))
+    const result = await runCli(['publish', '1.10001.1012', '--config', config])
+    expect(result.code).toBe(4)
+    expect(result.stderr).toContain('melon GET /objects/{reference_number}: 401')
+  })
+
+  it('a missing argument is a usage error', async () => {
+    const result = await runCli(['publish', '--config', sb.configPath])
+    expect(result.code).toBe(2)
+    expect(result.stderr).toMatch(/Missing 1 required arg/)
+  })
+})

@@ -1,0 +1,54 @@
+/**
+ * Recognisable secrets never appear in stdout or stderr of any command, in
+ * success or failure, with or without --verbose and --json.
+ */
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {runCli} from '../helpers/cli.js'
+import {configVariant, testSandbox, type TestSandbox} from '../helpers/sandbox.js'
+
+let sb: TestSandbox
+let wrong: string
+const WRONG_PASSWORD = 'CANARY-wrong-pw-7391'
+const WRONG_TOKEN = 'CANARY-wrong-token-8462'
+
+beforeAll(async () => {
+  sb = await testSandbox()
+  wrong = configVariant(sb, 'canary', (c) => {
+    c.immotop.password = WRONG_PASSWORD
+    c.melon.token = WRONG_TOKEN
+  })
+})
+afterAll(() => sb.dispose())
+
+const COMMANDS = [['doctor'], ['publish', '1.10001.1012'], ['publish', '1.10001.1012', '--dry-run'], ['tenants'], ['export-tenant', 'T-1002'], ['export-tenant', 'T-1003', '--dry-run']]
+const MODES = [[], ['--verbose'], ['--json'], ['--json', '--verbose']]
+
+describe('secrets never appear in output', () => {
+  it('with the right secrets (success paths)', async () => {
+    const secrets = [sb.melon.token, sb.immotop.password, Buffer.from(`wwdms:${sb.immotop.password}`).toString('base64')]
+    for (const command of COMMANDS) {
+      for (const mode of MODES) {
+        const result = await runCli([...command, ...mode, '--config', sb.configPath])
+        expect(result.code, `${command.join(' ')} ${mode.join(' ')}: ${result.stderr}`).toBe(0)
+        for (const secret of secrets) {
+          expect(result.stdout + result.stderr, `${command.join(' ')} ${mode.join(' ')}`).not.toContain(secret)
+        }
+      }
+    }
+  })
+
+  it('with wrong secrets (failure paths, including --verbose stacks)', async () => {
+    const secrets = [WRONG_PASSWORD, WRONG_TOKEN, Buffer.from(`wwdms:${WRONG_PASSWORD}`).toString('base64')]
+    for (const command of COMMANDS) {
+      for (const mode of MODES) {
+        const result = await runCli([...command, ...mode, '--config', wrong])
+        expect(result.code, `${command.join(' ')} ${mode.join(' ')}`).not.toBe(0)
+        for (const secret of secrets) {
+          expect(result.stdout + result.stderr, `${command.join(' ')} ${mode.join(' ')}`).not.toContain(secret)
+        }
+        if (mode.includes('--json')) expect(() => JSON.parse(result.stdout)).not.toThrow()
+        if (!mode.includes('--verbose')) expect(result.stdout + result.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/)
+      }
+    }
+  })
+})

@@ -1,0 +1,41 @@
+/** Starts the real sandbox in this process on free loopback ports, with its data in a fresh temporary folder. */
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {startSandbox, type SandboxHandle} from '../../src/sandbox/index.js'
+
+export interface TestSandbox extends SandboxHandle {
+  root: string
+  configPath: string
+  dispose(): Promise<void>
+}
+
+export async function testSandbox(): Promise<TestSandbox> {
+  const root = mkdtempSync(join(tmpdir(), 'mi-test-'))
+  const configPath = join(root, 'config.json')
+  const sandbox = await startSandbox({dataDir: join(root, 'data'), writeConfig: configPath})
+  return {
+    ...sandbox,
+    root,
+    configPath,
+    async dispose() {
+      await sandbox.close()
+      rmSync(root, {recursive: true, force: true})
+    },
+  }
+}
+
+export async function getJson<T = any>(url: string, init?: RequestInit): Promise<T> {
+  const response = await fetch(url, init)
+  if (!response.ok) throw new Error(`${url}: ${response.status}`)
+  return (await response.json()) as T
+}
+
+/** Writes a variant of the sandbox config (e.g. a wrong password) and returns its path. */
+export function configVariant(sb: TestSandbox, name: string, patch: (config: any) => void): string {
+  const config = structuredClone(sb.config) as any
+  patch(config)
+  const path = join(sb.root, `${name}.json`)
+  writeFileSync(path, JSON.stringify(config), {mode: 0o600})
+  return path
+}
