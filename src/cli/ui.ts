@@ -54,13 +54,15 @@ export class Ui {
   }
 
   get spinnersEnabled(): boolean {
-    return !this.json && Boolean(process.stderr.isTTY) && !isCI()
+    // A pseudo-terminal without a width (some CI wrappers, `script`) makes ora
+    // redraw forever; such a terminal gets no spinner.
+    return !this.json && Boolean(process.stderr.isTTY) && (process.stderr.columns ?? 0) > 0 && !isCI()
   }
 
   async spinner(text: string): Promise<Spinner> {
     if (!this.spinnersEnabled) return NO_SPINNER
     const {default: ora} = await import('ora')
-    const spinner = ora({text, stream: process.stderr}).start()
+    const spinner = ora({text, stream: process.stderr, color: this.errColor.level > 0 ? 'cyan' : false}).start()
     return {
       update: (t) => {
         spinner.text = this.redactor.scrub(t)

@@ -232,7 +232,7 @@ export function createMelonEmulator(options: MelonEmulatorOptions): {app: Fastif
       const n = (db.prepare('SELECT COUNT(*) AS n FROM tenants').get() as {n: number}).n
       ids.push(await createTenant(generatedTenant(n, parsed.data.object_reference_number, parsed.data.persons), parsed.data.dossier_size_bytes))
     }
-    return reply.code(201).send({ids})
+    return reply.code(201).send({id: ids[0], ids})
   })
 
   app.get('/_sandbox/writes', async () => ({writes: db.prepare('SELECT method, path, idempotency_key, status, at FROM writes ORDER BY id').all()}))

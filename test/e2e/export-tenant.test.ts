@@ -93,8 +93,9 @@ describe('export-tenant', () => {
       headers: {'content-type': 'application/json'},
       body: JSON.stringify({object_reference_number: '1.10001.1901', dossier_size_bytes: 80 * 1024 * 1024}),
     })
-    const {ids} = (await created.json()) as {ids: string[]}
-    const id = ids[0]!
+    const body = (await created.json()) as {id: string; ids: string[]}
+    expect(body.ids).toEqual([body.id])
+    const id = body.id
     const result = await run(['export-tenant', id, '--json', '--config', sb.configPath])
     expect(result.code).toBe(0)
     const melon = await tenant(id)
