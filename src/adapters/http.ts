@@ -58,7 +58,7 @@ export interface RetryPolicy {
   maxDelayMs: number
 }
 
-const DEFAULT_RETRY: RetryPolicy = {maxAttempts: 5, totalBudgetMs: 60_000, baseDelayMs: 200, maxDelayMs: 5_000}
+const DEFAULT_RETRY: RetryPolicy = {maxAttempts: 8, totalBudgetMs: 60_000, baseDelayMs: 200, maxDelayMs: 5_000}
 const RETRY_STATUS = new Set([429, 502, 503, 504])
 const RETRY_CODES = new Set(['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE', 'EAI_AGAIN'])
 
@@ -107,7 +107,7 @@ export class HttpClient {
     let httpAgent: http.Agent | undefined
     let httpsAgent: https.Agent | undefined
     if (proxy) {
-      if (this.url.protocol === 'https:') httpsAgent = new HttpsProxyAgent(proxy, {ca, keepAlive: true})
+      if (this.url.protocol === 'https:') httpsAgent = new TlsThroughProxyAgent(proxy, ca)
       else httpAgent = new HttpProxyAgent(proxy, {keepAlive: true})
     } else {
       httpAgent = new http.Agent({keepAlive: true})
@@ -305,6 +305,25 @@ export class HttpClient {
       return new UnavailableError('PROXY', `${where}: the proxy ${this.proxyUrl} failed.`, 'Check HTTPS_PROXY / NO_PROXY.', {details})
     }
     return new UnavailableError('NETWORK', `${where}: network error (${causeCode ?? name ?? 'unknown'}).`, `Check the network path to ${host}.`, {details})
+  }
+}
+
+/**
+ * https-proxy-agent takes the target's TLS options from the request, not from
+ * the agent; axios does not pass `ca` on the request. This puts the extra CA
+ * (and strict verification) on every tunnelled TLS connection.
+ */
+class TlsThroughProxyAgent extends HttpsProxyAgent<string> {
+  constructor(
+    proxy: string,
+    private readonly ca: string[] | undefined,
+  ) {
+    super(proxy, {keepAlive: true})
+  }
+
+  override connect(req: http.ClientRequest, opts: Parameters<HttpsProxyAgent<string>['connect']>[1]) {
+    if (!opts.secureEndpoint) return super.connect(req, opts)
+    return super.connect(req, {...opts, ...(this.ca ? {ca: this.ca} : {}), rejectUnauthorized: true})
   }
 }
 

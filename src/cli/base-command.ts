@@ -4,7 +4,8 @@
  * output and exit codes (README "Exit codes").
  */
 import {Command, Errors, Flags} from '@oclif/core'
-import {loadConfig, requireSecrets, type LoadedConfig} from '../config/load.js'
+import {isLoopbackHost} from '../adapters/http.js'
+import {configWarnings, loadConfig, requireSecrets, type LoadedConfig} from '../config/load.js'
 import type {SECRET_ENV} from '../config/schema.js'
 import {Redactor} from '../core/redact.js'
 import {AppError, BugError, InterruptedError, UsageError, toAppError} from '../errors.js'
@@ -16,6 +17,10 @@ export abstract class BaseCommand extends Command {
   static override baseFlags = {
     config: Flags.string({char: 'c', description: 'Config file (default: search for .melon-immotoprc*, melon-immotop.config.*, package.json; or $MELON_IMMOTOP_CONFIG).', helpGroup: 'GLOBAL'}),
     verbose: Flags.boolean({description: 'Show error details and stack traces (secrets stay masked).', helpGroup: 'GLOBAL'}),
+    'allow-insecure-http': Flags.boolean({
+      description: 'Allow plain http:// to hosts that are not loopback for this run (warns; prefer https).',
+      helpGroup: 'GLOBAL',
+    }),
   }
 
   protected readonly redactor = new Redactor()
@@ -58,12 +63,21 @@ export abstract class BaseCommand extends Command {
     const {melon, immotop} = loaded.config
     this.redactor.add(melon.token, immotop.password).addBasicAuth(immotop.user, immotop.password)
     requireSecrets(loaded, secrets)
+    for (const warning of configWarnings(loaded)) this.ui.warn(`${warning.message} Fix: ${warning.fix}`)
+    const flagOptIn = this.argv.includes('--allow-insecure-http')
     for (const [key, target] of [
       ['melon', melon],
       ['immotop', immotop],
     ] as const) {
-      if (target.allowInsecureHttp && target.baseUrl.startsWith('http://')) {
-        this.ui.warn(`${key}.allowInsecureHttp is on: traffic to ${key}.baseUrl is not encrypted.`)
+      if (flagOptIn) target.allowInsecureHttp = true
+      let url: URL | undefined
+      try {
+        url = new URL(target.baseUrl.replace('{project}', melon.project))
+      } catch {
+        continue // reported by the HTTP layer with the key to fix
+      }
+      if (target.allowInsecureHttp && url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+        this.ui.warn(`plain http:// to ${url.host} is allowed by ${flagOptIn ? '--allow-insecure-http' : `${key}.allowInsecureHttp`}: credentials and tenant data cross the network unencrypted.`)
       }
     }
     return loaded

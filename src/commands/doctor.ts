@@ -7,7 +7,7 @@ import {doctorChecks, runDoctor, type CheckResult} from '../services/doctor.js'
 export default class Doctor extends BaseCommand {
   static override summary = 'Check every connection and setting, and say how to fix what fails.'
   static override description =
-    'Checks, in a fixed order: the config, the secrets (masked), melon (reachable, token accepted), Immotop 2 (Test with the Version header and Basic auth, the mandant), the staging folders and the state directory. Checks run in parallel with a timeout each; a check whose dependency failed is skipped. Exits 1 when any check fails.'
+    'Checks, in a fixed order: the config, its file permissions, the secrets (masked), melon (reachable, token accepted), Immotop 2 (Test with the Version header and Basic auth, the mandant), the staging folders and the state directory. Checks run in parallel with a timeout each; a check whose dependency failed is skipped. Exits 1 when any check fails.'
   static override examples = ['<%= config.bin %> doctor', '<%= config.bin %> doctor --json', '<%= config.bin %> doctor --config ./melon-immotop.yaml --verbose']
   static override flags = {
     timeout: Flags.integer({description: 'Seconds each check may take.', default: 10, min: 1}),

@@ -1,6 +1,9 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command.js'
+import {readFileSync} from 'node:fs'
+import {resolve} from 'node:path'
 import {mask} from '../core/redact.js'
+import {UsageError} from '../errors.js'
 
 export default class Sandbox extends BaseCommand {
   static override summary = 'Run local emulators of melon and Immotop 2, with staging folders, for demos and tests.'
@@ -16,12 +19,28 @@ export default class Sandbox extends BaseCommand {
     host: Flags.string({description: 'Loopback address to listen on.', default: '127.0.0.1'}),
     'melon-port': Flags.integer({description: 'Port of the melon emulator (0 = a free port).', default: 0, min: 0, max: 65535}),
     'immotop-port': Flags.integer({description: 'Port of the Immotop 2 emulator (0 = a free port).', default: 0, min: 0, max: 65535}),
+    faults: Flags.string({description: 'Inject faults, e.g. 503=0.2,429=0.05,reset=0.05,truncate=0.05,latency=50ms (also malformed, html, ackdelay, ackerror).'}),
+    'tls-cert': Flags.string({description: 'Serve HTTPS with this certificate (PEM); needs --tls-key.', dependsOn: ['tls-key']}),
+    'tls-key': Flags.string({description: 'Private key (PEM) for --tls-cert.', dependsOn: ['tls-cert']}),
+    'tls-ca': Flags.string({description: 'CA file to put into the written config as caFile.'}),
+    'public-host': Flags.string({description: 'Host name for the base URLs (must match the TLS certificate), e.g. localhost.'}),
   }
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Sandbox)
     const {startSandbox} = await import('../sandbox/index.js')
+    const {parseFaultSpec} = await import('../sandbox/faults.js')
+    let faults
+    try {
+      faults = flags.faults ? parseFaultSpec(flags.faults) : undefined
+    } catch (error) {
+      throw new UsageError('BAD_FAULTS', `--faults: ${(error as Error).message}.`, 'Write it like 503=0.2,429=0.05,reset=0.05,truncate=0.05,latency=50ms.')
+    }
+    const tls = flags['tls-cert'] && flags['tls-key'] ? {cert: readFileSync(flags['tls-cert']), key: readFileSync(flags['tls-key']), caFile: flags['tls-ca'] ? resolve(flags['tls-ca']) : undefined} : undefined
     const sandbox = await startSandbox({
+      faults,
+      tls,
+      publicHost: flags['public-host'],
       dataDir: flags['data-dir'],
       host: flags.host,
       melonPort: flags['melon-port'],
@@ -39,7 +58,9 @@ export default class Sandbox extends BaseCommand {
       incomingDir: sandbox.incomingDir,
       ackDir: sandbox.ackDir,
       configPath: sandbox.configPath,
+      faults: faults ?? null,
       admin: {
+        faults: [`${sandbox.melon.baseUrl}/_sandbox/faults`, `${sandbox.immotop.baseUrl}/_sandbox/faults`],
         createTenants: `${sandbox.melon.baseUrl}/_sandbox/tenants`,
         handovers: `${sandbox.immotop.baseUrl}/_sandbox/handovers`,
       },

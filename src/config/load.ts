@@ -4,7 +4,8 @@
  * file, the key and the fix, overlays secrets from the environment, and
  * resolves relative paths against the config file's folder.
  */
-import {existsSync, statSync} from 'node:fs'
+import {existsSync, readFileSync, statSync} from 'node:fs'
+import {mask} from '../core/redact.js'
 import {dirname, isAbsolute, resolve} from 'node:path'
 import {cosmiconfig} from 'cosmiconfig'
 import type {z} from 'zod'
@@ -73,17 +74,44 @@ async function readOrExplain<T>(read: () => Promise<T>, where: string): Promise<
   try {
     return await read()
   } catch (error) {
-    const err = error as Error & {filepath?: string; mark?: {line: number; column: number}}
+    const err = error as Error & {filepath?: string; mark?: {line: number; column: number}; reason?: string}
     const file = err.filepath ?? where
-    const firstLine = err.message.split('\n').find((line) => line.trim() !== '') ?? 'unreadable'
-    const line = err.mark ? ` (line ${err.mark.line + 1}, column ${err.mark.column + 1})` : ''
+    // Parser messages quote the offending lines, which may hold a secret: keep
+    // only the reason and the position, and never attach the original error.
     throw new ConfigError(
       'CONFIG_SYNTAX',
-      `Cannot parse config ${file}${line}: ${firstLine.replace(/^(JSON|YAML) Error in [^:]+:\s*/, '')}`,
+      `Cannot parse config ${file}${syntaxPosition(err, file)}: ${syntaxReason(err)}.`,
       `Fix the syntax at that place in ${file}; \`melon-immotop config validate\` checks it without any network call.`,
-      {cause: error},
     )
   }
+}
+
+function syntaxPosition(err: {message: string; mark?: {line: number; column: number}}, file: string): string {
+  if (err.mark) return ` (line ${err.mark.line + 1}, column ${err.mark.column + 1})`
+  const lineCol = /line (\d+) column (\d+)/.exec(err.message)
+  if (lineCol) return ` (line ${lineCol[1]}, column ${lineCol[2]})`
+  const position = /position (\d+)/.exec(err.message)
+  if (position) {
+    try {
+      const before = readFileSync(file, 'utf8').slice(0, Number(position[1]))
+      const lines = before.split('\n')
+      return ` (line ${lines.length}, column ${lines.at(-1)!.length + 1})`
+    } catch {
+      return ''
+    }
+  }
+  return ''
+}
+
+function syntaxReason(err: {message: string; reason?: string}): string {
+  if (err.reason) return err.reason
+  const line = err.message
+    .split('\n')
+    .map((l) => l.trim())
+    .find((l) => l && !/^(JSON|YAML) Error in /.test(l) && !/^(>?\s*\d+\s*)?\|/.test(l))
+  if (!line) return 'syntax error'
+  // Drop quoted excerpts of the file ("while parsing near '...'", "Unexpected token 'x', \"...\" is not").
+  return line.replace(/\s*(while parsing near|in JSON at|, ").*$/, '').replace(/'[^']*'|"[^"]*"/g, '…').trim() || 'syntax error'
 }
 
 function validate(raw: unknown, filepath: string, env: NodeJS.ProcessEnv): LoadedConfig {
@@ -181,6 +209,10 @@ function configErrorFrom(error: z.ZodError, filepath: string, input: Record<stri
 }
 
 function closest(word: string, candidates: string[]): string | undefined {
+  const lower = word.toLowerCase()
+  // A key that extends or shortens a known one (ackDirectory, incoming) is a strong hint.
+  const prefix = candidates.find((c) => c.length >= 3 && (lower.startsWith(c.toLowerCase()) || c.toLowerCase().startsWith(lower)) && lower.length >= 3)
+  if (prefix) return prefix
   let best: string | undefined
   let bestDistance = Infinity
   for (const candidate of candidates) {
@@ -205,4 +237,42 @@ function levenshtein(a: string, b: string): number {
     }
   }
   return row[b.length]!
+}
+
+/** Warnings about a loaded config that do not stop a command (README "Security"). */
+export function configWarnings(loaded: LoadedConfig): Array<{message: string; fix: string}> {
+  const warnings: Array<{message: string; fix: string}> = []
+  const secretsInFile = (Object.keys(SECRET_ENV) as Array<keyof typeof SECRET_ENV>).filter((key) => loaded.sources[key] === 'file')
+  if (secretsInFile.length > 0 && !loaded.filepath.endsWith('package.json')) {
+    const mode = statSync(loaded.filepath).mode & 0o777
+    if (mode & 0o077) {
+      warnings.push({
+        message: `${loaded.filepath} holds ${secretsInFile.join(' and ')} and is readable by ${mode & 0o007 ? 'others' : 'its group'} (mode ${mode.toString(8).padStart(3, '0')}).`,
+        fix: `chmod 600 ${loaded.filepath}`,
+      })
+    }
+  }
+  return warnings
+}
+
+export interface ShownValue {
+  key: string
+  value: unknown
+  source: ValueSource
+}
+
+/** The effective config, leaf by leaf, with secrets masked. */
+export function effectiveConfig(loaded: LoadedConfig): ShownValue[] {
+  const secretKeys = new Set<string>(Object.keys(SECRET_ENV))
+  const out: ShownValue[] = []
+  const walk = (value: Record<string, unknown>, prefix: string) => {
+    for (const [key, child] of Object.entries(value)) {
+      const path = prefix ? `${prefix}.${key}` : key
+      if (child && typeof child === 'object' && !Array.isArray(child)) walk(child as Record<string, unknown>, path)
+      else out.push({key: path, value: secretKeys.has(path) ? mask(child as string) : child, source: loaded.sources[path] ?? 'default'})
+    }
+  }
+  walk(loaded.config as unknown as Record<string, unknown>, '')
+  for (const key of loaded.missingSecrets) out.push({key, value: mask(undefined), source: 'default'})
+  return out
 }

@@ -12,6 +12,7 @@ import {basename, join} from 'node:path'
 import Fastify, {type FastifyInstance} from 'fastify'
 import {buildControlFile, parseControlFile, type ControlFile} from '../core/control-file.js'
 import {controlFileName} from '../core/handover.js'
+import {Faults, installHttpFaults} from './faults.js'
 import type {ImmotopData} from './seed.js'
 import type {Db} from './store.js'
 
@@ -28,12 +29,15 @@ export interface ImmotopEmulatorOptions {
   archiveDir: string
   /** How long a control file may wait for its document before it is refused. */
   missingDocumentGraceMs?: number
+  faults: Faults
+  https?: {key: string | Buffer; cert: string | Buffer}
 }
 
 const fail = (code: number, message: string) => ({Erfolgreich: false, FehlerCode: code, FehlerMeldung: message})
 
 export function createImmotopEmulator(options: ImmotopEmulatorOptions): FastifyInstance {
-  const app = Fastify({logger: false})
+  const app = options.https ? (Fastify({logger: false, https: options.https}) as unknown as FastifyInstance) : Fastify({logger: false})
+  installHttpFaults(app, options.faults, ['/api/'], () => [{s_seqnr: 'x', nr: null}])
   const expected = Buffer.from(`Basic ${Buffer.from(`${options.user}:${options.password}`).toString('base64')}`)
 
   app.addHook('onRequest', async (request, reply) => {
@@ -231,6 +235,13 @@ export async function processOnce(options: ImmotopEmulatorOptions, graceMs: numb
       )
     }
     await rm(controlPath, {force: true})
+    if (options.faults.current.ackdelay > 0) await new Promise((resolve) => setTimeout(resolve, options.faults.current.ackdelay))
+    if (options.faults.roll('ackerror')) {
+      // Immotop 2 refuses after all: forget the document so a re-delivery is accepted.
+      db.prepare('DELETE FROM received WHERE document_id = ?').run(documentId)
+      await writeAck(options, controlName, answer({fehlerText: `Dokument '${fileName}' konnte nicht archiviert werden (Fehler eingespielt).`}))
+      continue
+    }
     await writeAck(options, controlName, answer({documentId: String(documentId)}))
   }
 }

@@ -11,6 +11,7 @@ import {isLoopbackHost} from '../adapters/http.js'
 import {ConfigError} from '../errors.js'
 import {createImmotopEmulator, startStagingProcessor} from './immotop-emulator.js'
 import {createMelonEmulator, randomSecret, type UnitInfo} from './melon-emulator.js'
+import {Faults, type FaultSpec} from './faults.js'
 import {immotopSeed, SEED_TENANTS} from './seed.js'
 import {getMeta, openStore, setMeta} from './store.js'
 import {splitPostalCity, splitStreet} from '../core/swiss-address.js'
@@ -24,6 +25,12 @@ export interface SandboxOptions {
   /** Where to write a ready-to-use config (JSON when it ends in .json, YAML otherwise). */
   writeConfig?: string
   today?: string
+  /** Initial faults (see faults.ts); both emulators can change them at run time. */
+  faults?: FaultSpec
+  /** Serve both emulators over HTTPS with this key and certificate (PEM). */
+  tls?: {key: string | Buffer; cert: string | Buffer; caFile?: string}
+  /** Host name to put in the base URLs (default: the listen address); must match a TLS certificate. */
+  publicHost?: string
 }
 
 export interface SandboxHandle {
@@ -78,17 +85,25 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
     }
   }
 
-  const melon = createMelonEmulator({db, documentsDir: join(dataDir, 'melon-documents'), token, project, unitInfo, today: () => today})
+  const melonFaults = new Faults(options.faults)
+  const immotopFaults = new Faults(options.faults)
+  const https = options.tls ? {key: options.tls.key, cert: options.tls.cert} : undefined
+  const melon = createMelonEmulator({db, documentsDir: join(dataDir, 'melon-documents'), token, project, unitInfo, today: () => today, faults: melonFaults, https})
   if (!getMeta(db, 'seeded')) {
     for (const seed of SEED_TENANTS) await melon.createTenant(seed)
     setMeta(db, 'seeded', new Date().toISOString())
   }
-  const immotopOptions = {db, data, user: 'wwdms', password, apiVersion: '1.0', incomingDir, ackDir, archiveDir: join(dataDir, 'immotop-archive')}
+  const immotopOptions = {db, data, user: 'wwdms', password, apiVersion: '1.0', incomingDir, ackDir, archiveDir: join(dataDir, 'immotop-archive'), faults: immotopFaults, https}
   const immotop = createImmotopEmulator(immotopOptions)
-  const melonUrl = await melon.app.listen({host, port: options.melonPort ?? 0})
+  const publicUrl = (listened: string) => {
+    const url = new URL(listened)
+    if (options.publicHost) url.hostname = options.publicHost
+    return url.origin
+  }
+  const melonUrl = publicUrl(await melon.app.listen({host, port: options.melonPort ?? 0}))
   let immotopUrl: string
   try {
-    immotopUrl = await immotop.listen({host, port: options.immotopPort ?? 0})
+    immotopUrl = publicUrl(await immotop.listen({host, port: options.immotopPort ?? 0}))
   } catch (error) {
     await melon.app.close()
     db.close()
@@ -97,8 +112,8 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
   const stopProcessor = startStagingProcessor(immotopOptions)
 
   const config: AppConfigInput = {
-    melon: {baseUrl: melonUrl, project, token},
-    immotop: {baseUrl: immotopUrl, user: 'wwdms', password, apiVersion: '1.0', mandant: 1},
+    melon: {baseUrl: melonUrl, project, token, ...(options.tls?.caFile ? {caFile: options.tls.caFile} : {})},
+    immotop: {baseUrl: immotopUrl, user: 'wwdms', password, apiVersion: '1.0', mandant: 1, ...(options.tls?.caFile ? {caFile: options.tls.caFile} : {})},
     staging: {incomingDir, ackDir, ackTimeoutSeconds: 30},
     stateDir,
   }

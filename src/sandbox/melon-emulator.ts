@@ -11,6 +11,7 @@ import {z} from 'zod'
 import {ContractStatusSchema, ListingInputSchema, type DocumentKind, type DocumentMeta, type Listing, type Tenant} from '../contracts/melon-wire.js'
 import {addDays} from '../core/swiss-address.js'
 import {makePdf, writeDocument} from './dossier-pdf.js'
+import {Faults, installHttpFaults} from './faults.js'
 import {generatedTenant, type SeedTenant} from './seed.js'
 import type {Db} from './store.js'
 
@@ -27,13 +28,17 @@ export interface MelonEmulatorOptions {
   project: string
   unitInfo: (ref: string) => UnitInfo | null
   today: () => string
+  faults: Faults
+  https?: {key: string | Buffer; cert: string | Buffer}
 }
 
 const ERROR = (code: string, message: string) => ({error: {code, message}})
 
 export function createMelonEmulator(options: MelonEmulatorOptions): {app: FastifyInstance; createTenant: (seed: SeedTenant, sizeBytes?: number) => Promise<string>} {
   const {db} = options
-  const app = Fastify({logger: false, bodyLimit: 1024 * 1024})
+  const app = options.https ? (Fastify({logger: false, bodyLimit: 1024 * 1024, https: options.https}) as unknown as FastifyInstance) : Fastify({logger: false, bodyLimit: 1024 * 1024})
+  // Malformed answers: valid JSON, wrong shape (a missing field, a string for a number).
+  installHttpFaults(app, options.faults, ['/api/'], () => ({results: [{id: 42, persons: 'none'}], count: 'many'}))
 
   const createTenant = async (seed: SeedTenant, dossierSizeBytes?: number): Promise<string> => {
     const seq = ((db.prepare('SELECT MAX(seq) AS m FROM tenants').get() as {m: number | null}).m ?? 1000) + 1
@@ -199,6 +204,15 @@ export function createMelonEmulator(options: MelonEmulatorOptions): {app: Fastif
       | {file_name: string; content_type: string; size: number; sha256: string; path: string}
       | undefined
     if (!row) return reply.code(404).send(ERROR('not_found', 'no such document'))
+    if (options.faults.truncate(`${request.params.id}/${request.params.doc}`)) {
+      // Announce the whole body, send half, drop the connection.
+      const half = createReadStream(row.path, {end: Math.max(0, Math.floor(row.size / 2) - 1)})
+      void reply.hijack()
+      reply.raw.writeHead(200, {'Content-Type': row.content_type, 'Content-Length': String(row.size), 'X-Content-SHA256': row.sha256})
+      half.on('end', () => reply.raw.destroy())
+      half.pipe(reply.raw, {end: false})
+      return reply
+    }
     return reply
       .header('Content-Type', row.content_type)
       .header('Content-Length', String(row.size))

@@ -9,7 +9,7 @@ import {access, mkdir, rm, stat, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {ImmotopRestClient} from '../adapters/immotop-rest.js'
 import {MelonClient, melonBaseUrl} from '../adapters/melon-client.js'
-import {loadConfig, type LoadedConfig} from '../config/load.js'
+import {configWarnings, loadConfig, type LoadedConfig} from '../config/load.js'
 import {SECRET_ENV} from '../config/schema.js'
 import {mask} from '../core/redact.js'
 import {toAppError} from '../errors.js'
@@ -82,6 +82,16 @@ export function doctorChecks(options: {configPath?: string}): Check[] {
         } catch (error) {
           return failFrom(error)
         }
+      },
+    },
+    {
+      id: 'config.permissions',
+      title: 'Config file permissions',
+      needs: ['config'],
+      async run(ctx) {
+        const warnings = configWarnings(ctx.loaded!)
+        if (warnings.length > 0) return {status: 'warn', detail: warnings[0]!.message, fix: warnings[0]!.fix}
+        return {status: 'pass', detail: `${ctx.loaded!.filepath} is not readable by others, or holds no secret.`}
       },
     },
     {

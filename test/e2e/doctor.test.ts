@@ -9,7 +9,7 @@ beforeAll(async () => {
 })
 afterAll(() => sb.dispose())
 
-const IDS = ['config', 'secrets', 'melon.api', 'immotop.rest', 'immotop.mandant', 'staging.incoming', 'staging.ack', 'state']
+const IDS = ['config', 'config.permissions', 'secrets', 'melon.api', 'immotop.rest', 'immotop.mandant', 'staging.incoming', 'staging.ack', 'state']
 const statusOf = (report: any) => Object.fromEntries(report.checks.map((c: any) => [c.id, c.status]))
 
 describe('doctor', () => {
@@ -19,7 +19,7 @@ describe('doctor', () => {
     const report = json(result)
     expect(report.checks.map((c: any) => c.id)).toEqual(IDS)
     expect(report.checks.every((c: any) => c.status === 'pass')).toBe(true)
-    expect(report.summary).toEqual({passed: 8, warned: 0, failed: 0, skipped: 0, total: 8})
+    expect(report.summary).toEqual({passed: 9, warned: 0, failed: 0, skipped: 0, total: 9})
     for (const c of report.checks) expect(typeof c.durationMs).toBe('number')
     expect(result.stdout).toContain(`…${sb.melon.token.slice(-4)}`)
     expect(result.stdout).not.toContain(sb.melon.token)
@@ -31,7 +31,7 @@ describe('doctor', () => {
     expect(result.code).toBe(0)
     expect(result.stdout).toContain('✔ Immotop 2 mandant exists [immotop.mandant]')
     expect(result.stdout).toContain('Mandant 1: Immobilien Muster AG.')
-    expect(result.stdout.trim().split('\n').at(-1)).toBe('8 of 8 checks passed.')
+    expect(result.stdout.trim().split('\n').at(-1)).toBe('9 of 9 checks passed.')
   })
 
   it('a wrong Immotop 2 password fails that check with 401 and the fix, skips its dependant, exits 1', async () => {
@@ -66,7 +66,7 @@ describe('doctor', () => {
     expect(result.code).toBe(1)
     const report = json(result)
     expect(statusOf(report)).toMatchObject({secrets: 'fail', 'melon.api': 'skip', 'immotop.rest': 'skip', 'immotop.mandant': 'skip', 'staging.incoming': 'pass'})
-    expect(report.checks[1].fix).toContain('MELON_IMMOTOP_IMMOTOP_PASSWORD')
+    expect(report.checks[2].fix).toContain('MELON_IMMOTOP_IMMOTOP_PASSWORD')
     // …and the variable really supplies it.
     const withEnv = await runCli(['doctor', '--json', '--config', config], {env: {MELON_IMMOTOP_IMMOTOP_PASSWORD: sb.immotop.password}})
     expect(withEnv.code).toBe(0)
@@ -109,5 +109,19 @@ describe('doctor', () => {
     const check = report.checks.find((c: any) => c.id === 'staging.ack')
     expect(check.status).toBe('fail')
     expect(check.fix).toContain('mkdir -p')
+  })
+})
+
+describe('doctor: config file permissions', () => {
+  it('warns (and still exits 0) when the config holding secrets is readable by others, with the chmod fix', async () => {
+    const {chmodSync} = await import('node:fs')
+    const config = configVariant(sb, 'open', () => {})
+    chmodSync(config, 0o644)
+    const result = await runCli(['doctor', '--json', '--config', config])
+    expect(result.code).toBe(0)
+    const check = json(result).checks.find((c: any) => c.id === 'config.permissions')
+    expect(check.status).toBe('warn')
+    expect(check.fix).toBe(`chmod 600 ${config}`)
+    expect(json(result).summary).toMatchObject({passed: 8, warned: 1, failed: 0})
   })
 })

@@ -1,33 +1,14 @@
-import {spawn} from 'node:child_process'
 import {mkdtempSync, readFileSync, rmSync, statSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 import {parse as parseYaml} from 'yaml'
-import {BIN, runCli} from '../helpers/cli.js'
+import {runCli, spawnSandbox} from '../helpers/cli.js'
 
 const root = mkdtempSync(join(tmpdir(), 'mi-sandbox-cmd-'))
 afterAll(() => rmSync(root, {recursive: true, force: true}))
 
-function startCommand(args: string[]) {
-  const child = spawn(process.execPath, [BIN, 'sandbox', ...args], {stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, NO_COLOR: '1'}})
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (c) => (stdout += c))
-  child.stderr.on('data', (c) => (stderr += c))
-  const ready = new Promise<any>((resolve, reject) => {
-    child.stdout.on('data', () => {
-      try {
-        resolve(JSON.parse(stdout))
-      } catch {
-        // wait for the rest
-      }
-    })
-    child.once('exit', (code) => reject(new Error(`sandbox exited ${code}: ${stderr}`)))
-  })
-  const exited = new Promise<{code: number | null; stderr: string; stdout: string}>((resolve) => child.once('exit', (code) => resolve({code, stderr, stdout})))
-  return {child, ready, exited}
-}
+const startCommand = (args: string[]) => spawnSandbox(args.filter((a) => a !== '--json'))
 
 describe('melon-immotop sandbox', () => {
   it('starts on free loopback ports, prints one ready document, writes a 0600 config, and stops cleanly on SIGTERM', async () => {

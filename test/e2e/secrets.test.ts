@@ -20,7 +20,18 @@ beforeAll(async () => {
 })
 afterAll(() => sb.dispose())
 
-const COMMANDS = [['doctor'], ['publish', '1.10001.1012'], ['publish', '1.10001.1012', '--dry-run'], ['tenants'], ['export-tenant', 'T-1002'], ['export-tenant', 'T-1003', '--dry-run']]
+const COMMANDS = [
+  ['doctor'],
+  ['publish', '1.10001.1012'],
+  ['publish', '1.10001.1012', '--dry-run'],
+  ['tenants'],
+  ['export-tenant', 'T-1002'],
+  ['export-tenant', 'T-1003', '--dry-run'],
+  ['config', 'show'],
+  ['config', 'validate'],
+]
+// Commands that make no network call cannot fail on a wrong secret.
+const OFFLINE = new Set(['config show', 'config validate'])
 const MODES = [[], ['--verbose'], ['--json'], ['--json', '--verbose']]
 
 describe('secrets never appear in output', () => {
@@ -39,7 +50,7 @@ describe('secrets never appear in output', () => {
 
   it('with wrong secrets (failure paths, including --verbose stacks)', async () => {
     const secrets = [WRONG_PASSWORD, WRONG_TOKEN, Buffer.from(`wwdms:${WRONG_PASSWORD}`).toString('base64')]
-    for (const command of COMMANDS) {
+    for (const command of COMMANDS.filter((c) => !OFFLINE.has(c.join(' ')))) {
       for (const mode of MODES) {
         const result = await runCli([...command, ...mode, '--config', wrong])
         expect(result.code, `${command.join(' ')} ${mode.join(' ')}`).not.toBe(0)
@@ -48,6 +59,26 @@ describe('secrets never appear in output', () => {
         }
         if (mode.includes('--json')) expect(() => JSON.parse(result.stdout)).not.toThrow()
         if (!mode.includes('--verbose')) expect(result.stdout + result.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/)
+      }
+    }
+  })
+})
+
+describe('secrets in a config that fails to parse', () => {
+  it.each([
+    ['YAML', 'broken.yaml', 'melon:\n  project: acme\n  token: CANARY-yaml-token-4711\n   bad: [\nimmotop: {}\n'],
+    ['JSON', 'broken.json', '{"melon": {"project": "acme", "token": "CANARY-json-token-4712",}}'],
+  ])('%s: the error names line and reason, never the text of the file', async (_kind, name, content) => {
+    const {writeFileSync} = await import('node:fs')
+    const {join} = await import('node:path')
+    const file = join(sb.root, name)
+    writeFileSync(file, content)
+    for (const command of COMMANDS) {
+      for (const mode of MODES) {
+        const result = await runCli([...command, ...mode, '--config', file])
+        expect(result.code, `${command.join(' ')} ${mode.join(' ')}`).toBe(command[0] === 'doctor' ? 1 : 78)
+        expect(result.stdout + result.stderr).not.toContain('CANARY')
+        expect(result.stdout + result.stderr).toMatch(/line \d+, column \d+/)
       }
     }
   })

@@ -40,3 +40,31 @@ export function json<T = any>(result: CliResult): T {
     throw new Error(`stdout is not one JSON document:\n${result.stdout}\nstderr:\n${result.stderr}`)
   }
 }
+
+/** Spawns `melon-immotop sandbox --json …` and waits (bounded) for its ready document. */
+export function spawnSandbox(args: string[], readyTimeoutMs = 30_000) {
+  const child = spawn(process.execPath, [BIN, 'sandbox', '--json', ...args], {stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, NO_COLOR: '1'}})
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (c) => (stdout += c))
+  child.stderr.on('data', (c) => (stderr += c))
+  const exited = new Promise<{code: number | null; stdout: string; stderr: string}>((resolve) => child.once('exit', (code) => resolve({code, stdout, stderr})))
+  const ready = new Promise<any>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`sandbox not ready after ${readyTimeoutMs} ms; stderr: ${stderr}`)), readyTimeoutMs)
+    child.stdout.on('data', () => {
+      try {
+        const doc = JSON.parse(stdout)
+        clearTimeout(timer)
+        resolve(doc)
+      } catch {
+        // the document is not complete yet
+      }
+    })
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`sandbox exited ${code} before it was ready: ${stderr}`))
+    })
+  })
+  ready.catch(() => child.kill('SIGKILL'))
+  return {child, ready, exited}
+}

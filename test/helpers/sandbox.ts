@@ -39,3 +39,27 @@ export function configVariant(sb: TestSandbox, name: string, patch: (config: any
   writeFileSync(path, JSON.stringify(config), {mode: 0o600})
   return path
 }
+
+/** A sandbox with options (TLS, faults, public host name). */
+export async function testSandboxWith(options: Omit<Parameters<typeof startSandbox>[0], 'dataDir' | 'writeConfig'>): Promise<TestSandbox> {
+  const root = mkdtempSync(join(tmpdir(), 'mi-test-'))
+  const configPath = join(root, 'config.json')
+  const sandbox = await startSandbox({...options, dataDir: join(root, 'data'), writeConfig: configPath})
+  return {
+    ...sandbox,
+    root,
+    configPath,
+    async dispose() {
+      await sandbox.close()
+      rmSync(root, {recursive: true, force: true})
+    },
+  }
+}
+
+/** Sets the sandbox's faults at run time on both emulators. */
+export async function setFaults(sb: SandboxHandle, spec: string): Promise<void> {
+  for (const base of [sb.melon.baseUrl, sb.immotop.baseUrl]) {
+    const response = await fetch(`${base}/_sandbox/faults`, {method: 'PUT', headers: {'content-type': 'application/json'}, body: JSON.stringify({spec})})
+    if (!response.ok) throw new Error(`setting faults on ${base}: ${response.status} ${await response.text()}`)
+  }
+}

@@ -141,3 +141,24 @@ describe('loadConfig: errors name the file, the key and the fix', () => {
     expect(err.message).toContain(join(dir, 'ca.pem'))
   })
 })
+
+describe('did you mean', () => {
+  it.each([
+    ['immotop', 'pasword', 'password'],
+    ['staging', 'ackDirectory', 'ackDir'],
+    ['staging', 'incoming', 'incomingDir'],
+    ['melon', 'Token', 'token'],
+    ['immotop', 'mandnat', 'mandant'],
+  ])('%s.%s → %s', async (section, typo, expected) => {
+    const file = write('c.json', JSON.stringify({...valid, [section]: {...(valid as any)[section], [typo]: 'x'}}))
+    const err = await configError(loadConfig({configPath: file, env: {}}))
+    expect(err.fix).toContain(`Did you mean "${section}.${expected}"?`)
+  })
+
+  it('offers no guess for something unrelated', async () => {
+    const file = write('c.json', JSON.stringify({...valid, melon: {...valid.melon, colour: 'blue'}}))
+    const err = await configError(loadConfig({configPath: file, env: {}}))
+    expect(err.fix).not.toContain('Did you mean')
+    expect(err.fix).toContain('known keys here')
+  })
+})

@@ -1,0 +1,132 @@
+/**
+ * Faults on request, so that resilience is proved rather than claimed.
+ *
+ * Spec syntax (flag --faults, or PUT /_sandbox/faults with {"spec": "..."}):
+ *   503=0.2,429=0.05,reset=0.05,truncate=0.05,latency=50ms,malformed=0.1,html=0.1,ackdelay=2s,ackerror=0.1
+ *
+ * Rates are probabilities per request (0..1). 503 and 429 (with Retry-After: 1)
+ * answer instead of the handler; reset drops the connection; truncate cuts a
+ * document download in half and drops the connection; malformed answers 200
+ * with JSON of the wrong shape; html answers 200 with an HTML page; latency
+ * delays every answer. ackdelay and ackerror apply to Immotop 2's staging
+ * processing: acknowledgements come late, or carry a FehlerText.
+ * truncatefirst truncates only the first download of each document, so a test
+ * can prove recovery deterministically. GET /_sandbox/faults also reports how
+ * many faults of each kind were injected.
+ */
+import {z} from 'zod'
+import type {FastifyInstance, FastifyReply, FastifyRequest} from 'fastify'
+
+const rate = z.coerce.number().min(0).max(1)
+const duration = z
+  .string()
+  .regex(/^\d+(\.\d+)?(ms|s)?$/, 'a duration like 50ms or 2s')
+  .transform((v) => (v.endsWith('ms') ? Number(v.slice(0, -2)) : v.endsWith('s') ? Number(v.slice(0, -1)) * 1000 : Number(v)))
+
+const FaultSpecSchema = z
+  .object({
+    '503': rate.default(0),
+    '429': rate.default(0),
+    reset: rate.default(0),
+    truncate: rate.default(0),
+    truncatefirst: rate.default(0),
+    malformed: rate.default(0),
+    html: rate.default(0),
+    latency: duration.default(0),
+    ackdelay: duration.default(0),
+    ackerror: rate.default(0),
+  })
+  .strict()
+
+export type FaultSpec = z.output<typeof FaultSpecSchema>
+export const NO_FAULTS: FaultSpec = FaultSpecSchema.parse({})
+
+export function parseFaultSpec(spec: string): FaultSpec {
+  const entries: Record<string, string> = {}
+  for (const part of spec.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const [key, value, ...rest] = part.split('=')
+    if (!key || value === undefined || rest.length > 0) throw new Error(`"${part}" is not key=value`)
+    entries[key.trim()] = value.trim()
+  }
+  const parsed = FaultSpecSchema.safeParse(entries)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!
+    const where = issue.code === 'unrecognized_keys' ? `unknown fault "${issue.keys[0]}"` : `${issue.path.join('.')}: ${issue.message}`
+    throw new Error(`${where} (known: 503, 429, reset, truncate, truncatefirst, malformed, html, latency, ackdelay, ackerror)`)
+  }
+  return parsed.data
+}
+
+type Kind = '503' | '429' | 'reset' | 'truncate' | 'malformed' | 'html' | 'ackerror'
+
+export class Faults {
+  private spec: FaultSpec = NO_FAULTS
+  /** How many faults of each kind were injected since start. */
+  readonly injected: Record<string, number> = {}
+  private readonly seen = new Set<string>()
+
+  constructor(initial?: FaultSpec) {
+    if (initial) this.spec = initial
+  }
+
+  get current(): FaultSpec {
+    return this.spec
+  }
+
+  set(spec: FaultSpec): void {
+    this.spec = spec
+  }
+
+  roll(kind: Kind): boolean {
+    const p = this.spec[kind]
+    const hit = p > 0 && Math.random() < p
+    if (hit) this.injected[kind] = (this.injected[kind] ?? 0) + 1
+    return hit
+  }
+
+  /** Whether to truncate this download of document `key`. */
+  truncate(key: string): boolean {
+    const first = !this.seen.has(key)
+    this.seen.add(key)
+    if (first && this.spec.truncatefirst > 0 && Math.random() < this.spec.truncatefirst) {
+      this.injected.truncate = (this.injected.truncate ?? 0) + 1
+      return true
+    }
+    return this.roll('truncate')
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/**
+ * Installs the HTTP faults on the routes under `prefixes`, and the admin
+ * endpoint PUT/GET /_sandbox/faults.
+ */
+export function installHttpFaults(app: FastifyInstance, faults: Faults, prefixes: string[], malformedBody: () => unknown): void {
+  const applies = (request: FastifyRequest) => prefixes.some((p) => request.url.startsWith(p))
+  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    if (!applies(request)) return
+    if (faults.current.latency > 0) await sleep(faults.current.latency)
+    if (faults.roll('reset')) {
+      request.raw.socket.destroy()
+      return reply.hijack()
+    }
+    if (faults.roll('503')) return reply.code(503).header('Retry-After', '0').send({error: {code: 'unavailable', message: 'fault injected: 503'}})
+    if (faults.roll('429')) return reply.code(429).header('Retry-After', '1').send({error: {code: 'rate_limited', message: 'fault injected: 429'}})
+    if (faults.roll('html')) {
+      return reply.code(200).type('text/html; charset=utf-8').send('<!doctype html><html><body><h1>Anmeldung</h1><p>Proxy login required</p></body></html>')
+    }
+    if (faults.roll('malformed')) return reply.code(200).type('application/json').send(JSON.stringify(malformedBody()))
+  })
+  app.get('/_sandbox/faults', async () => ({faults: faults.current, injected: faults.injected}))
+  app.put('/_sandbox/faults', async (request, reply) => {
+    const spec = (request.body as {spec?: unknown} | undefined)?.spec
+    if (typeof spec !== 'string') return reply.code(400).send({error: {code: 'invalid_request', message: 'body must be {"spec": "503=0.2,..."}'}})
+    try {
+      faults.set(parseFaultSpec(spec))
+    } catch (error) {
+      return reply.code(400).send({error: {code: 'invalid_request', message: (error as Error).message}})
+    }
+    return {faults: faults.current, injected: faults.injected}
+  })
+}
