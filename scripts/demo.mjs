@@ -45,6 +45,13 @@ try {
   console.log(bold('Sandbox started:'), `melon ${sandbox.ready.melon.baseUrl}, Immotop 2 ${sandbox.ready.immotop.baseUrl}, staging ${sandbox.ready.stagingDir}`)
   step('prove every connection and setting', ['doctor'])
   step('publish a vacant unit from Immotop 2 to melon', ['publish', '1.10001.1012'])
+  // The same units as W&W's dta-mpexp export and as an IDX 3.01 portal feed.
+  const {writeFileSync} = await import('node:fs')
+  const immotopBase = sandbox.ready.immotop.baseUrl
+  const idxFile = join(dataDir, 'portal.idx')
+  writeFileSync(idxFile, Buffer.from(await (await fetch(`${immotopBase}/_sandbox/export/portal.idx`)).arrayBuffer()))
+  step('publish every vacancy of the IDX 3.01 feed', ['publish', '--from-idx', idxFile])
+  step('publish every vacancy from the REST views: the same listings, updated, never duplicated', ['publish', '--all'])
   step('list the tenants without contract', ['tenants'])
   const tenants = JSON.parse(spawnSync(process.execPath, [bin, 'tenants', '--json', '--config', configPath], {encoding: 'utf8'}).stdout)
   const tenant = tenants.tenants[0]

@@ -16,6 +16,7 @@ export const ExitCode = {
   REJECTED: 6,
   UNAVAILABLE: 7,
   INTEGRITY: 8,
+  DATA: 65,
   INTERNAL: 70,
   CONFIG: 78,
   SIGINT: 130,
@@ -79,6 +80,10 @@ export class RemoteRejectedError extends AppError {
 export class UnavailableError extends AppError {
   readonly exitCode = ExitCode.UNAVAILABLE
 }
+/** An input file (IDX, dta-mpexp) is malformed: names file, line and field. */
+export class InvalidInputError extends AppError {
+  readonly exitCode = ExitCode.DATA
+}
 /** A checksum, size or response shape does not match the contract. */
 export class IntegrityError extends AppError {
   readonly exitCode = ExitCode.INTEGRITY
@@ -106,4 +111,13 @@ export function toAppError(error: unknown): AppError {
     'Run again with --verbose and report the output (it is redacted) to the melon-immotop maintainers.',
     {cause: error},
   )
+}
+
+/** An error that was recorded as JSON (in a report) and is raised again with its own exit code. */
+export class RecordedError extends AppError {
+  readonly exitCode: ExitCodeValue
+  constructor(recorded: {code: string; message: string; fix: string; exitCode: number}) {
+    super(recorded.code, recorded.message, recorded.fix)
+    this.exitCode = recorded.exitCode as ExitCodeValue
+  }
 }

@@ -78,6 +78,28 @@ export class ImmotopRestClient {
     return {objekt, liegenschaft, verhaeltnisse, mitarbeiter}
   }
 
+  /** Every unit of a mandant with what decides its vacancy, in four calls. */
+  async mandantUnits(mandant: number): Promise<ImmotopUnitRows[]> {
+    const [objekte, liegenschaften, verhaeltnisse, mitarbeiter] = await Promise.all([
+      this.view('GetDmsObjekt', {mandant_nr: mandant}, ObjektRowSchema),
+      this.view('GetDmsLiegenschaft', {mandant_nr: mandant}, LiegenschaftRowSchema),
+      this.view('GetDmsVerhaeltnis', {mandant_nr: mandant}, VerhaeltnisRowSchema),
+      this.view('GetDmsMitarbeiter', {}, MitarbeiterRowSchema),
+    ])
+    return objekte.flatMap((objekt) => {
+      const liegenschaft = liegenschaften.find((l) => l.nr === objekt.liegenschaft_nr)
+      if (!liegenschaft) return []
+      return [
+        {
+          objekt,
+          liegenschaft,
+          verhaeltnisse: verhaeltnisse.filter((v) => v.liegenschaft_nr === objekt.liegenschaft_nr && v.objekt_nr === objekt.nr),
+          mitarbeiter: mitarbeiter.find((m) => m.nr === liegenschaft.mitarbeiter) ?? null,
+        },
+      ]
+    })
+  }
+
   async mieter(filter: Filter) {
     return this.view('GetDmsMieter', filter, MieterRowSchema)
   }

@@ -29,6 +29,7 @@ export const MELON_ROUTES = [
   ['get', '/api/partner/v1/objects'],
   ['get', '/api/partner/v1/objects/{reference_number}'],
   ['put', '/api/partner/v1/objects/{reference_number}'],
+  ['delete', '/api/partner/v1/objects/{reference_number}'],
   ['get', '/api/partner/v1/tenants'],
   ['get', '/api/partner/v1/tenants/{tenant_id}'],
   ['get', '/api/partner/v1/tenants/{tenant_id}/documents/{document_id}'],
@@ -98,6 +99,20 @@ export class MelonClient {
       (r) => this.projectNotFound(r) ?? this.validationError(r, `listing ${listing.reference_number}`),
     )
     return {created: status === 201, listing: data}
+  }
+
+  /** Withdraws a listing. DELETE is idempotent: a listing already gone is not an error. */
+  async deleteListing(referenceNumber: string): Promise<void> {
+    try {
+      await this.http.send(
+        {method: 'DELETE', url: `${PARTNER_PREFIX}/objects/${encodeURIComponent(referenceNumber)}`},
+        'DELETE /objects/{reference_number}',
+        (r) => this.projectNotFound(r),
+      )
+    } catch (error) {
+      if (error instanceof NotFoundError && error.code === 'NOT_FOUND') return
+      throw error
+    }
   }
 
   async listListings(): Promise<Listing[]> {

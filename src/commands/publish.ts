@@ -1,51 +1,137 @@
-import {Args, Flags} from '@oclif/core'
+import {Errors, Flags} from '@oclif/core'
 import {ImmotopRestClient} from '../adapters/immotop-rest.js'
 import {MelonClient} from '../adapters/melon-client.js'
 import {BaseCommand} from '../cli/base-command.js'
-import {publishUnit, type PublishResult} from '../services/publish.js'
+import {ExitCode, RecordedError, UsageError} from '../errors.js'
+import {publishVacancies, today, type PublishReport} from '../services/publish.js'
+import {readVacancies, type SourceSpec} from '../services/vacancy-sources.js'
 
 export default class Publish extends BaseCommand {
-  static override summary = 'Publish a vacant unit from Immotop 2 to melon as a listing.'
-  static override description =
-    'Reads the unit from Immotop 2\'s REST views, checks that it is vacant (no current or future tenancy, or a tenancy that ends without successor), maps it to a melon listing and creates or updates it. The unit reference is the key: publishing again updates, never duplicates, and an unchanged listing is not written.'
+  static override summary = 'Publish vacant units to melon as listings, from Immotop 2, a dta-mpexp export or an IDX 3.01 file.'
+  static override description = `Reads vacancies from Immotop 2's REST views (default), from a dta-mpexp export (--from-csv) or from an IDX 3.01 portal file (--from-idx), maps each to a melon listing and creates or updates it. The reference is the key: publishing again updates only what changed and never duplicates; an unchanged listing is not written at all.
+
+Name units to publish them, or pass --all for every current vacancy of the source (the one in the config's publish section, unless --from-csv/--from-idx). --prune also withdraws listings this tool created from that source whose unit is no longer vacant; it asks first unless --yes.
+
+A file that fails to parse publishes nothing, unless --skip-invalid: then the valid records go out and the others are listed.`
   static override examples = [
     '<%= config.bin %> publish 1.10001.1012',
-    '<%= config.bin %> publish 10001.1012 --dry-run',
-    '<%= config.bin %> publish 1.10001.1012 --json',
+    '<%= config.bin %> publish 10001.1012 10001.1013 --dry-run',
+    '<%= config.bin %> publish --from-idx export.idx',
+    '<%= config.bin %> publish --from-idx export.idx 134.13401.134011402',
+    '<%= config.bin %> publish --from-csv dta-mpexp.csv --skip-invalid',
+    '<%= config.bin %> publish --all --prune --yes --json',
   ]
-  static override args = {
-    unit: Args.string({description: 'Unit reference <mandant>.<liegenschaft>.<objekt> (the mandant may be left out).', required: true}),
-  }
+  static override strict = false
+  static override args = {}
   static override flags = {
-    'dry-run': Flags.boolean({description: 'Show the listing that would be sent, without sending it.'}),
+    'from-idx': Flags.string({description: 'Read vacancies from this IDX 3.01 file (RENT records; references are ref_property.ref_house.ref_object).', exclusive: ['from-csv']}),
+    'from-csv': Flags.string({description: 'Read vacancies from this dta-mpexp export (references are <mandant>.<property_id>.<unit_id>).', exclusive: ['from-idx']}),
+    all: Flags.boolean({description: 'Publish every current vacancy of the source.'}),
+    prune: Flags.boolean({description: 'With --all: withdraw listings this tool created from the source whose unit is no longer vacant.'}),
+    yes: Flags.boolean({char: 'y', description: 'Do not ask before withdrawing listings (needed without a terminal).'}),
+    'skip-invalid': Flags.boolean({description: 'Publish the valid records of a file that has invalid ones, and list the others.'}),
+    'include-sale': Flags.boolean({description: 'Also publish IDX SALE records.'}),
+    'dry-run': Flags.boolean({description: 'Show what would be sent or withdrawn, without sending anything.'}),
   }
 
-  async run(): Promise<PublishResult> {
-    const {args, flags} = await this.parse(Publish)
-    const {config} = await this.loadConfig(flags.config, flags['dry-run'] ? ['immotop.password'] : ['immotop.password', 'melon.token'])
-    const spinner = await this.ui.spinner(`Publishing ${args.unit}`)
-    this.activity = `publishing ${args.unit}`
+  async run(): Promise<PublishReport> {
+    const {argv, flags} = await this.parse(Publish)
+    const refs = (argv as string[]).filter((a) => a.trim() !== '')
+    const fromFile = flags['from-idx'] ? 'idx' : flags['from-csv'] ? 'dta-mpexp' : null
+    if (refs.length > 0 && flags.all) throw new UsageError('USAGE', 'Name units or pass --all, not both.', 'Drop the unit references, or --all.')
+    if (flags.prune && refs.length > 0) throw new UsageError('USAGE', '--prune works on every vacancy of a source, not on named units.', 'Use --all --prune, or `melon-immotop unpublish <ref>` for one listing.')
+    if (refs.length === 0 && !flags.all && !fromFile) throw new UsageError('USAGE', 'Name the units to publish, or pass --all.', 'For example: melon-immotop publish 1.10001.1012, or melon-immotop publish --all.')
+    const loaded = await this.loadConfig(flags.config, [])
+    const {config} = loaded
+    const kind = fromFile ?? config.publish.source
+    const file = flags['from-idx'] ?? flags['from-csv'] ?? config.publish.file
+    const secrets: Array<'melon.token' | 'immotop.password'> = []
+    if (kind === 'rest') secrets.push('immotop.password')
+    if (!flags['dry-run'] || flags.prune || refs.length !== 1 || kind !== 'rest') secrets.push('melon.token')
+    await this.loadConfig(flags.config, secrets)
+
+    const spec: SourceSpec = {
+      kind,
+      file,
+      refs,
+      includeSale: flags['include-sale'] || config.publish.includeSale,
+      skipInvalid: flags['skip-invalid'],
+      mandant: config.immotop.mandant,
+      today: today(),
+    }
+    const spinner = await this.ui.spinner(`Reading vacancies (${kind === 'rest' ? 'Immotop 2' : file})`)
+    this.activity = 'reading vacancies'
+    let report: PublishReport
     try {
-      const result = await publishUnit(
-        {immotop: new ImmotopRestClient(config.immotop), melon: new MelonClient(config.melon)},
-        args.unit,
-        {defaultMandant: config.immotop.mandant, dryRun: flags['dry-run']},
-      )
-      spinner.stop()
-      const c = this.ui.color
-      if (result.action === 'dry-run') {
-        this.ui.out(c.bold(`Dry run: listing ${result.reference} would be sent to melon:`))
-        this.ui.out(JSON.stringify(result.listing, null, 2))
-      } else {
-        const verb = {created: c.green('created'), updated: c.green('updated'), unchanged: c.dim('unchanged')}[result.action]
-        const l = result.listing
-        this.ui.out(`${c.bold(result.reference)} ${verb} in melon: ${l.title}, ${l.rooms ?? '–'} rooms, CHF ${l.rentalgross}/month, free ${l.move_in_date ?? 'immediately'}`)
-        if (result.action === 'updated') this.ui.out(c.dim(`changed: ${result.changedFields.join(', ')}`))
-      }
-      return result
+      const input = await readVacancies(spec, {immotop: kind === 'rest' ? new ImmotopRestClient(config.immotop) : undefined})
+      // One named unit that cannot be published is an error of its own kind (not vacant, unknown).
+      if (refs.length === 1 && input.failed.length === 1) throw input.failed[0]!.error
+      this.activity = 'publishing'
+      report = await publishVacancies(new MelonClient(config.melon), input, {
+        dryRun: flags['dry-run'],
+        prune: flags.prune,
+        confirmPrune: (stale) => this.confirmPrune(stale, flags.yes, spinner),
+        onProgress: (done, total, reference) => {
+          if (total > 1) spinner.update(`${bar(done, total)} ${done}/${total} ${reference}`)
+          else if (reference) spinner.update(`Publishing ${reference}`)
+        },
+      })
     } catch (error) {
-      spinner.fail(`Publishing ${args.unit} failed`)
+      spinner.fail('Publishing failed')
       throw error
     }
+    spinner.stop()
+    // One named unit: its failure is the command's failure, with its own exit code.
+    const only = report.items.length === 1 ? report.items[0]! : null
+    if (refs.length === 1 && only?.action === 'failed' && only.error) throw new RecordedError(only.error)
+    this.print(report)
+    if (report.summary.failed > 0) {
+      if (this.jsonEnabled()) this.logJson(report)
+      throw new Errors.ExitError(ExitCode.CHECKS_FAILED)
+    }
+    return report
   }
+
+  private async confirmPrune(stale: string[], yes: boolean, spinner: {stop(): void}): Promise<boolean> {
+    if (yes) return true
+    if (!process.stdin.isTTY || this.jsonEnabled()) {
+      throw new UsageError('CONFIRMATION_NEEDED', `--prune would withdraw ${stale.length} listing(s) (${stale.slice(0, 5).join(', ')}${stale.length > 5 ? ', …' : ''}), and there is no terminal to ask.`, 'Pass --yes to confirm, or run without --prune.')
+    }
+    spinner.stop()
+    const {default: inquirer} = await import('inquirer')
+    const {ok} = await inquirer.prompt([{type: 'confirm', name: 'ok', default: false, message: `Withdraw ${stale.length} listing(s) from melon: ${stale.join(', ')}?`}], {output: process.stderr} as never)
+    return ok as boolean
+  }
+
+  private print(report: PublishReport): void {
+    const c = this.ui.color
+    const colour: Record<string, (s: string) => string> = {created: c.green, updated: c.green, withdrawn: c.yellow, 'would-withdraw': c.yellow, unchanged: c.dim, skipped: c.dim, failed: c.red, 'dry-run': c.cyan}
+    // A large mandant has hundreds of let units: count them instead of listing each.
+    const notVacant = report.items.filter((i) => i.action === 'skipped' && i.reason?.startsWith('not vacant'))
+    if (notVacant.length > 0) this.ui.out(c.dim(`${notVacant.length} unit(s) not vacant, not published${this.verbose ? `: ${notVacant.map((i) => i.reference).join(', ')}` : ''}.`))
+    for (const item of report.items) {
+      if (notVacant.includes(item)) continue
+      const l = item.listing
+      let detail = ''
+      if (item.action === 'failed') detail = `${item.error?.message} ${c.dim(`Fix: ${item.error?.fix}`)}`
+      else if (item.reason) detail = item.reason
+      else if (l) {
+        const price = l.rentalgross === null ? 'rent on request' : `CHF ${l.rentalgross}/${l.price_unit === 'monthly' ? 'month' : l.price_unit === 'yearly' ? 'year' : 'once'}`
+        const free = l.availability === 'from_date' ? `free from ${l.move_in_date}` : l.availability === 'on_request' ? 'availability on request' : 'free immediately'
+        detail = `${l.title}, ${l.rooms ?? '–'} rooms, ${price}, ${free}`
+        if (item.action === 'updated' && item.changedFields?.length) detail += c.dim(` (changed: ${item.changedFields.join(', ')})`)
+      }
+      this.ui.out(`${colour[item.action]!(item.action.padEnd(9))} ${c.bold(item.reference)}  ${detail}`)
+    }
+    if (report.items.length > 1 || report.items.some((i) => i.action === 'skipped')) {
+      const s = report.summary
+      this.ui.out(`Summary: ${s.created} created, ${s.updated} updated, ${s.unchanged} unchanged, ${s.failed} failed, ${s.skipped} skipped${s.withdrawn ? `, ${s.withdrawn} withdrawn` : ''}.`)
+    }
+  }
+}
+
+function bar(done: number, total: number): string {
+  const width = 20
+  const filled = Math.round((done / total) * width)
+  return `[${'█'.repeat(filled)}${'░'.repeat(width - filled)}]`
 }

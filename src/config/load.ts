@@ -137,6 +137,7 @@ function validate(raw: unknown, filepath: string, env: NodeJS.ProcessEnv): Loade
   config.staging.incomingDir = abs(config.staging.incomingDir)
   config.staging.ackDir = abs(config.staging.ackDir)
   config.stateDir = abs(config.stateDir)
+  if (config.publish.file) config.publish.file = abs(config.publish.file)
   if (config.melon.caFile) config.melon.caFile = abs(config.melon.caFile)
   if (config.immotop.caFile) config.immotop.caFile = abs(config.immotop.caFile)
   for (const key of ['melon.caFile', 'immotop.caFile'] as const) {
@@ -180,7 +181,8 @@ function leafPaths(value: Record<string, unknown>, prefix = ''): string[] {
 }
 
 const KNOWN_KEYS: Record<string, string[]> = {
-  '': ['melon', 'immotop', 'staging', 'stateDir'],
+  '': ['melon', 'immotop', 'staging', 'stateDir', 'publish'],
+  publish: ['source', 'file', 'includeSale'],
   melon: ['baseUrl', 'project', 'token', 'caFile', 'allowInsecureHttp', 'timeoutMs'],
   immotop: ['baseUrl', 'user', 'password', 'apiVersion', 'mandant', 'caFile', 'allowInsecureHttp', 'timeoutMs'],
   staging: ['incomingDir', 'ackDir', 'ackTimeoutSeconds'],

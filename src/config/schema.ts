@@ -38,12 +38,25 @@ export const StagingConfigSchema = z
   })
   .strict()
 
+export const PublishConfigSchema = z
+  .object({
+    /** Where `publish --all` reads vacancies: Immotop 2's REST views, a dta-mpexp export or an IDX 3.01 file. */
+    source: z.enum(['rest', 'dta-mpexp', 'idx']).default('rest'),
+    /** The export file, for source dta-mpexp or idx. */
+    file: z.string().min(1).optional(),
+    /** Publish IDX SALE records too. */
+    includeSale: z.boolean().default(false),
+  })
+  .strict()
+  .refine((p) => p.source === 'rest' || p.file !== undefined, {message: 'publish.file is required when publish.source is dta-mpexp or idx', path: ['file']})
+
 export const ConfigSchema = z
   .object({
     melon: MelonConfigSchema,
     immotop: ImmotopConfigSchema,
     staging: StagingConfigSchema,
     stateDir: dir,
+    publish: PublishConfigSchema.default({source: 'rest', includeSale: false}),
   })
   .strict()
 

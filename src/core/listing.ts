@@ -1,33 +1,52 @@
 /** Pure mapping: vacancy → melon listing (the public object fields). */
 import type {Listing, ListingInput} from '../contracts/melon-wire.js'
-import type {Vacancy} from './vacancy.js'
+import type {Vacancy, VacancySource} from './vacancy.js'
 
 export const MANAGED_BY = 'melon-immotop'
 
-/** Money in CHF with at most two decimals, so that sums do not drift (0.1 + 0.2). */
-function chf(value: number): number {
-  return Math.round(value * 100) / 100
+/** `melon-immotop:rest`, `melon-immotop:idx`, …: which source owns a listing. */
+export function managedBy(source: VacancySource): string {
+  return `${MANAGED_BY}:${source}`
 }
 
-export function listingFromVacancy(vacancy: Vacancy): ListingInput {
-  const net = chf(vacancy.rentNet)
-  const incidentals = chf(vacancy.incidentals)
+export function isManagedBy(listing: Pick<ListingInput, 'managed_by'>, source?: VacancySource): boolean {
+  const owner = listing.managed_by ?? ''
+  return source ? owner === managedBy(source) : owner === MANAGED_BY || owner.startsWith(`${MANAGED_BY}:`)
+}
+
+/** Money in CHF with at most two decimals, so that sums do not drift (0.1 + 0.2). */
+function chf(value: number | null): number | null {
+  return value === null ? null : Math.round(value * 100) / 100
+}
+
+/**
+ * The listing for a vacancy. Where the source knows no rent at all, the rent
+ * melon already has (`current`) is kept rather than erased.
+ */
+export function listingFromVacancy(vacancy: Vacancy, current?: Pick<ListingInput, 'rentalgross_net' | 'incidentals' | 'rentalgross' | 'deposit' | 'price_unit'> | null): ListingInput {
+  const rent = vacancy.rent
+  const net = rent ? chf(rent.net) : (current?.rentalgross_net ?? null)
+  const incidentals = rent ? chf(rent.incidentals) : (current?.incidentals ?? null)
+  const gross = rent ? chf(rent.gross ?? (rent.net !== null && rent.incidentals !== null ? rent.net + rent.incidentals : null)) : (current?.rentalgross ?? null)
+  const deposit = rent ? chf(rent.deposit) : (current?.deposit ?? null)
+  const availability = vacancy.availability
   return {
     reference_number: vacancy.unitRef,
     title: vacancy.title,
     description: vacancy.description,
     object_type: {key: vacancy.typeKey},
     object_category: {key: vacancy.category},
-    move_in_date: vacancy.availableFrom,
+    move_in_date: availability.kind === 'from_date' ? availability.date : null,
+    availability: availability.kind,
     floor: vacancy.floorLabel,
     floor_num: vacancy.floorNum,
     rooms: vacancy.rooms,
     area: vacancy.areaM2,
     rentalgross_net: net,
     incidentals,
-    rentalgross: chf(net + incidentals),
-    deposit: vacancy.deposit === null ? null : chf(vacancy.deposit),
-    price_unit: 'monthly',
+    rentalgross: gross,
+    deposit,
+    price_unit: rent ? rent.unit : (current?.price_unit ?? 'monthly'),
     start_date: null,
     end_date: null,
     contact_person: vacancy.contact
@@ -43,7 +62,7 @@ export function listingFromVacancy(vacancy: Vacancy): ListingInput {
       land_code: vacancy.building.countryCode,
       year_of_construction: vacancy.building.yearOfConstruction,
     },
-    managed_by: MANAGED_BY,
+    managed_by: managedBy(vacancy.source),
   }
 }
 

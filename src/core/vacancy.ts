@@ -10,8 +10,23 @@ import {formatUnitRef} from './unit-ref.js'
 
 export type ObjectCategory = 'apartment' | 'house' | 'parking' | 'commercial'
 
+/** Where a vacancy was read from; also recorded in the listing's managed_by. */
+export type VacancySource = 'rest' | 'dta-mpexp' | 'idx'
+
+export type Availability = {kind: 'immediately'} | {kind: 'on_request'} | {kind: 'from_date'; date: string}
+
+export interface Rent {
+  /** CHF; null where the source has no value ("on request"). */
+  net: number | null
+  incidentals: number | null
+  gross: number | null
+  deposit: number | null
+  unit: 'monthly' | 'yearly' | 'once'
+}
+
 export interface Vacancy {
   unitRef: string
+  source: VacancySource
   title: string
   category: ObjectCategory
   typeKey: string
@@ -19,11 +34,9 @@ export interface Vacancy {
   areaM2: number | null
   floorLabel: string | null
   floorNum: number | null
-  rentNet: number
-  incidentals: number
-  deposit: number | null
-  /** ISO day the unit is free from; null means immediately / on request. */
-  availableFrom: string | null
+  /** null: the source carries no rent at all (dta-mpexp); melon's current rent is kept. */
+  rent: Rent | null
+  availability: Availability
   description: string | null
   building: {
     title: string
@@ -127,10 +140,9 @@ export function vacancyFromImmotop(rows: ImmotopUnitRows, today: string): Vacanc
     areaM2: objekt.flaeche,
     floorLabel: floor.label,
     floorNum: floor.num,
-    rentNet: objekt.nettomiete,
-    incidentals: objekt.nebenkosten,
-    deposit: objekt.kaution,
-    availableFrom: status.availableFrom,
+    source: 'rest',
+    rent: {net: objekt.nettomiete, incidentals: objekt.nebenkosten, gross: objekt.nettomiete + objekt.nebenkosten, deposit: objekt.kaution, unit: 'monthly'},
+    availability: status.availableFrom ? {kind: 'from_date', date: status.availableFrom} : {kind: 'immediately'},
     description: null,
     building: {
       title: liegenschaft.bez,

@@ -12,6 +12,7 @@ import {basename, join} from 'node:path'
 import Fastify, {type FastifyInstance} from 'fastify'
 import {buildControlFile, parseControlFile, type ControlFile} from '../core/control-file.js'
 import {controlFileName} from '../core/handover.js'
+import {dtaMpexpExport, idxExport} from './exports.js'
 import {Faults, installHttpFaults} from './faults.js'
 import type {ImmotopData} from './seed.js'
 import type {Db} from './store.js'
@@ -66,6 +67,11 @@ export function createImmotopEmulator(options: ImmotopEmulatorOptions): FastifyI
   }
 
   app.get('/_sandbox/handovers', async () => ({handovers: listHandovers(options.db)}))
+  const today = () => new Date().toISOString().slice(0, 10)
+  app.get('/_sandbox/export/dta-mpexp.csv', async (_request, reply) =>
+    reply.type('text/csv; charset=iso-8859-1').send(dtaMpexpExport(options.data, today())),
+  )
+  app.get('/_sandbox/export/portal.idx', async (_request, reply) => reply.type('application/octet-stream').send(idxExport(options.data, today())))
 
   app.setNotFoundHandler((_request, reply) => reply.code(404).send(fail(404, 'Methode nicht gefunden')))
   return app

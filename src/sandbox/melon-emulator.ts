@@ -183,6 +183,16 @@ export function createMelonEmulator(options: MelonEmulatorOptions): {app: Fastif
     return reply.code(status).send(result)
   })
 
+  app.delete<{Params: {ref: string}}>('/api/partner/v1/objects/:ref', async (request, reply) => {
+    const removed = db.transaction(() => {
+      const changes = db.prepare('DELETE FROM listings WHERE reference_number = ?').run(request.params.ref).changes
+      if (changes > 0) db.prepare('INSERT INTO writes (method, path, idempotency_key, status, at) VALUES (?, ?, ?, ?, ?)').run('DELETE', request.url, null, 204, new Date().toISOString())
+      return changes
+    })()
+    if (removed === 0) return reply.code(404).send(ERROR('not_found', 'no object with this reference number'))
+    return reply.code(204).send()
+  })
+
   app.get('/api/partner/v1/tenants', async (request, reply) => {
     const page = pageParams(request.query, reply)
     if (!page) return reply

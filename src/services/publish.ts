@@ -1,42 +1,114 @@
-/** Publish one vacancy from Immotop 2's REST views to melon. */
+/**
+ * Publish vacancies to melon and keep each listing in step with its unit:
+ * created, updated (only what changed), unchanged (no write at all), and, with
+ * prune, withdrawn when the unit is no longer vacant. Listings the tool did
+ * not create are never withdrawn by prune.
+ */
 import {createHash} from 'node:crypto'
-import type {ImmotopRestClient} from '../adapters/immotop-rest.js'
 import type {MelonClient} from '../adapters/melon-client.js'
-import type {ListingInput} from '../contracts/melon-wire.js'
-import {changedListingFields, listingFromVacancy} from '../core/listing.js'
-import {parseUnitRef} from '../core/unit-ref.js'
-import {vacancyFromImmotop} from '../core/vacancy.js'
+import type {Listing, ListingInput} from '../contracts/melon-wire.js'
+import {changedListingFields, isManagedBy, listingFromVacancy} from '../core/listing.js'
+import type {VacancySource} from '../core/vacancy.js'
+import {toAppError} from '../errors.js'
+import type {SourceResult} from './vacancy-sources.js'
 
-export interface PublishResult {
+export type PublishAction = 'created' | 'updated' | 'unchanged' | 'dry-run' | 'failed' | 'skipped' | 'withdrawn' | 'would-withdraw'
+
+export interface PublishItem {
   reference: string
-  action: 'created' | 'updated' | 'unchanged' | 'dry-run'
-  changedFields: string[]
-  listing: ListingInput
+  action: PublishAction
+  line?: number
+  changedFields?: string[]
+  listing?: ListingInput
+  reason?: string
+  error?: {code: string; message: string; fix: string; exitCode: number}
+}
+
+export interface PublishReport {
+  source: VacancySource
+  items: PublishItem[]
+  summary: Record<'created' | 'updated' | 'unchanged' | 'failed' | 'skipped' | 'withdrawn', number>
 }
 
 export function today(): string {
   return new Date().toISOString().slice(0, 10)
 }
 
-export async function publishUnit(
-  deps: {immotop: ImmotopRestClient; melon: MelonClient},
-  unitRef: string,
-  options: {defaultMandant: number; dryRun: boolean; today?: string},
-): Promise<PublishResult> {
-  const ref = parseUnitRef(unitRef, options.defaultMandant)
-  const rows = await deps.immotop.unitRows(ref)
-  const listing = listingFromVacancy(vacancyFromImmotop(rows, options.today ?? today()))
-  if (options.dryRun) return {reference: listing.reference_number, action: 'dry-run', changedFields: [], listing}
-  const current = await deps.melon.getListing(listing.reference_number)
-  const changedFields = current ? changedListingFields(listing, current) : Object.keys(listing)
-  if (current && changedFields.length === 0) return {reference: listing.reference_number, action: 'unchanged', changedFields, listing}
-  // The key names this operation: this content over the state melon had when we read it.
-  // A retried PUT replays instead of writing twice; a later publish after someone
-  // changed the listing in melon is a new operation with a new key.
-  const key = createHash('sha256')
-    .update(JSON.stringify(listing))
-    .update(current ? `\n${current.updated_at}` : '\nabsent')
-    .digest('hex')
-  const {created} = await deps.melon.upsertListing(listing, `publish-${key.slice(0, 32)}`)
-  return {reference: listing.reference_number, action: created ? 'created' : 'updated', changedFields, listing}
+export interface PublishOptions {
+  dryRun: boolean
+  prune: boolean
+  /** Asked before anything is withdrawn; resolves false to keep everything. */
+  confirmPrune?: (references: string[]) => Promise<boolean>
+  onProgress?: (done: number, total: number, reference: string) => void
+}
+
+export async function publishVacancies(melon: MelonClient, input: SourceResult, options: PublishOptions): Promise<PublishReport> {
+  const items: PublishItem[] = []
+  for (const failed of input.failed) items.push({reference: failed.reference, action: 'failed', error: failed.error.toJSON()})
+  for (const skipped of input.skipped) items.push({reference: skipped.reference, action: 'skipped', reason: skipped.reason, line: skipped.line})
+  for (const invalid of input.invalid) items.push({reference: invalid.reference ?? `line ${invalid.line}`, action: 'skipped', reason: invalid.problem, line: invalid.line})
+
+  // One paged read instead of a GET per unit when there is more than one.
+  let known: Map<string, Listing> | null = null
+  const needAll = input.vacancies.length > 1 || options.prune
+  if (needAll && !(options.dryRun && !options.prune)) known = new Map((await melon.listListings()).map((l) => [l.reference_number, l]))
+
+  let done = 0
+  for (const {reference, vacancy, line} of input.vacancies) {
+    options.onProgress?.(done, input.vacancies.length, reference)
+    try {
+      const current = known ? (known.get(reference) ?? null) : options.dryRun ? null : await melon.getListing(reference)
+      const listing = listingFromVacancy(vacancy, current)
+      if (options.dryRun) {
+        items.push({reference, action: 'dry-run', line, listing, changedFields: current ? changedListingFields(listing, current) : Object.keys(listing)})
+      } else {
+        const changedFields = current ? changedListingFields(listing, current) : Object.keys(listing)
+        if (current && changedFields.length === 0) {
+          items.push({reference, action: 'unchanged', line, listing, changedFields})
+        } else {
+          // The key names this operation: this content over the state melon had when we read it.
+          const key = createHash('sha256')
+            .update(JSON.stringify(listing))
+            .update(current ? `\n${current.updated_at}` : '\nabsent')
+            .digest('hex')
+          const {created} = await melon.upsertListing(listing, `publish-${key.slice(0, 32)}`)
+          items.push({reference, action: created ? 'created' : 'updated', line, listing, changedFields})
+        }
+      }
+    } catch (error) {
+      items.push({reference, action: 'failed', line, error: toAppError(error).toJSON()})
+    }
+    done++
+  }
+  options.onProgress?.(done, input.vacancies.length, '')
+
+  if (options.prune && known) {
+    const vacant = new Set(input.vacancies.map((v) => v.reference))
+    const failedRefs = new Set(items.filter((i) => i.action === 'failed').map((i) => i.reference))
+    const stale = [...known.values()]
+      .filter((l) => isManagedBy(l, input.source) && !vacant.has(l.reference_number) && !failedRefs.has(l.reference_number))
+      .map((l) => l.reference_number)
+    if (stale.length > 0) {
+      if (options.dryRun) {
+        for (const reference of stale) items.push({reference, action: 'would-withdraw', reason: 'no longer vacant in the source'})
+      } else if (!options.confirmPrune || (await options.confirmPrune(stale))) {
+        for (const reference of stale) {
+          try {
+            await melon.deleteListing(reference)
+            items.push({reference, action: 'withdrawn', reason: 'no longer vacant in the source'})
+          } catch (error) {
+            items.push({reference, action: 'failed', error: toAppError(error).toJSON()})
+          }
+        }
+      } else {
+        for (const reference of stale) items.push({reference, action: 'skipped', reason: 'withdrawal not confirmed'})
+      }
+    }
+  }
+  const count = (action: PublishAction) => items.filter((i) => i.action === action).length
+  return {
+    source: input.source,
+    items,
+    summary: {created: count('created'), updated: count('updated'), unchanged: count('unchanged'), failed: count('failed'), skipped: count('skipped'), withdrawn: count('withdrawn')},
+  }
 }

@@ -15,7 +15,7 @@ describe('publish <unit-ref>', () => {
   it('--dry-run prints the listing and writes nothing', async () => {
     const result = await runCli(['publish', '1.10001.1012', '--dry-run', '--json', '--config', sb.configPath])
     expect(result.code).toBe(0)
-    const out = json(result)
+    const out = json(result).items[0]
     expect(out).toMatchObject({reference: '1.10001.1012', action: 'dry-run'})
     expect(out.listing).toMatchObject({rentalgross_net: 2450, incidentals: 280, rentalgross: 2730, rooms: 4.5, object_state: 'free'})
     expect(await writes()).toEqual([])
@@ -24,7 +24,7 @@ describe('publish <unit-ref>', () => {
   it('creates the listing in melon; it appears in melon\'s public object list', async () => {
     const result = await runCli(['publish', '1.10001.1012', '--config', sb.configPath])
     expect(result.code).toBe(0)
-    expect(result.stdout).toContain('1.10001.1012 created in melon')
+    expect(result.stdout).toMatch(/^created   1\.10001\.1012  4\.5-Zimmerwohnung 2\. OG rechts, 4\.5 rooms, CHF 2730\/month, free immediately\n/)
     const objects = await publicObjects()
     expect(objects.map((o) => o.reference_number)).toEqual(['1.10001.1012'])
     expect(objects[0]).toMatchObject({title: '4.5-Zimmerwohnung 2. OG rechts', rentalgross: 2730, building: {city: 'Thalwil', postal_code: '8800'}})
@@ -34,7 +34,8 @@ describe('publish <unit-ref>', () => {
   it('publishing again is unchanged and makes no write call', async () => {
     const result = await runCli(['publish', '1.10001.1012', '--json', '--config', sb.configPath])
     expect(result.code).toBe(0)
-    expect(json(result)).toMatchObject({action: 'unchanged', changedFields: []})
+    expect(json(result).items).toMatchObject([{action: 'unchanged', changedFields: []}])
+    expect(json(result).summary).toEqual({created: 0, updated: 0, unchanged: 1, failed: 0, skipped: 0, withdrawn: 0})
     expect(await writes()).toHaveLength(1)
     expect(await publicObjects()).toHaveLength(1)
   })
@@ -50,15 +51,16 @@ describe('publish <unit-ref>', () => {
     expect(put.status).toBe(200)
     const result = await runCli(['publish', '10001.1012', '--json', '--config', sb.configPath])
     expect(result.code).toBe(0)
-    expect(json(result)).toMatchObject({action: 'updated', changedFields: ['title', 'incidentals', 'rentalgross']})
+    expect(json(result).items).toMatchObject([{action: 'updated', changedFields: ['title', 'incidentals', 'rentalgross']}])
     const objects = await publicObjects()
     expect(objects).toHaveLength(1)
     expect(objects[0]).toMatchObject({title: '4.5-Zimmerwohnung 2. OG rechts', incidentals: 280})
   })
 
   it('publishes a unit whose tenancy ends, with the day after as move-in date', async () => {
-    const out = json(await runCli(['publish', '1.10001.1013', '--json', '--config', sb.configPath]))
+    const out = json(await runCli(['publish', '1.10001.1013', '--json', '--config', sb.configPath])).items[0]
     expect(out.action).toBe('created')
+    expect(out.listing.availability).toBe('from_date')
     expect(out.listing.move_in_date).toMatch(/^\d{4}-\d{2}-\d{2}$/)
     expect(out.listing.floor).toBe('Dachgeschoss')
   })
@@ -92,9 +94,9 @@ describe('publish <unit-ref>', () => {
     expect(result.stderr).toContain('melon GET /objects/{reference_number}: 401')
   })
 
-  it('a missing argument is a usage error', async () => {
+  it('no unit and no --all is a usage error that says what to pass', async () => {
     const result = await runCli(['publish', '--config', sb.configPath])
     expect(result.code).toBe(2)
-    expect(result.stderr).toMatch(/Missing 1 required arg/)
+    expect(result.stderr).toContain('Name the units to publish, or pass --all.')
   })
 })

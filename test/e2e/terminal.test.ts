@@ -6,7 +6,7 @@
 import {spawn} from 'node:child_process'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {BIN} from '../helpers/cli.js'
-import {testSandbox, type TestSandbox} from '../helpers/sandbox.js'
+import {setFaults, testSandbox, type TestSandbox} from '../helpers/sandbox.js'
 
 let sb: TestSandbox
 beforeAll(async () => {
@@ -55,6 +55,18 @@ describe('on a terminal', () => {
     expect(code).toBe(0)
     expect(output).not.toMatch(/\u001b\[\d+(;\d+)*m/)
     expect(output).toContain('Laura Meier')
+  })
+
+  it('publish --all shows a progress bar', async () => {
+    await setFaults(sb, 'latency=150ms')
+    try {
+      const {code, output} = await inTerminal('publish --all', {})
+      expect(code).toBe(0)
+      expect(output).toMatch(/\[█*░+\] \d\/4 1\.100/)
+      expect(output).toContain('Summary: 4 created')
+    } finally {
+      await setFaults(sb, '')
+    }
   })
 
   it('a terminal that reports no width gets no spinner and does not hang', async () => {

@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {listingFromVacancy, changedListingFields} from '../../src/core/listing.js'
+import {changedListingFields, isManagedBy, listingFromVacancy} from '../../src/core/listing.js'
 import {floorFromLevel, splitPostalCity, splitStreet} from '../../src/core/swiss-address.js'
 import {objectKind, vacancyFromImmotop, vacancyStatus} from '../../src/core/vacancy.js'
 import {ConflictError, RemoteRejectedError} from '../../src/errors.js'
@@ -76,6 +76,7 @@ describe('vacancyFromImmotop → listingFromVacancy', () => {
       object_type: {key: 'flat'},
       object_category: {key: 'apartment'},
       move_in_date: null,
+      availability: 'immediately',
       floor: '2. Obergeschoss',
       floor_num: 2,
       rooms: 4.5,
@@ -98,13 +99,14 @@ describe('vacancyFromImmotop → listingFromVacancy', () => {
         land_code: 'CH',
         year_of_construction: 1987,
       },
-      managed_by: 'melon-immotop',
+      managed_by: 'melon-immotop:rest',
     })
   })
 
   it('a unit whose tenancy ends is published with the day after as move-in date, on the roof floor', () => {
     const listing = listingFromVacancy(vacancyFromImmotop(rowsOf(10001, 1013), TODAY))
     expect(listing.move_in_date).toBe('2027-02-01')
+    expect(listing.availability).toBe('from_date')
     expect(listing.floor).toBe('Dachgeschoss')
     expect(listing.floor_num).toBeNull()
     expect(listing.rentalgross).toBe(1870)
@@ -127,6 +129,24 @@ describe('vacancyFromImmotop → listingFromVacancy', () => {
     const rows = rowsOf(10001, 1012)
     const listing = listingFromVacancy(vacancyFromImmotop({...rows, objekt: {...rows.objekt, nettomiete: 0.1, nebenkosten: 0.2}}, TODAY))
     expect(listing.rentalgross).toBe(0.3)
+  })
+
+  it('a source without any rent keeps the rent melon has, or publishes "on request"', () => {
+    const vacancy = {...vacancyFromImmotop(rowsOf(10001, 1012), TODAY), rent: null, source: 'dta-mpexp' as const}
+    const fresh = listingFromVacancy(vacancy)
+    expect([fresh.rentalgross_net, fresh.incidentals, fresh.rentalgross, fresh.deposit]).toEqual([null, null, null, null])
+    const kept = listingFromVacancy(vacancy, {rentalgross_net: 2450, incidentals: 280, rentalgross: 2730, deposit: 7350, price_unit: 'monthly'})
+    expect([kept.rentalgross_net, kept.incidentals, kept.rentalgross, kept.deposit]).toEqual([2450, 280, 2730, 7350])
+    expect(kept.managed_by).toBe('melon-immotop:dta-mpexp')
+  })
+
+  it('isManagedBy tells the tool\'s listings, per source, from everyone else\'s', () => {
+    expect(isManagedBy({managed_by: 'melon-immotop:idx'})).toBe(true)
+    expect(isManagedBy({managed_by: 'melon-immotop:idx'}, 'idx')).toBe(true)
+    expect(isManagedBy({managed_by: 'melon-immotop:idx'}, 'rest')).toBe(false)
+    expect(isManagedBy({managed_by: 'melon-immotop'})).toBe(true)
+    expect(isManagedBy({managed_by: null})).toBe(false)
+    expect(isManagedBy({managed_by: 'melon-immotopia'})).toBe(false)
   })
 
   it('changedListingFields names exactly the fields that differ', () => {

@@ -1,0 +1,62 @@
+/** Decoding of lines from files whose encoding varies line by line (IDX 3.01, dta-mpexp). Pure. */
+import iconv from 'iconv-lite'
+
+const utf8 = new TextDecoder('utf-8', {fatal: true})
+
+/** UTF-8 when the bytes are valid UTF-8, otherwise ISO-8859-1. */
+export function decodeLine(bytes: Buffer): {text: string; encoding: 'utf-8' | 'iso-8859-1'} {
+  try {
+    return {text: utf8.decode(bytes), encoding: 'utf-8'}
+  } catch {
+    return {text: iconv.decode(bytes, 'latin1'), encoding: 'iso-8859-1'}
+  }
+}
+
+/** Splits a buffer into lines on LF, dropping a CR before it; a missing final newline is fine. */
+export function splitLines(buffer: Buffer): Buffer[] {
+  const lines: Buffer[] = []
+  let start = 0
+  for (let i = 0; i < buffer.length; i++) {
+    if (buffer[i] === 0x0a) {
+      const end = i > start && buffer[i - 1] === 0x0d ? i - 1 : i
+      lines.push(buffer.subarray(start, end))
+      start = i + 1
+    }
+  }
+  if (start < buffer.length) {
+    const end = buffer[buffer.length - 1] === 0x0d ? buffer.length - 1 : buffer.length
+    lines.push(buffer.subarray(start, end))
+  }
+  return lines
+}
+
+/** DD.MM.YYYY (optionally with a time) → YYYY-MM-DD; null for empty; throws for anything else. */
+export function swissDate(value: string): string | null {
+  const v = value.trim()
+  if (v === '') return null
+  const m = /^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$/.exec(v)
+  if (!m) throw new Error(`"${v}" is not a date DD.MM.YYYY`)
+  const [day, month, year] = [Number(m[1]), Number(m[2]), Number(m[3])]
+  const date = new Date(Date.UTC(year, month - 1, day))
+  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) throw new Error(`"${v}" is not a valid date`)
+  return date.toISOString().slice(0, 10)
+}
+
+/** Portal descriptions: <BR> becomes a line break, <LI> a bullet line, other tags go, their text stays. */
+export function htmlToText(html: string): string {
+  return html
+    .replace(/<br\s*\/?>/gi, '\n')
+    .replace(/\n?<li[^>]*>/gi, '\n- ')
+    .replace(/<\/li>/gi, '')
+    .replace(/<\/(p|div|ul|ol)>/gi, '\n')
+    .replace(/<[^>]*>/g, '')
+    .replace(/&nbsp;/g, ' ')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#0?39;|&apos;/g, "'")
+    .replace(/&amp;/g, '&')
+    .replace(/[ \t]+\n/g, '\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim()
+}

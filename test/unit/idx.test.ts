@@ -1,0 +1,249 @@
+import {readFileSync} from 'node:fs'
+import fc from 'fast-check'
+import iconv from 'iconv-lite'
+import {describe, expect, it} from 'vitest'
+import {idxReference, parseIdx, vacancyFromIdx, type IdxRecord} from '../../src/core/idx.js'
+import {htmlToText, swissDate} from '../../src/core/text-decoding.js'
+
+const FIXTURES = new URL('../../../shared/fixtures/idx/', import.meta.url)
+const visol = readFileSync(new URL('visol-sample.idx', FIXTURES))
+const realforce = readFileSync(new URL('realforce-property-idxv3.idx', FIXTURES))
+const TODAY = '2026-11-26'
+const field = (r: IdxRecord, n: number) => r.fields[n - 1]
+
+/** A RENT record with the given fields set (1-based), as a line without a line end. */
+function line(set: Record<number, string>, options: {parts?: number} = {}): string {
+  const fields = Array.from({length: 183}, (_, i) => set[i + 1] ?? '')
+  fields[0] = set[1] ?? 'IDX3.01'
+  const joined = fields.map((f) => `${f}#`).join('')
+  if (options.parts === 183) return joined.slice(0, -1) // last field without its '#'
+  if (options.parts === 185) return `${joined}#`
+  return joined
+}
+const rent = (extra: Record<number, string> = {}) =>
+  line({3: 'APPT', 4: '1', 5: 'RENT', 6: '7', 7: '70', 8: '701', 9: 'Bahnhofstrasse 1', 10: '8001', 11: 'Zürich', 13: 'CH', 17: 'Schöne Wohnung', 20: '2000', 21: '200', 22: 'MONTHLY', 23: 'CHF', 26: '3.5', ...extra})
+
+describe('IDX 3.01 fixtures, record by record', () => {
+  const parsed = parseIdx(visol)
+
+  it('visol-sample.idx: six records, no problems, LF line ends, 183 and 184 parts both accepted', () => {
+    expect(parsed.problems).toEqual([])
+    expect(parsed.records.map((r) => [r.line, idxReference(r), field(r, 3), field(r, 5), r.encoding])).toEqual([
+      [1, '41jkr.TLcWD.9VoHE', 'HOUSE', 'SALE', 'utf-8'],
+      [2, 'j1mlJ.lHv2P.9Fw7c', 'HOUSE', 'SALE', 'utf-8'],
+      [3, 'I4KtP.lveoi.Apdft', 'HOUSE', 'SALE', 'utf-8'],
+      [4, 'hShZ4.zQDgp.QF0C3', 'HOUSE', 'SALE', 'utf-8'],
+      [5, '134.13401.134011402', 'APPT', 'RENT', 'utf-8'],
+      [6, '134.13470.134700024', 'PARK', 'RENT', 'utf-8'],
+    ])
+    for (const r of parsed.records) expect(r.fields).toHaveLength(183)
+    expect(field(parsed.records[0]!, 183)).toBe('spare field 4')
+    expect(field(parsed.records[4]!, 183)).toBe('')
+  })
+
+  it('the German SALE records are skipped with a note, and mapped when asked for', () => {
+    const first = parsed.records[0]!
+    const skipped = vacancyFromIdx(first, {includeSale: false, today: TODAY})
+    expect(skipped).toMatchObject({kind: 'skipped', reference: '41jkr.TLcWD.9VoHE'})
+    expect((skipped as {reason: string}).reason).toMatch(/SALE record.*--include-sale/)
+    // With SALE included, the EUR price is refused by name: melon lists in CHF.
+    const sale = vacancyFromIdx(first, {includeSale: true, today: TODAY})
+    expect(sale).toMatchObject({kind: 'invalid', problem: {line: 1, field: 'currency (field 23)', message: 'is "EUR"; melon lists in CHF'}})
+  })
+
+  it('the AbaImmo flat: every mapped field', () => {
+    const outcome = vacancyFromIdx(parsed.records[4]!, {includeSale: false, today: TODAY})
+    expect(outcome.kind).toBe('vacancy')
+    const v = (outcome as {vacancy: any}).vacancy
+    expect({...v, description: undefined}).toEqual({
+      unitRef: '134.13401.134011402',
+      source: 'idx',
+      title: 'Schöne 4 1/2-Zimmerwohnung an der Weinberglistrasse 29',
+      category: 'apartment',
+      typeKey: 'flat',
+      rooms: 4.5,
+      areaM2: 100,
+      floorLabel: 'Erdgeschoss',
+      floorNum: 0,
+      rent: {net: 2619, incidentals: 190, gross: 2809, deposit: null, unit: 'monthly'},
+      availability: {kind: 'immediately'}, // 01.10.2016 is in the past
+      description: undefined,
+      building: {title: 'Weinberglistrasse 29', street: 'Weinberglistrasse', houseNumber: '29', postalCode: '6005', city: 'Luzern', countryCode: 'CH', yearOfConstruction: null},
+      contact: {firstName: 'Hidde', surname: 'Stalder', email: 'info@ciao.ch', phone: '076 423 45 67'},
+    })
+    expect(v.description).toMatch(/^Video bietet eine leistungsstarke Möglichkeit/)
+    expect(v.description).toContain('\nDamit Ihr Dokument') // <BR> became a line break
+    expect(v.description).not.toContain('<BR>')
+  })
+
+  it('the AbaImmo parking space: category PARK type 5, no rooms, rent 190', () => {
+    const v = (vacancyFromIdx(parsed.records[5]!, {includeSale: false, today: TODAY}) as {vacancy: any}).vacancy
+    expect(v).toMatchObject({
+      unitRef: '134.13470.134700024',
+      title: 'Einstellhallenplatz in Luzern',
+      category: 'parking',
+      typeKey: 'underground_slot',
+      rooms: null,
+      areaM2: null,
+      rent: {net: 190, incidentals: 0, gross: 190, unit: 'monthly'},
+      availability: {kind: 'immediately'},
+      description: 'Einmaliges Angebot, nicht verpassen.',
+      building: {street: 'Einstellhalle Weinbergli', houseNumber: '29-35', postalCode: '6005', city: 'Luzern'},
+      contact: {firstName: 'ACDE', surname: '(ciao)', email: 'info@ciao.ch', phone: '041 247 25 29'},
+    })
+  })
+
+  it('realforce-property-idxv3.idx: one UTF-8 SALE record without a final line end', () => {
+    expect(realforce.at(-1)).not.toBe(0x0a)
+    const {records, problems} = parseIdx(realforce)
+    expect(problems).toEqual([])
+    expect(records).toHaveLength(1)
+    const r = records[0]!
+    expect([idxReference(r), field(r, 3), field(r, 5), field(r, 11), field(r, 17), field(r, 19), field(r, 22), field(r, 26), field(r, 69), field(r, 178)]).toEqual([
+      '..826588',
+      'HOUSE',
+      'SALE',
+      'Le Vaud',
+      'Maison 4.5 pièces à Le Vaud',
+      '1290000',
+      'SELL',
+      '4.5',
+      '7w42w_cfpimmo',
+      '21.12.2022 14:39:43',
+    ])
+    const sale = vacancyFromIdx(r, {includeSale: true, today: TODAY})
+    expect(sale).toMatchObject({kind: 'vacancy', vacancy: {category: 'house', rooms: 4.5, rent: {gross: 1290000, unit: 'once'}, availability: {kind: 'on_request'}, building: {postalCode: '1261', city: 'Le Vaud'}}})
+    expect((sale as {vacancy: any}).vacancy.description).toMatch(/^Le Mont-Blanc dans votre salon\.\.\.\n\nCette charmante villa/)
+  })
+})
+
+describe('IDX tolerance', () => {
+  it.each([
+    ['LF', '\n'],
+    ['CRLF', '\r\n'],
+  ])('%s line ends, with and without a final newline, and a blank line in between', (_name, eol) => {
+    const text = [rent({8: '1'}), '', rent({8: '2'})].join(eol)
+    for (const data of [text, text + eol]) {
+      const {records, problems} = parseIdx(Buffer.from(data, 'utf8'))
+      expect(problems).toEqual([])
+      expect(records.map((r) => idxReference(r))).toEqual(['7.70.1', '7.70.2'])
+      expect(records.every((r) => field(r, 183) === '')).toBe(true)
+    }
+  })
+
+  it('accepts 183 parts (last # missing) and 185 parts (extra trailing #)', () => {
+    for (const parts of [183, 185]) {
+      const {records, problems} = parseIdx(Buffer.from(rent({}) .slice(0, 0) + line({3: 'APPT', 5: 'RENT', 8: '9'}, {parts}), 'utf8'))
+      expect(problems).toEqual([])
+      expect(records).toHaveLength(1)
+    }
+  })
+
+  it('decodes each line on its own: "Schöne" survives UTF-8 and ISO-8859-1 lines in one file', () => {
+    const utf8Line = Buffer.from(rent({8: '1', 17: 'Schöne Wohnung in Zürich'}), 'utf8')
+    const latin1Line = iconv.encode(rent({8: '2', 17: 'Schöne Wohnung in Zürich'}), 'latin1')
+    const {records} = parseIdx(Buffer.concat([utf8Line, Buffer.from('\r\n'), latin1Line, Buffer.from('\r\n')]))
+    expect(records.map((r) => [r.encoding, field(r, 17)])).toEqual([
+      ['utf-8', 'Schöne Wohnung in Zürich'],
+      ['iso-8859-1', 'Schöne Wohnung in Zürich'],
+    ])
+  })
+
+  it.each([
+    ['', {kind: 'on_request'}],
+    ['01.01.2020', {kind: 'immediately'}],
+    [TODAY.split('-').reverse().join('.'), {kind: 'immediately'}],
+    ['01.03.2027', {kind: 'from_date', date: '2027-03-01'}],
+  ])('available_from %j → %j', (date, availability) => {
+    const {records} = parseIdx(Buffer.from(rent({16: date})))
+    expect((vacancyFromIdx(records[0]!, {includeSale: false, today: TODAY}) as {vacancy: any}).vacancy.availability).toEqual(availability)
+  })
+
+  it.each([
+    ['APPT', '3', 'apartment', 'attic_flat'],
+    ['HOUSE', '1', 'house', 'single_house'],
+    ['PARK', '3', 'parking', 'single_garage'],
+    ['PARK', '42', 'parking', 'open_slot'],
+  ])('maps category %s type %s', (category, type, expectedCategory, typeKey) => {
+    const {records} = parseIdx(Buffer.from(rent({3: category, 4: type})))
+    expect((vacancyFromIdx(records[0]!, {includeSale: false, today: TODAY}) as {vacancy: any}).vacancy).toMatchObject({category: expectedCategory, typeKey})
+  })
+
+  it('reports other categories clearly instead of dropping them', () => {
+    const {records} = parseIdx(Buffer.from(rent({3: 'INDUS'})))
+    expect(vacancyFromIdx(records[0]!, {includeSale: false, today: TODAY})).toMatchObject({
+      kind: 'invalid',
+      problem: {line: 1, field: 'object_category (field 3)', message: '"INDUS" is not supported; supported: APPT, HOUSE, PARK'},
+    })
+  })
+
+  it.each([
+    [{20: 'zwei'}, 'rent_net (field 20)', /not a number/],
+    [{16: '31.02.2027'}, 'available_from (field 16)', /not a valid date/],
+    [{5: 'LEASE'}, 'offer_type (field 5)', /expected RENT or SALE/],
+    [{22: 'WEEKLY'}, 'price_unit (field 22)', /not supported/],
+    [{17: ''}, 'title (field 17)', /is empty/],
+  ])('a bad value %j names line and field', (fields, fieldName, message) => {
+    const {records} = parseIdx(Buffer.from(rent(fields as Record<number, string>)))
+    const outcome = vacancyFromIdx(records[0]!, {includeSale: false, today: TODAY}) as {kind: string; problem: any}
+    expect(outcome.kind).toBe('invalid')
+    expect(outcome.problem.line).toBe(1)
+    expect(outcome.problem.field).toBe(fieldName)
+    expect(outcome.problem.message).toMatch(message)
+  })
+
+  it('a line with the wrong number of fields, or another version, is a problem with its line', () => {
+    const text = [rent({8: '1'}), 'IDX3.01#too#short#', rent({1: 'IDX2.7', 8: '3'})].join('\n')
+    const {records, problems} = parseIdx(Buffer.from(text))
+    expect(records).toHaveLength(1)
+    expect(problems).toEqual([
+      {line: 2, message: 'has 3 fields; IDX 3.01 has 183, each followed by #'},
+      {line: 3, field: 'version (field 1)', message: 'is "IDX2.7", expected IDX3.01'},
+    ])
+  })
+})
+
+describe('text helpers', () => {
+  it('turns portal HTML into text: <BR> breaks, <B> and <LI> keep their text', () => {
+    expect(htmlToText('<B>Lage</B><BR>Zentral &amp; ruhig<ul><LI>Lift</LI><LI>Balkon</LI></ul>')).toBe('Lage\nZentral & ruhig\n- Lift\n- Balkon')
+  })
+  it.each([
+    ['01.10.2016', '2016-10-01'],
+    ['1.2.2027', '2027-02-01'],
+    ['25.02.2015 01:58:05', '2015-02-25'],
+    ['', null],
+  ])('swissDate(%j) = %j', (text, iso) => expect(swissDate(text)).toBe(iso))
+  it.each(['2027-01-01', '32.01.2027', '29.02.2027', 'morgen'])('swissDate(%j) throws', (text) => expect(() => swissDate(text)).toThrow())
+})
+
+describe('robustness (property-based)', () => {
+  const today = TODAY
+  it('random bytes, and valid records cut off anywhere, give records or problems, never an exception', () => {
+    const valid = Buffer.from([rent({8: '1'}), rent({8: '2', 17: 'Schöne'})].join('\r\n'))
+    fc.assert(
+      fc.property(fc.uint8Array({maxLength: 3000}), fc.nat(valid.length), (noise, cut) => {
+        for (const input of [Buffer.from(noise), valid.subarray(0, cut), Buffer.concat([valid.subarray(0, cut), Buffer.from(noise)])]) {
+          const parsed = parseIdx(input)
+          for (const record of parsed.records) {
+            const outcome = vacancyFromIdx(record, {includeSale: true, today})
+            expect(['vacancy', 'skipped', 'invalid']).toContain(outcome.kind)
+          }
+          for (const p of parsed.problems) expect(p.line).toBeGreaterThan(0)
+        }
+      }),
+      {numRuns: 300},
+    )
+  })
+
+  it('random field values in a well-formed record never throw', () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.integer({min: 2, max: 183}).map(String), fc.string({maxLength: 40}).map((s) => s.replace(/[#\r\n]/g, ''))), (fields) => {
+        const set = Object.fromEntries(Object.entries(fields).map(([k, v]) => [Number(k), v]))
+        const {records} = parseIdx(Buffer.from(line(set)))
+        expect(records).toHaveLength(1)
+        expect(['vacancy', 'skipped', 'invalid']).toContain(vacancyFromIdx(records[0]!, {includeSale: true, today}).kind)
+      }),
+      {numRuns: 500},
+    )
+  })
+})
