@@ -56,6 +56,7 @@ try {
   const tenants = JSON.parse(spawnSync(process.execPath, [bin, 'tenants', '--json', '--config', configPath], {encoding: 'utf8'}).stdout)
   const tenant = tenants.tenants[0]
   step('hand the first one, with dossier, to Immotop 2', ['export-tenant', tenant.id])
+  step('hand over the others unattended, exactly once, and mail the contract staff', ['sync', '--once'])
   const response = await fetch(sandbox.ready.admin.handovers)
   const {handovers} = await response.json()
   console.log(`\n${bold('What arrived in Immotop 2:')}`)
@@ -63,7 +64,11 @@ try {
     console.log(`  handover ${handover.handoverId} for unit ${handover.unitReference}, ${handover.record?.persons?.length ?? 0} person(s)`)
     for (const doc of handover.documents) console.log(`    #${doc.documentId.padEnd(3)} ${doc.fileName.padEnd(56)} ${String(doc.size).padStart(8)} B  sha256 …${doc.sha256.slice(-12)}`)
   }
-  if (handovers.length !== 1) throw new Error(`expected 1 handover, found ${handovers.length}`)
+  const {mails} = await (await fetch(sandbox.ready.smtp.inbox)).json()
+  console.log(`\n${bold('Mails to contract staff:')}`)
+  for (const mail of mails) console.log(`  ${mail.to.join(', ')}: ${mail.subject}`)
+  if (handovers.length !== tenants.tenants.length) throw new Error(`expected ${tenants.tenants.length} handovers, found ${handovers.length}`)
+  if (mails.length !== tenants.tenants.length) throw new Error(`expected ${tenants.tenants.length} mails, found ${mails.length}`)
   console.log(`\n${bold('Demo complete.')}`)
 } catch (error) {
   console.error(`Demo failed: ${error.message}`)

@@ -18,6 +18,7 @@ export const ExitCode = {
   INTEGRITY: 8,
   DATA: 65,
   INTERNAL: 70,
+  TEMPFAIL: 75,
   CONFIG: 78,
   SIGINT: 130,
   SIGTERM: 143,
@@ -87,6 +88,10 @@ export class InvalidInputError extends AppError {
 /** A checksum, size or response shape does not match the contract. */
 export class IntegrityError extends AppError {
   readonly exitCode = ExitCode.INTEGRITY
+}
+/** Try again later: another process holds the lock. */
+export class BusyError extends AppError {
+  readonly exitCode = ExitCode.TEMPFAIL
 }
 /** Our fault. */
 export class BugError extends AppError {

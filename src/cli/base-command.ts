@@ -6,7 +6,7 @@
 import {Command, Errors, Flags} from '@oclif/core'
 import {isLoopbackHost} from '../adapters/http.js'
 import {configWarnings, loadConfig, requireSecrets, type LoadedConfig} from '../config/load.js'
-import type {SECRET_ENV} from '../config/schema.js'
+import type {RequiredSecret} from '../config/schema.js'
 import {Redactor} from '../core/redact.js'
 import {AppError, BugError, InterruptedError, UsageError, toAppError} from '../errors.js'
 import {Ui} from './ui.js'
@@ -39,9 +39,13 @@ export abstract class BaseCommand extends Command {
 
   override async init(): Promise<void> {
     await super.init()
+    // One handler for the whole run. Commands change what a signal does by
+    // overriding handleSignal, never by swapping listeners: a signal that
+    // arrives while listeners are swapped is lost (libuv drops it with the
+    // stopped handle), and the process would ignore SIGTERM.
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-      const handler = () => this.onSignal(signal)
-      process.once(signal, handler)
+      const handler = () => this.handleSignal(signal)
+      process.on(signal, handler)
       this.signalHandlers.push([signal, handler])
     }
   }
@@ -49,7 +53,12 @@ export abstract class BaseCommand extends Command {
   /** What the command was doing, for the one-line note on interrupt. */
   protected activity = 'starting'
 
-  private onSignal(signal: 'SIGINT' | 'SIGTERM'): void {
+  /** Default: clean up (abort listeners), say what was interrupted, exit 130/143. */
+  protected handleSignal(signal: 'SIGINT' | 'SIGTERM'): void {
+    this.exitOnSignal(signal)
+  }
+
+  protected exitOnSignal(signal: 'SIGINT' | 'SIGTERM'): void {
     // Listeners on the abort signal remove temporary files synchronously.
     this.interrupt.abort()
     const error = new InterruptedError(signal, `Interrupted by ${signal} while ${this.activity}; temporary files were removed and no partial state was kept.`)
@@ -58,10 +67,11 @@ export abstract class BaseCommand extends Command {
   }
 
   /** Loads the config, registers its secrets for masking, and checks the secrets this command needs. */
-  protected async loadConfig(configPath: string | undefined, secrets: Array<keyof typeof SECRET_ENV>): Promise<LoadedConfig> {
+  protected async loadConfig(configPath: string | undefined, secrets: RequiredSecret[]): Promise<LoadedConfig> {
     const loaded = await loadConfig({configPath})
     const {melon, immotop} = loaded.config
-    this.redactor.add(melon.token, immotop.password).addBasicAuth(immotop.user, immotop.password)
+    this.redactor.add(melon.token, immotop.password, loaded.config.notify?.smtp.password).addBasicAuth(immotop.user, immotop.password)
+    if (loaded.config.notify?.smtp.user) this.redactor.addBasicAuth(loaded.config.notify.smtp.user, loaded.config.notify.smtp.password)
     requireSecrets(loaded, secrets)
     for (const warning of configWarnings(loaded)) this.ui.warn(`${warning.message} Fix: ${warning.fix}`)
     const flagOptIn = this.argv.includes('--allow-insecure-http')

@@ -1,6 +1,8 @@
 import {Args, Flags} from '@oclif/core'
 import {MelonClient} from '../adapters/melon-client.js'
+import {Mailer} from '../adapters/mailer.js'
 import {StagingDirectory} from '../adapters/staging-dir.js'
+import {Ledger} from '../state/ledger.js'
 import {BaseCommand} from '../cli/base-command.js'
 import {assertSafeId} from '../core/unit-ref.js'
 import {exportTenant, type ExportResult} from '../services/export-tenant.js'
@@ -21,6 +23,7 @@ export default class ExportTenant extends BaseCommand {
     'dry-run': Flags.boolean({description: 'Show what would be delivered, without downloading or delivering.'}),
     wait: Flags.boolean({description: 'Wait for Immotop 2\'s acknowledgements (--no-wait returns after delivery).', default: true, allowNo: true}),
     'ack-timeout': Flags.integer({description: 'Seconds to wait for the acknowledgements (default: staging.ackTimeoutSeconds).', min: 1}),
+    notify: Flags.boolean({description: 'Mail the contract staff once Immotop 2 has acknowledged (--no-notify: do not), when notify is configured.', default: true, allowNo: true}),
   }
 
   async run(): Promise<ExportResult> {
@@ -30,11 +33,15 @@ export default class ExportTenant extends BaseCommand {
     const spinner = await this.ui.spinner(`Exporting tenant ${tenantId}`)
     this.activity = `exporting tenant ${tenantId}`
     let result: ExportResult
+    const ledger = flags['dry-run'] ? null : new Ledger(config.stateDir)
+    const mailer = flags.notify && config.notify && !flags['dry-run'] ? new Mailer(config.notify) : null
     try {
-      result = await exportTenant({melon: new MelonClient(config.melon), staging: new StagingDirectory(config.staging)}, tenantId, {
+      result = await exportTenant({melon: new MelonClient(config.melon), staging: new StagingDirectory(config.staging), ledger: ledger!, mailer}, tenantId, {
         project: config.melon.project,
         dryRun: flags['dry-run'],
         wait: flags.wait,
+        notify: flags.notify,
+        redoChangedDossier: true,
         ackTimeoutMs: (flags['ack-timeout'] ?? config.staging.ackTimeoutSeconds) * 1000,
         signal: this.interrupt.signal,
         onProgress: (step) => {
@@ -45,14 +52,20 @@ export default class ExportTenant extends BaseCommand {
     } catch (error) {
       spinner.fail(`Export of ${tenantId} failed`)
       throw error
+    } finally {
+      ledger?.close()
+      mailer?.close()
     }
     spinner.stop()
     const c = this.ui.color
+    const mail = result.notified ? ' Contract staff notified.' : ''
     const headline = result.dryRun
       ? c.bold(`Dry run: tenant ${tenantId} → unit ${result.unitReference} would deliver ${result.files.length} files (handover ${result.handoverId}):`)
-      : result.acknowledged
-        ? `${c.green('✔')} Tenant ${c.bold(tenantId)} handed to Immotop 2 for unit ${result.unitReference}: ${result.files.length} files acknowledged (handover ${result.handoverId}).`
-        : `${c.yellow('…')} Tenant ${c.bold(tenantId)} delivered for unit ${result.unitReference}: ${result.files.length} files, acknowledgement not awaited (handover ${result.handoverId}).`
+      : result.status === 'already_done'
+        ? `${c.green('✔')} Tenant ${c.bold(tenantId)} was already handed to Immotop 2 for unit ${result.unitReference} (handover ${result.handoverId}); nothing sent again.${mail}`
+        : result.acknowledged
+          ? `${c.green('✔')} Tenant ${c.bold(tenantId)} handed to Immotop 2 for unit ${result.unitReference}: ${result.files.length} files acknowledged (handover ${result.handoverId}).${mail}`
+          : `${c.yellow('…')} Tenant ${c.bold(tenantId)} delivered for unit ${result.unitReference}: ${result.files.length} files, acknowledgement not awaited (handover ${result.handoverId}).`
     this.ui.out(headline)
     await this.ui.table(
       ['file', 'kind', 'bytes', 'sha256', 'Immotop 2 id'],

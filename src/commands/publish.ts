@@ -5,6 +5,7 @@ import {BaseCommand} from '../cli/base-command.js'
 import {ExitCode, RecordedError, UsageError} from '../errors.js'
 import {publishVacancies, today, type PublishReport} from '../services/publish.js'
 import {readVacancies, type SourceSpec} from '../services/vacancy-sources.js'
+import {Ledger} from '../state/ledger.js'
 
 export default class Publish extends BaseCommand {
   static override summary = 'Publish vacant units to melon as listings, from Immotop 2, a dta-mpexp export or an IDX 3.01 file.'
@@ -81,6 +82,7 @@ A file that fails to parse publishes nothing, unless --skip-invalid: then the va
       throw error
     }
     spinner.stop()
+    if (!flags['dry-run']) this.record(config.stateDir, report)
     // One named unit: its failure is the command's failure, with its own exit code.
     const only = report.items.length === 1 ? report.items[0]! : null
     if (refs.length === 1 && only?.action === 'failed' && only.error) throw new RecordedError(only.error)
@@ -101,6 +103,24 @@ A file that fails to parse publishes nothing, unless --skip-invalid: then the va
     const {default: inquirer} = await import('inquirer')
     const {ok} = await inquirer.prompt([{type: 'confirm', name: 'ok', default: false, message: `Withdraw ${stale.length} listing(s) from melon: ${stale.join(', ')}?`}], {output: process.stderr} as never)
     return ok as boolean
+  }
+
+  /** Publications go into the ledger for `history`; a ledger problem never fails a publish. */
+  private record(stateDir: string, report: PublishReport): void {
+    try {
+      const ledger = new Ledger(stateDir)
+      try {
+        for (const item of report.items) {
+          if (['created', 'updated', 'withdrawn', 'failed'].includes(item.action)) {
+            ledger.recordPublication(item.reference, report.source, item.action, item.action === 'failed' ? item.error?.code ?? null : item.changedFields?.join(', ') ?? item.reason ?? null)
+          }
+        }
+      } finally {
+        ledger.close()
+      }
+    } catch (error) {
+      this.ui.warn(`could not record the publications in ${stateDir}: ${(error as Error).message}`)
+    }
   }
 
   private print(report: PublishReport): void {

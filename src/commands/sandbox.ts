@@ -19,11 +19,21 @@ export default class Sandbox extends BaseCommand {
     host: Flags.string({description: 'Loopback address to listen on.', default: '127.0.0.1'}),
     'melon-port': Flags.integer({description: 'Port of the melon emulator (0 = a free port).', default: 0, min: 0, max: 65535}),
     'immotop-port': Flags.integer({description: 'Port of the Immotop 2 emulator (0 = a free port).', default: 0, min: 0, max: 65535}),
+    'smtp-port': Flags.integer({description: 'Port of the SMTP sink (0 = a free port).', default: 0, min: 0, max: 65535}),
     faults: Flags.string({description: 'Inject faults, e.g. 503=0.2,429=0.05,reset=0.05,truncate=0.05,latency=50ms (also malformed, html, ackdelay, ackerror).'}),
     'tls-cert': Flags.string({description: 'Serve HTTPS with this certificate (PEM); needs --tls-key.', dependsOn: ['tls-key']}),
     'tls-key': Flags.string({description: 'Private key (PEM) for --tls-cert.', dependsOn: ['tls-cert']}),
     'tls-ca': Flags.string({description: 'CA file to put into the written config as caFile.'}),
     'public-host': Flags.string({description: 'Host name for the base URLs (must match the TLS certificate), e.g. localhost.'}),
+  }
+
+  private stopRequested: (() => void) | null = null
+  private pendingStop = false
+
+  protected override handleSignal(signal: 'SIGINT' | 'SIGTERM'): void {
+    if (this.stopRequested) this.stopRequested()
+    else if (this.pendingStop) this.exitOnSignal(signal)
+    else this.pendingStop = true
   }
 
   async run(): Promise<void> {
@@ -45,15 +55,17 @@ export default class Sandbox extends BaseCommand {
       host: flags.host,
       melonPort: flags['melon-port'],
       immotopPort: flags['immotop-port'],
+      smtpPort: flags['smtp-port'],
       writeConfig: flags['write-config'],
     })
-    this.redactor.add(sandbox.melon.token, sandbox.immotop.password).addBasicAuth('wwdms', sandbox.immotop.password)
+    this.redactor.add(sandbox.melon.token, sandbox.immotop.password, sandbox.smtp.password).addBasicAuth('wwdms', sandbox.immotop.password)
     const ready = {
       status: 'ready',
       pid: process.pid,
       dataDir: sandbox.dataDir,
       melon: {baseUrl: sandbox.melon.baseUrl, project: sandbox.melon.project, token: mask(sandbox.melon.token)},
       immotop: {baseUrl: sandbox.immotop.baseUrl, user: sandbox.immotop.user, password: mask(sandbox.immotop.password)},
+      smtp: {host: sandbox.smtp.host, port: sandbox.smtp.port, user: sandbox.smtp.user, password: mask(sandbox.smtp.password), inbox: sandbox.smtp.inbox},
       stagingDir: sandbox.stagingDir,
       incomingDir: sandbox.incomingDir,
       ackDir: sandbox.ackDir,
@@ -73,16 +85,14 @@ export default class Sandbox extends BaseCommand {
       this.ui.out(`  melon      ${ready.melon.baseUrl}  (project ${ready.melon.project})`)
       this.ui.out(`  Immotop 2  ${ready.immotop.baseUrl}  (user wwdms)`)
       this.ui.out(`  staging    ${ready.stagingDir}`)
+      this.ui.out(`  SMTP sink  ${ready.smtp.host}:${ready.smtp.port}  (inbox ${ready.smtp.inbox})`)
       if (ready.configPath) this.ui.out(`  config     ${ready.configPath}   →  melon-immotop doctor --config ${ready.configPath}`)
       this.ui.out(c.dim('Stop with Ctrl-C.'))
     }
-    // Replace the generic interrupt handling: stopping the sandbox is its normal end.
-    process.removeAllListeners('SIGINT')
-    process.removeAllListeners('SIGTERM')
+    // From here on, a signal is the sandbox's normal end.
     await new Promise<void>((resolve) => {
-      const stop = () => resolve()
-      process.once('SIGINT', stop)
-      process.once('SIGTERM', stop)
+      this.stopRequested = resolve
+      if (this.pendingStop) resolve()
     })
     await sandbox.close()
     this.ui.err('Sandbox stopped.')

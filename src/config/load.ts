@@ -10,7 +10,7 @@ import {dirname, isAbsolute, resolve} from 'node:path'
 import {cosmiconfig} from 'cosmiconfig'
 import type {z} from 'zod'
 import {ConfigError} from '../errors.js'
-import {CONFIG_PATH_ENV, ConfigSchema, SECRET_ENV, type AppConfig} from './schema.js'
+import {CONFIG_PATH_ENV, ConfigSchema, REQUIRED_SECRETS, SECRET_ENV, type AppConfig, type RequiredSecret} from './schema.js'
 
 export const MODULE_NAME = 'melon-immotop'
 export const SEARCH_PLACES = [
@@ -31,8 +31,8 @@ export interface LoadedConfig {
   filepath: string
   /** Where each leaf value came from, keyed by dotted path. */
   sources: Record<string, ValueSource>
-  /** Secrets that are still missing after the environment overlay, as dotted keys. */
-  missingSecrets: Array<keyof typeof SECRET_ENV>
+  /** Required secrets that are still missing after the environment overlay, as dotted keys. */
+  missingSecrets: RequiredSecret[]
 }
 
 export interface LoadOptions {
@@ -121,12 +121,14 @@ function validate(raw: unknown, filepath: string, env: NodeJS.ProcessEnv): Loade
   const fromEnv = new Set<string>()
   for (const [key, variable] of Object.entries(SECRET_ENV)) {
     const value = env[variable]
-    if (value) {
-      const [section, leaf] = key.split('.') as [string, string]
-      if (input[section] && typeof input[section] === 'object') {
-        input[section][leaf] = value
-        fromEnv.add(key)
-      }
+    if (!value) continue
+    const path = key.split('.')
+    let parent: Record<string, any> | undefined = input
+    for (const part of path.slice(0, -1)) parent = parent && typeof parent[part] === 'object' ? parent[part] : undefined
+    // Only where the section exists: an env secret does not switch a feature on.
+    if (parent) {
+      parent[path.at(-1)!] = value
+      fromEnv.add(key)
     }
   }
   const parsed = ConfigSchema.safeParse(input)
@@ -138,6 +140,7 @@ function validate(raw: unknown, filepath: string, env: NodeJS.ProcessEnv): Loade
   config.staging.ackDir = abs(config.staging.ackDir)
   config.stateDir = abs(config.stateDir)
   if (config.publish.file) config.publish.file = abs(config.publish.file)
+  if (config.notify?.smtp.caFile) config.notify.smtp.caFile = abs(config.notify.smtp.caFile)
   if (config.melon.caFile) config.melon.caFile = abs(config.melon.caFile)
   if (config.immotop.caFile) config.immotop.caFile = abs(config.immotop.caFile)
   for (const key of ['melon.caFile', 'immotop.caFile'] as const) {
@@ -151,7 +154,7 @@ function validate(raw: unknown, filepath: string, env: NodeJS.ProcessEnv): Loade
   for (const path of leafPaths(config as unknown as Record<string, unknown>)) {
     sources[path] = fromEnv.has(path) ? 'env' : fileLeaves.includes(path) ? 'file' : 'default'
   }
-  const missingSecrets = (Object.keys(SECRET_ENV) as Array<keyof typeof SECRET_ENV>).filter((key) => {
+  const missingSecrets = REQUIRED_SECRETS.filter((key) => {
     const [section, leaf] = key.split('.') as ['melon' | 'immotop', string]
     return !(config[section] as Record<string, unknown>)[leaf]
   })
@@ -159,7 +162,7 @@ function validate(raw: unknown, filepath: string, env: NodeJS.ProcessEnv): Loade
 }
 
 /** Throws when a secret the command needs is missing, naming the env variable. */
-export function requireSecrets(loaded: LoadedConfig, keys: Array<keyof typeof SECRET_ENV>): void {
+export function requireSecrets(loaded: LoadedConfig, keys: RequiredSecret[]): void {
   const missing = loaded.missingSecrets.find((key) => keys.includes(key))
   if (missing) {
     throw new ConfigError(
@@ -181,8 +184,11 @@ function leafPaths(value: Record<string, unknown>, prefix = ''): string[] {
 }
 
 const KNOWN_KEYS: Record<string, string[]> = {
-  '': ['melon', 'immotop', 'staging', 'stateDir', 'publish'],
+  '': ['melon', 'immotop', 'staging', 'stateDir', 'publish', 'notify', 'sync'],
   publish: ['source', 'file', 'includeSale'],
+  notify: ['recipients', 'from', 'smtp'],
+  'notify.smtp': ['host', 'port', 'secure', 'user', 'password', 'caFile', 'allowInsecure', 'timeoutMs'],
+  sync: ['concurrency', 'intervalSeconds', 'publish'],
   melon: ['baseUrl', 'project', 'token', 'caFile', 'allowInsecureHttp', 'timeoutMs'],
   immotop: ['baseUrl', 'user', 'password', 'apiVersion', 'mandant', 'caFile', 'allowInsecureHttp', 'timeoutMs'],
   staging: ['incomingDir', 'ackDir', 'ackTimeoutSeconds'],

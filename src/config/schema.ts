@@ -50,6 +50,39 @@ export const PublishConfigSchema = z
   .strict()
   .refine((p) => p.source === 'rest' || p.file !== undefined, {message: 'publish.file is required when publish.source is dta-mpexp or idx', path: ['file']})
 
+export const NotifyConfigSchema = z
+  .object({
+    /** Who draws up contracts: each gets one mail per tenant handed over. */
+    recipients: z.array(z.string().email()).min(1),
+    from: z.string().min(3),
+    smtp: z
+      .object({
+        host: z.string().min(1),
+        port: z.number().int().min(1).max(65535).default(587),
+        /** Implicit TLS (port 465). Otherwise STARTTLS, required for hosts that are not loopback. */
+        secure: z.boolean().default(false),
+        user: z.string().min(1).optional(),
+        password: z.string().min(1).optional(),
+        caFile: z.string().min(1).optional(),
+        /** Allow SMTP without TLS to a host that is not loopback. */
+        allowInsecure: z.boolean().default(false),
+        timeoutMs: z.number().int().positive().default(15_000),
+      })
+      .strict(),
+  })
+  .strict()
+
+export const SyncConfigSchema = z
+  .object({
+    /** Tenants handed over at the same time. */
+    concurrency: z.number().int().min(1).max(16).default(4),
+    /** Seconds between passes of `sync` without --once. */
+    intervalSeconds: z.number().positive().default(60),
+    /** Also publish the vacancies of the configured source on every pass. */
+    publish: z.boolean().default(false),
+  })
+  .strict()
+
 export const ConfigSchema = z
   .object({
     melon: MelonConfigSchema,
@@ -57,6 +90,8 @@ export const ConfigSchema = z
     staging: StagingConfigSchema,
     stateDir: dir,
     publish: PublishConfigSchema.default({source: 'rest', includeSale: false}),
+    notify: NotifyConfigSchema.optional(),
+    sync: SyncConfigSchema.default({concurrency: 4, intervalSeconds: 60, publish: false}),
   })
   .strict()
 
@@ -69,7 +104,12 @@ export type ImmotopConfig = AppConfig['immotop']
 export const SECRET_ENV = {
   'melon.token': 'MELON_IMMOTOP_MELON_TOKEN',
   'immotop.password': 'MELON_IMMOTOP_IMMOTOP_PASSWORD',
+  'notify.smtp.password': 'MELON_IMMOTOP_SMTP_PASSWORD',
 } as const
+
+/** Secrets every connected run needs; the SMTP password is needed only when the server asks for one. */
+export const REQUIRED_SECRETS = ['melon.token', 'immotop.password'] as const
+export type RequiredSecret = (typeof REQUIRED_SECRETS)[number]
 
 /** Where the config path may come from besides --config. */
 export const CONFIG_PATH_ENV = 'MELON_IMMOTOP_CONFIG'

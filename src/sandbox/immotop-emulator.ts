@@ -13,6 +13,7 @@ import Fastify, {type FastifyInstance} from 'fastify'
 import {buildControlFile, parseControlFile, type ControlFile} from '../core/control-file.js'
 import {controlFileName} from '../core/handover.js'
 import {dtaMpexpExport, idxExport} from './exports.js'
+import {ensureMailTable, listMails} from './smtp-sink.js'
 import {Faults, installHttpFaults} from './faults.js'
 import type {ImmotopData} from './seed.js'
 import type {Db} from './store.js'
@@ -67,6 +68,10 @@ export function createImmotopEmulator(options: ImmotopEmulatorOptions): FastifyI
   }
 
   app.get('/_sandbox/handovers', async () => ({handovers: listHandovers(options.db)}))
+  app.get('/_sandbox/mails', async () => {
+    ensureMailTable(options.db)
+    return {mails: listMails(options.db)}
+  })
   const today = () => new Date().toISOString().slice(0, 10)
   app.get('/_sandbox/export/dta-mpexp.csv', async (_request, reply) =>
     reply.type('text/csv; charset=iso-8859-1').send(dtaMpexpExport(options.data, today())),

@@ -13,6 +13,7 @@ import {createImmotopEmulator, startStagingProcessor} from './immotop-emulator.j
 import {createMelonEmulator, randomSecret, type UnitInfo} from './melon-emulator.js'
 import {Faults, type FaultSpec} from './faults.js'
 import {immotopSeed, SEED_TENANTS} from './seed.js'
+import {startSmtpSink} from './smtp-sink.js'
 import {getMeta, openStore, setMeta} from './store.js'
 import {splitPostalCity, splitStreet} from '../core/swiss-address.js'
 
@@ -21,6 +22,7 @@ export interface SandboxOptions {
   host?: string
   melonPort?: number
   immotopPort?: number
+  smtpPort?: number
   project?: string
   /** Where to write a ready-to-use config (JSON when it ends in .json, YAML otherwise). */
   writeConfig?: string
@@ -41,6 +43,7 @@ export interface SandboxHandle {
   incomingDir: string
   ackDir: string
   stateDir: string
+  smtp: {host: string; port: number; user: string; password: string; inbox: string}
   configPath: string | null
   /** The config a client needs to talk to this sandbox. */
   config: AppConfigInput
@@ -110,12 +113,20 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
     throw error
   }
   const stopProcessor = startStagingProcessor(immotopOptions)
+  const smtpPassword = getMeta(db, 'smtp_password') ?? randomSecret('smtp_')
+  setMeta(db, 'smtp_password', smtpPassword)
+  const smtp = await startSmtpSink({db, host, port: options.smtpPort ?? 0, user: 'sandbox', password: smtpPassword})
 
   const config: AppConfigInput = {
     melon: {baseUrl: melonUrl, project, token, ...(options.tls?.caFile ? {caFile: options.tls.caFile} : {})},
     immotop: {baseUrl: immotopUrl, user: 'wwdms', password, apiVersion: '1.0', mandant: 1, ...(options.tls?.caFile ? {caFile: options.tls.caFile} : {})},
     staging: {incomingDir, ackDir, ackTimeoutSeconds: 30},
     stateDir,
+    notify: {
+      recipients: ['vertrag@muster-immo.example'],
+      from: 'melon-immotop <noreply@muster-immo.example>',
+      smtp: {host, port: smtp.port, user: 'sandbox', password: smtpPassword},
+    },
   }
   let configPath: string | null = null
   if (options.writeConfig) {
@@ -136,13 +147,14 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
     incomingDir,
     ackDir,
     stateDir,
+    smtp: {host, port: smtp.port, user: 'sandbox', password: smtpPassword, inbox: `${immotopUrl}/_sandbox/mails`},
     configPath,
     config,
     async close() {
       if (closed) return
       closed = true
       await stopProcessor()
-      await Promise.all([melon.app.close(), immotop.close()])
+      await Promise.all([melon.app.close(), immotop.close(), smtp.close()])
       db.close()
     },
   }

@@ -180,6 +180,25 @@ export function doctorChecks(options: {configPath?: string}): Check[] {
       needs: ['config'],
       run: (ctx) => writableDir('stateDir', ctx.loaded!.config.stateDir, true),
     },
+    {
+      id: 'smtp',
+      title: 'Mail server for notifications (connect, TLS, login)',
+      needs: ['config'],
+      async run(ctx) {
+        const notify = ctx.loaded!.config.notify
+        if (!notify) return {status: 'pass', detail: 'Notifications are not configured (no notify section); nothing to check.'}
+        const {Mailer} = await import('../adapters/mailer.js')
+        const mailer = new Mailer(notify)
+        try {
+          await mailer.verify()
+          return {status: 'pass', detail: `${notify.smtp.host}:${notify.smtp.port} accepted ${notify.smtp.user ? `the login of ${notify.smtp.user}` : 'the connection'}; ${notify.recipients.length} recipient(s).`}
+        } catch (error) {
+          return failFrom(error)
+        } finally {
+          mailer.close()
+        }
+      },
+    },
   ]
 }
 

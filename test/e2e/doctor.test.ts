@@ -9,7 +9,7 @@ beforeAll(async () => {
 })
 afterAll(() => sb.dispose())
 
-const IDS = ['config', 'config.permissions', 'secrets', 'melon.api', 'immotop.rest', 'immotop.mandant', 'staging.incoming', 'staging.ack', 'state']
+const IDS = ['config', 'config.permissions', 'secrets', 'melon.api', 'immotop.rest', 'immotop.mandant', 'staging.incoming', 'staging.ack', 'state', 'smtp']
 const statusOf = (report: any) => Object.fromEntries(report.checks.map((c: any) => [c.id, c.status]))
 
 describe('doctor', () => {
@@ -19,7 +19,7 @@ describe('doctor', () => {
     const report = json(result)
     expect(report.checks.map((c: any) => c.id)).toEqual(IDS)
     expect(report.checks.every((c: any) => c.status === 'pass')).toBe(true)
-    expect(report.summary).toEqual({passed: 9, warned: 0, failed: 0, skipped: 0, total: 9})
+    expect(report.summary).toEqual({passed: 10, warned: 0, failed: 0, skipped: 0, total: 10})
     for (const c of report.checks) expect(typeof c.durationMs).toBe('number')
     expect(result.stdout).toContain(`…${sb.melon.token.slice(-4)}`)
     expect(result.stdout).not.toContain(sb.melon.token)
@@ -31,7 +31,7 @@ describe('doctor', () => {
     expect(result.code).toBe(0)
     expect(result.stdout).toContain('✔ Immotop 2 mandant exists [immotop.mandant]')
     expect(result.stdout).toContain('Mandant 1: Immobilien Muster AG.')
-    expect(result.stdout.trim().split('\n').at(-1)).toBe('9 of 9 checks passed.')
+    expect(result.stdout.trim().split('\n').at(-1)).toBe('10 of 10 checks passed.')
   })
 
   it('a wrong Immotop 2 password fails that check with 401 and the fix, skips its dependant, exits 1', async () => {
@@ -122,6 +122,20 @@ describe('doctor: config file permissions', () => {
     const check = json(result).checks.find((c: any) => c.id === 'config.permissions')
     expect(check.status).toBe('warn')
     expect(check.fix).toBe(`chmod 600 ${config}`)
-    expect(json(result).summary).toMatchObject({passed: 8, warned: 1, failed: 0})
+    expect(json(result).summary).toMatchObject({passed: 9, warned: 1, failed: 0})
+  })
+})
+
+describe('doctor: SMTP', () => {
+  it('a wrong SMTP password fails the smtp check with the fix; without notify it has nothing to check', async () => {
+    const wrong = configVariant(sb, 'smtp-pw', (c) => (c.notify.smtp.password = 'wrong-smtp-password-2'))
+    const report = json(await runCli(['doctor', '--json', '--config', wrong]))
+    const smtp = report.checks.find((c: any) => c.id === 'smtp')
+    expect(smtp.status).toBe('fail')
+    expect(smtp.detail).toContain('refused the login')
+    expect(smtp.fix).toContain('MELON_IMMOTOP_SMTP_PASSWORD')
+    const none = configVariant(sb, 'no-notify', (c) => delete c.notify)
+    const without = json(await runCli(['doctor', '--json', '--config', none]))
+    expect(without.checks.find((c: any) => c.id === 'smtp')).toMatchObject({status: 'pass', detail: expect.stringContaining('not configured')})
   })
 })

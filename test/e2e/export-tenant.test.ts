@@ -1,5 +1,5 @@
 import {createHash} from 'node:crypto'
-import {mkdirSync, readdirSync, readFileSync, statSync} from 'node:fs'
+import {existsSync, mkdirSync, readdirSync, readFileSync, statSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {json, runCli} from '../helpers/cli.js'
@@ -173,17 +173,21 @@ describe('export-tenant interrupted', () => {
     const child = spawn(process.execPath, [BIN, 'export-tenant', ids[0]!, '--config', sb.configPath], {env: {...process.env, TMPDIR: tmp, NO_COLOR: '1'}, stdio: ['ignore', 'pipe', 'pipe']})
     let stderr = ''
     child.stderr.on('data', (c) => (stderr += c))
-    // Interrupt once the download has visibly started.
-    for (let i = 0; i < 200; i++) {
-      const work = readdirSync(tmp)
-      if (work.length > 0 && readdirSync(join(tmp, work[0]!)).length > 0) break
-      await new Promise((r) => setTimeout(r, 25))
+    // Interrupt once the download into the spool has visibly started.
+    const spool = join(sb.stateDir, 'spool')
+    let started = false
+    for (let i = 0; i < 400 && !started; i++) {
+      const work = existsSync(spool) ? readdirSync(spool) : []
+      started = work.some((w) => readdirSync(join(spool, w)).length > 0)
+      if (!started) await new Promise((r) => setTimeout(r, 25))
     }
+    expect(started).toBe(true)
     child.kill('SIGINT')
     const code = await new Promise<number | null>((resolve) => child.once('close', resolve))
     expect(code).toBe(130)
     expect(stderr).toMatch(/Interrupted by SIGINT while exporting tenant/)
     expect(readdirSync(tmp)).toEqual([])
+    expect(readdirSync(spool)).toEqual([])
     expect(visible(sb.incomingDir)).toEqual([])
     expect(readdirSync(join(sb.incomingDir, '.melon-immotop-tmp'))).toEqual([])
     expect(await handovers()).toHaveLength(before)

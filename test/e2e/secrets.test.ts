@@ -10,12 +10,14 @@ let sb: TestSandbox
 let wrong: string
 const WRONG_PASSWORD = 'CANARY-wrong-pw-7391'
 const WRONG_TOKEN = 'CANARY-wrong-token-8462'
+const WRONG_SMTP = 'CANARY-wrong-smtp-9573'
 
 beforeAll(async () => {
   sb = await testSandbox()
   wrong = configVariant(sb, 'canary', (c) => {
     c.immotop.password = WRONG_PASSWORD
     c.melon.token = WRONG_TOKEN
+    c.notify.smtp.password = WRONG_SMTP
   })
 })
 afterAll(() => sb.dispose())
@@ -29,14 +31,17 @@ const COMMANDS = [
   ['export-tenant', 'T-1003', '--dry-run'],
   ['config', 'show'],
   ['config', 'validate'],
+  ['sync', '--once'],
+  ['history'],
+  ['unpublish', '1.10001.1012', '--dry-run'],
 ]
 // Commands that make no network call cannot fail on a wrong secret.
-const OFFLINE = new Set(['config show', 'config validate'])
+const OFFLINE = new Set(['config show', 'config validate', 'history'])
 const MODES = [[], ['--verbose'], ['--json'], ['--json', '--verbose']]
 
 describe('secrets never appear in output', () => {
   it('with the right secrets (success paths)', async () => {
-    const secrets = [sb.melon.token, sb.immotop.password, Buffer.from(`wwdms:${sb.immotop.password}`).toString('base64')]
+    const secrets = [sb.melon.token, sb.immotop.password, sb.smtp.password, Buffer.from(`wwdms:${sb.immotop.password}`).toString('base64')]
     for (const command of COMMANDS) {
       for (const mode of MODES) {
         const result = await runCli([...command, ...mode, '--config', sb.configPath])
@@ -49,7 +54,7 @@ describe('secrets never appear in output', () => {
   })
 
   it('with wrong secrets (failure paths, including --verbose stacks)', async () => {
-    const secrets = [WRONG_PASSWORD, WRONG_TOKEN, Buffer.from(`wwdms:${WRONG_PASSWORD}`).toString('base64')]
+    const secrets = [WRONG_PASSWORD, WRONG_TOKEN, WRONG_SMTP, Buffer.from(`wwdms:${WRONG_PASSWORD}`).toString('base64')]
     for (const command of COMMANDS.filter((c) => !OFFLINE.has(c.join(' ')))) {
       for (const mode of MODES) {
         const result = await runCli([...command, ...mode, '--config', wrong])

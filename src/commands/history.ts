@@ -1,0 +1,61 @@
+import {Flags} from '@oclif/core'
+import {BaseCommand} from '../cli/base-command.js'
+import {UsageError} from '../errors.js'
+import {Ledger} from '../state/ledger.js'
+
+const day = /^\d{4}-\d{2}-\d{2}$/
+
+export default class History extends BaseCommand {
+  static override summary = 'What was published and handed over, when, with which checksums and acknowledgements.'
+  static override description = 'Reads the local ledger in the state directory. No network call. Filters: --tenant, --unit, --since and --until (YYYY-MM-DD, --until exclusive).'
+  static override examples = ['<%= config.bin %> history', '<%= config.bin %> history --tenant T-1001', '<%= config.bin %> history --unit 1.10001.1012 --since 2026-11-01 --json']
+  static override flags = {
+    tenant: Flags.string({description: 'Only this melon tenant id.'}),
+    unit: Flags.string({description: 'Only this unit reference.'}),
+    since: Flags.string({description: 'From this day (YYYY-MM-DD).'}),
+    until: Flags.string({description: 'Before this day (YYYY-MM-DD).'}),
+  }
+
+  async run() {
+    const {flags} = await this.parse(History)
+    for (const key of ['since', 'until'] as const) {
+      if (flags[key] && !day.test(flags[key]!)) throw new UsageError('USAGE', `--${key} "${flags[key]}" is not a day.`, 'Write it as YYYY-MM-DD.')
+    }
+    const {config} = await this.loadConfig(flags.config, [])
+    const ledger = new Ledger(config.stateDir)
+    try {
+      const range = {since: flags.since, until: flags.until}
+      const handovers = ledger
+        .operations({tenant: flags.tenant, unit: flags.unit})
+        .map((op) => ({
+          tenantId: op.tenant_id,
+          unitReference: op.unit_ref,
+          handoverId: op.handover_id,
+          status: op.status,
+          step: op.step,
+          attempts: op.attempts,
+          lastError: op.last_error_code ? {code: op.last_error_code, message: op.last_error} : null,
+          createdAt: op.created_at,
+          updatedAt: op.updated_at,
+          files: ledger.files(op.op_key).map((f) => ({fileName: f.file_name, kind: f.kind, size: f.size, sha256: f.sha256, deliveredAt: f.delivered_at, immotopDocumentId: f.immotop_document_id})),
+          events: ledger.events({...range, kind: 'handover'}).filter((e) => e.op_key === op.op_key).map((e) => ({step: e.step, at: e.at, detail: e.detail})),
+        }))
+        .filter((h) => !(flags.since || flags.until) || h.events.length > 0)
+      const publications = flags.tenant
+        ? []
+        : ledger.events({...range, kind: 'publish', unit: flags.unit}).map((e) => ({reference: e.reference, action: e.step, at: e.at, detail: e.detail}))
+      const c = this.ui.color
+      for (const h of handovers) {
+        this.ui.out(`${c.bold(h.tenantId)} → ${h.unitReference}  ${h.status === 'done' ? c.green(h.status) : h.status === 'failed' ? c.red(h.status) : c.yellow(h.status)} at ${h.step}  ${c.dim(`handover ${h.handoverId}, ${h.attempts} attempt(s)`)}`)
+        if (h.lastError && h.status !== 'done') this.ui.out(`    last error: ${h.lastError.message}`)
+        for (const e of h.events) this.ui.out(c.dim(`    ${e.at.slice(0, 19).replace('T', ' ')}  ${e.step}${e.detail ? `  ${e.detail}` : ''}`))
+        for (const f of h.files) this.ui.out(`    ${f.fileName}  ${f.size} B  sha256 …${f.sha256.slice(-12)}  Immotop 2 id ${f.immotopDocumentId ?? '–'}`)
+      }
+      for (const p of publications) this.ui.out(`${p.at.slice(0, 19).replace('T', ' ')}  ${p.action.padEnd(9)} ${p.reference}${p.detail ? c.dim(`  ${p.detail}`) : ''}`)
+      if (handovers.length === 0 && publications.length === 0) this.ui.out('Nothing recorded yet for this selection.')
+      return {handovers, publications}
+    } finally {
+      ledger.close()
+    }
+  }
+}

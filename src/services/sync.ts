@@ -1,0 +1,115 @@
+/**
+ * One pass of `sync`: every tenant without contract who has not yet been
+ * handed over is exported exactly once, with bounded concurrency; tenants that
+ * fail for a passing reason get a second try at the end of the pass. The
+ * ledger makes passes, crashes and re-runs add up to exactly once.
+ */
+import pLimit from 'p-limit'
+import type {Tenant} from '../contracts/melon-wire.js'
+import {toAppError} from '../errors.js'
+import {exportTenant, type HandoverDeps} from './export-tenant.js'
+
+export interface SyncFailure {
+  tenantId: string
+  code: string
+  message: string
+}
+
+export interface SyncPassReport {
+  startedAt: string
+  finishedAt: string
+  publish: {summary: Record<string, number>} | {error: {code: string; message: string}} | null
+  exported: string[]
+  alreadyDone: string[]
+  /** Exported in this pass after an earlier failed attempt (in this pass or an earlier run). */
+  retried: string[]
+  failed: SyncFailure[]
+  /** Not started because the pass was stopping. */
+  notStarted: string[]
+  summary: {tenants: number; exported: number; alreadyDone: number; retried: number; failed: number}
+}
+
+export interface SyncOptions {
+  project: string
+  concurrency: number
+  ackTimeoutMs: number
+  notify: boolean
+  /** Aborted on the first SIGINT/SIGTERM: no new tenant starts, work in flight is abandoned safely. */
+  signal: AbortSignal
+  publish?: () => Promise<Record<string, number>>
+  onTenant?: (tenantId: string, outcome: 'exported' | 'already_done' | 'failed', detail?: string) => void
+}
+
+/** Failures worth a second try in the same pass. */
+const PASSING = new Set(['SERVER_ERROR', 'RATE_LIMITED', 'CONNECTION_RESET', 'TIMEOUT', 'NETWORK', 'CHECKSUM_MISMATCH', 'ACK_TIMEOUT', 'IMMOTOP_ACK_ERROR', 'SMTP_UNAVAILABLE', 'SMTP_FAILED'])
+
+export async function syncPass(deps: HandoverDeps, options: SyncOptions): Promise<SyncPassReport> {
+  const startedAt = new Date().toISOString()
+  let publish: SyncPassReport['publish'] = null
+  if (options.publish) {
+    try {
+      publish = {summary: await options.publish()}
+    } catch (error) {
+      const app = toAppError(error)
+      publish = {error: {code: app.code, message: app.message}}
+    }
+  }
+  const tenants = await deps.melon.listTenants('without_contract')
+  const exported: string[] = []
+  const alreadyDone: string[] = []
+  const retried: string[] = []
+  const notStarted: string[] = []
+  let failed: Array<SyncFailure & {tenant: Tenant}> = []
+  const limit = pLimit(options.concurrency)
+
+  const attempt = (tenant: Tenant, round: number) =>
+    limit(async () => {
+      if (options.signal.aborted) {
+        notStarted.push(tenant.id)
+        return
+      }
+      try {
+        const result = await exportTenant(deps, tenant, {
+          project: options.project,
+          dryRun: false,
+          wait: true,
+          ackTimeoutMs: options.ackTimeoutMs,
+          notify: options.notify,
+          redoChangedDossier: false,
+          signal: options.signal,
+        })
+        if (result.status === 'already_done') {
+          alreadyDone.push(tenant.id)
+          options.onTenant?.(tenant.id, 'already_done')
+        } else {
+          exported.push(tenant.id)
+          if (round > 1 || result.attempts > 1) retried.push(tenant.id)
+          options.onTenant?.(tenant.id, 'exported')
+        }
+      } catch (error) {
+        const app = toAppError(error)
+        failed.push({tenant, tenantId: tenant.id, code: app.code, message: app.message})
+        options.onTenant?.(tenant.id, 'failed', app.message)
+      }
+    })
+
+  await Promise.all(tenants.map((t) => attempt(t, 1)))
+  const again = failed.filter((f) => PASSING.has(f.code))
+  if (again.length > 0 && !options.signal.aborted) {
+    failed = failed.filter((f) => !PASSING.has(f.code))
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    await Promise.all(again.map((f) => attempt(f.tenant, 2)))
+  }
+  const failures = failed.map(({tenant: _t, ...f}) => f)
+  return {
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    publish,
+    exported,
+    alreadyDone,
+    retried,
+    failed: failures,
+    notStarted,
+    summary: {tenants: tenants.length, exported: exported.length, alreadyDone: alreadyDone.length, retried: retried.length, failed: failures.length},
+  }
+}

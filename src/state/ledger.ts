@@ -1,0 +1,235 @@
+/**
+ * The local ledger: a SQLite database in the state directory that records
+ * every handover and publication with a stable operation key, so that re-runs
+ * resume from the last completed step and never redo or skip one.
+ *
+ * Handover steps, in order: started → fetched → delivered → acknowledged →
+ * (notifying →) notified. Status: in_progress, done, failed.
+ * Claims (owner pid + lease) keep two processes off the same operation.
+ * Nothing personal is stored: ids, references, file names, sizes, hashes,
+ * Immotop 2 document ids, error codes and messages built from ids.
+ */
+import {mkdirSync} from 'node:fs'
+import {join} from 'node:path'
+import Database from 'better-sqlite3'
+
+export const HANDOVER_STEPS = ['started', 'fetched', 'delivered', 'acknowledged', 'notifying', 'notified'] as const
+export type HandoverStep = (typeof HANDOVER_STEPS)[number]
+export type OperationStatus = 'in_progress' | 'done' | 'failed'
+
+export interface OperationRow {
+  op_key: string
+  kind: 'handover'
+  tenant_id: string
+  unit_ref: string
+  handover_id: string
+  dossier_hash: string
+  step: HandoverStep
+  status: OperationStatus
+  attempts: number
+  last_error_code: string | null
+  last_error: string | null
+  notify: number
+  owner_pid: number | null
+  lease_until: number | null
+  created_at: string
+  updated_at: string
+}
+
+export interface FileRow {
+  op_key: string
+  file_name: string
+  kind: string
+  size: number
+  sha256: string
+  delivered_at: string | null
+  immotop_document_id: string | null
+}
+
+export interface EventRow {
+  id: number
+  op_key: string | null
+  kind: string
+  reference: string | null
+  tenant_id: string | null
+  step: string
+  detail: string | null
+  at: string
+}
+
+const LEASE_MS = 10 * 60_000
+
+function alive(pid: number): boolean {
+  if (pid === process.pid) return true
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+export class Ledger {
+  readonly db: Database.Database
+
+  constructor(readonly stateDir: string) {
+    mkdirSync(stateDir, {recursive: true, mode: 0o700})
+    this.db = new Database(join(stateDir, 'ledger.sqlite'))
+    this.db.pragma('journal_mode = WAL')
+    this.db.pragma('busy_timeout = 10000')
+    this.db.pragma('synchronous = FULL')
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS operations (
+        op_key TEXT PRIMARY KEY, kind TEXT NOT NULL, tenant_id TEXT NOT NULL, unit_ref TEXT NOT NULL,
+        handover_id TEXT NOT NULL, dossier_hash TEXT NOT NULL, step TEXT NOT NULL, status TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0, last_error_code TEXT, last_error TEXT, notify INTEGER NOT NULL DEFAULT 0,
+        owner_pid INTEGER, lease_until INTEGER, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+      CREATE INDEX IF NOT EXISTS operations_tenant ON operations (tenant_id);
+      CREATE TABLE IF NOT EXISTS operation_files (
+        op_key TEXT NOT NULL, file_name TEXT NOT NULL, kind TEXT NOT NULL, size INTEGER NOT NULL, sha256 TEXT NOT NULL,
+        delivered_at TEXT, immotop_document_id TEXT, PRIMARY KEY (op_key, file_name));
+      CREATE TABLE IF NOT EXISTS events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, op_key TEXT, kind TEXT NOT NULL, reference TEXT, tenant_id TEXT,
+        step TEXT NOT NULL, detail TEXT, at TEXT NOT NULL);
+    `)
+  }
+
+  close(): void {
+    this.db.close()
+  }
+
+  private now(): string {
+    return new Date().toISOString()
+  }
+
+  get(opKey: string): OperationRow | undefined {
+    return this.db.prepare('SELECT * FROM operations WHERE op_key = ?').get(opKey) as OperationRow | undefined
+  }
+
+  /** The finished handover of a tenant, if any (whatever its dossier hash). */
+  doneForTenant(tenantId: string): OperationRow | undefined {
+    return this.db.prepare("SELECT * FROM operations WHERE tenant_id = ? AND status = 'done' ORDER BY updated_at DESC LIMIT 1").get(tenantId) as OperationRow | undefined
+  }
+
+  files(opKey: string): FileRow[] {
+    return this.db.prepare('SELECT * FROM operation_files WHERE op_key = ? ORDER BY file_name').all(opKey) as FileRow[]
+  }
+
+  /**
+   * Creates the operation if new, and claims it for this process. Returns null
+   * when another live process holds it.
+   */
+  claim(op: Pick<OperationRow, 'op_key' | 'tenant_id' | 'unit_ref' | 'handover_id' | 'dossier_hash'>, notify: boolean): OperationRow | null {
+    const now = Date.now()
+    return this.db.transaction(() => {
+      const existing = this.get(op.op_key)
+      if (!existing) {
+        this.db
+          .prepare(
+            `INSERT INTO operations (op_key, kind, tenant_id, unit_ref, handover_id, dossier_hash, step, status, attempts, notify, owner_pid, lease_until, created_at, updated_at)
+             VALUES (?, 'handover', ?, ?, ?, ?, 'started', 'in_progress', 0, ?, ?, ?, ?, ?)`,
+          )
+          .run(op.op_key, op.tenant_id, op.unit_ref, op.handover_id, op.dossier_hash, notify ? 1 : 0, process.pid, now + LEASE_MS, this.now(), this.now())
+        this.event(op.op_key, 'handover', op.unit_ref, op.tenant_id, 'started', null)
+        return this.get(op.op_key)!
+      }
+      const held = existing.owner_pid !== null && existing.owner_pid !== process.pid && (existing.lease_until ?? 0) > now && alive(existing.owner_pid)
+      if (held) return null
+      this.db.prepare('UPDATE operations SET owner_pid = ?, lease_until = ?, notify = MAX(notify, ?), updated_at = ? WHERE op_key = ?').run(process.pid, now + LEASE_MS, notify ? 1 : 0, this.now(), op.op_key)
+      return this.get(op.op_key)!
+    })()
+  }
+
+  release(opKey: string): void {
+    this.db.prepare('UPDATE operations SET owner_pid = NULL, lease_until = NULL WHERE op_key = ? AND owner_pid = ?').run(opKey, process.pid)
+  }
+
+  /** Moves an operation to `step` (forward, or back to started/fetched after a refusal). */
+  advance(opKey: string, step: HandoverStep, status: OperationStatus = 'in_progress', detail: string | null = null): void {
+    this.db.transaction(() => {
+      const op = this.get(opKey)!
+      this.db.prepare('UPDATE operations SET step = ?, status = ?, updated_at = ?, lease_until = ? WHERE op_key = ?').run(step, status, this.now(), Date.now() + LEASE_MS, opKey)
+      this.event(opKey, 'handover', op.unit_ref, op.tenant_id, step, detail)
+    })()
+  }
+
+  startAttempt(opKey: string): void {
+    this.db.prepare('UPDATE operations SET attempts = attempts + 1, updated_at = ? WHERE op_key = ?').run(this.now(), opKey)
+  }
+
+  fail(opKey: string, code: string, message: string, resetTo?: HandoverStep): void {
+    this.db.transaction(() => {
+      const op = this.get(opKey)!
+      this.db
+        .prepare("UPDATE operations SET status = 'failed', step = COALESCE(?, step), last_error_code = ?, last_error = ?, updated_at = ? WHERE op_key = ?")
+        .run(resetTo ?? null, code, message, this.now(), opKey)
+      this.event(opKey, 'handover', op.unit_ref, op.tenant_id, 'failed', `${code}: ${message}`)
+    })()
+  }
+
+  recordFiles(opKey: string, files: Array<Pick<FileRow, 'file_name' | 'kind' | 'size' | 'sha256'>>): void {
+    const insert = this.db.prepare(
+      `INSERT INTO operation_files (op_key, file_name, kind, size, sha256) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT(op_key, file_name) DO UPDATE SET size = excluded.size, sha256 = excluded.sha256`,
+    )
+    this.db.transaction(() => {
+      for (const f of files) insert.run(opKey, f.file_name, f.kind, f.size, f.sha256)
+    })()
+  }
+
+  markDelivered(opKey: string, fileName: string): void {
+    this.db.prepare('UPDATE operation_files SET delivered_at = COALESCE(delivered_at, ?) WHERE op_key = ? AND file_name = ?').run(this.now(), opKey, fileName)
+  }
+
+  recordAck(opKey: string, fileName: string, documentId: string | null): void {
+    this.db.prepare('UPDATE operation_files SET immotop_document_id = ? WHERE op_key = ? AND file_name = ?').run(documentId, opKey, fileName)
+  }
+
+  recordPublication(reference: string, source: string, action: string, detail: string | null): void {
+    this.event(null, 'publish', reference, null, action, detail)
+  }
+
+  private event(opKey: string | null, kind: string, reference: string | null, tenantId: string | null, step: string, detail: string | null): void {
+    this.db.prepare('INSERT INTO events (op_key, kind, reference, tenant_id, step, detail, at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(opKey, kind, reference, tenantId, step, detail, this.now())
+  }
+
+  events(filter: {tenant?: string; unit?: string; since?: string; until?: string; kind?: string} = {}): EventRow[] {
+    const where: string[] = []
+    const params: unknown[] = []
+    if (filter.tenant) {
+      where.push('tenant_id = ?')
+      params.push(filter.tenant)
+    }
+    if (filter.unit) {
+      where.push('reference = ?')
+      params.push(filter.unit)
+    }
+    if (filter.since) {
+      where.push('at >= ?')
+      params.push(filter.since)
+    }
+    if (filter.until) {
+      where.push('at < ?')
+      params.push(filter.until)
+    }
+    if (filter.kind) {
+      where.push('kind = ?')
+      params.push(filter.kind)
+    }
+    return this.db.prepare(`SELECT * FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id`).all(...params) as EventRow[]
+  }
+
+  operations(filter: {tenant?: string; unit?: string} = {}): OperationRow[] {
+    const where: string[] = []
+    const params: unknown[] = []
+    if (filter.tenant) {
+      where.push('tenant_id = ?')
+      params.push(filter.tenant)
+    }
+    if (filter.unit) {
+      where.push('unit_ref = ?')
+      params.push(filter.unit)
+    }
+    return this.db.prepare(`SELECT * FROM operations ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at`).all(...params) as OperationRow[]
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * One `sync` per state directory. A lock file created with O_EXCL holds the
+ * owner's pid; a lock whose process is gone (crash, SIGKILL) is taken over at
+ * once, which an mtime-based lock could only do after its stale timeout.
+ * The state directory is local to one machine, so a pid check is sound.
+ */
+import {openSync, closeSync, readFileSync, rmSync, writeSync} from 'node:fs'
+import {hostname} from 'node:os'
+import {join} from 'node:path'
+
+export interface LockHolder {
+  pid: number
+  host: string
+  since: string
+}
+
+export class StateLock {
+  private readonly path: string
+  private held = false
+
+  constructor(stateDir: string, name = 'sync.lock') {
+    this.path = join(stateDir, name)
+  }
+
+  /** Takes the lock, or returns who holds it. */
+  acquire(): {ok: true} | {ok: false; holder: LockHolder} {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        const fd = openSync(this.path, 'wx', 0o600)
+        writeSync(fd, JSON.stringify({pid: process.pid, host: hostname(), since: new Date().toISOString()}))
+        closeSync(fd)
+        this.held = true
+        return {ok: true}
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+        const holder = this.holder()
+        if (holder && holder.host === hostname() && isAlive(holder.pid)) return {ok: false, holder}
+        // The holder is gone (or the file is unreadable): remove the stale lock and try again.
+        rmSync(this.path, {force: true})
+      }
+    }
+    const holder = this.holder()
+    return holder ? {ok: false, holder} : {ok: false, holder: {pid: 0, host: 'unknown', since: ''}}
+  }
+
+  release(): void {
+    if (!this.held) return
+    const holder = this.holder()
+    if (holder?.pid === process.pid) rmSync(this.path, {force: true})
+    this.held = false
+  }
+
+  private holder(): LockHolder | null {
+    try {
+      return JSON.parse(readFileSync(this.path, 'utf8')) as LockHolder
+    } catch {
+      return null
+    }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  if (pid === process.pid) return true
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}

@@ -1,0 +1,211 @@
+/**
+ * Exactly-once handover under faults, crashes and concurrency, against the
+ * sandbox with real processes, a real SMTP sink and the real ledger.
+ */
+import {spawn} from 'node:child_process'
+import {afterEach, describe, expect, it} from 'vitest'
+import {BIN, json, runCli} from '../helpers/cli.js'
+import {getJson, setFaults, testSandbox, type TestSandbox} from '../helpers/sandbox.js'
+
+const sandboxes: TestSandbox[] = []
+afterEach(async () => {
+  while (sandboxes.length) await sandboxes.pop()!.dispose()
+})
+
+async function sandboxWith(extraTenants: number): Promise<TestSandbox> {
+  const sb = await testSandbox()
+  sandboxes.push(sb)
+  if (extraTenants > 0) {
+    const response = await fetch(`${sb.melon.baseUrl}/_sandbox/tenants`, {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({count: extraTenants, persons: 2})})
+    expect(response.status).toBe(201)
+  }
+  return sb
+}
+
+const auth = (sb: TestSandbox) => ({headers: {authorization: `Token ${sb.melon.token}`}})
+
+/** The final state every scenario must reach: each tenant once in Immotop 2, intact, one mail each. */
+async function expectExactlyOnce(sb: TestSandbox) {
+  const tenants = (await getJson(`${sb.melon.baseUrl}/api/partner/v1/tenants?contract_status=without_contract&page_size=100`, auth(sb))).results as any[]
+  const {handovers} = await getJson(`${sb.immotop.baseUrl}/_sandbox/handovers`)
+  const {mails} = await getJson(`${sb.immotop.baseUrl}/_sandbox/mails`)
+  expect(handovers).toHaveLength(tenants.length)
+  const byTenant = new Map<string, any>(handovers.map((h: any) => [h.record?.source?.tenantId, h]))
+  expect(byTenant.size).toBe(tenants.length)
+  for (const tenant of tenants) {
+    const handover = byTenant.get(tenant.id)
+    expect(handover, tenant.id).toBeDefined()
+    expect(handover.documents).toHaveLength(tenant.documents.length + 1)
+    for (const doc of tenant.documents) {
+      const received = handover.documents.filter((d: any) => d.kind === doc.kind)
+      expect(received).toHaveLength(1)
+      expect(received[0].sha256).toBe(doc.sha256)
+      expect(received[0].size).toBe(doc.size)
+    }
+  }
+  expect(mails).toHaveLength(tenants.length)
+  expect(new Set(mails.map((m: any) => m.messageId)).size).toBe(tenants.length)
+  expect(new Set(mails.map((m: any) => m.subject.split(', ').at(-1))).size).toBeGreaterThan(0)
+  return {tenants, handovers, mails}
+}
+
+describe('sync', () => {
+  it('with faults (20% 503, 5% 429, 5% resets, 5% truncated dossiers), one pass over 53 tenants hands each over exactly once', async () => {
+    const sb = await sandboxWith(50)
+    await setFaults(sb, '503=0.2,429=0.05,reset=0.05,truncate=0.05')
+    const result = await runCli(['sync', '--once', '--json', '--config', sb.configPath], {timeoutMs: 170_000})
+    expect(result.code, result.stdout.slice(0, 2000)).toBe(0)
+    const report = json(result)
+    expect(report.summary).toMatchObject({tenants: 53, exported: 53, failed: 0})
+    const injected = {...(await getJson(`${sb.melon.baseUrl}/_sandbox/faults`)).injected}
+    expect(injected['503']).toBeGreaterThan(10)
+    await setFaults(sb, '')
+    await expectExactlyOnce(sb)
+    // A second pass finds everything done and sends nothing.
+    const again = json(await runCli(['sync', '--once', '--json', '--config', sb.configPath]))
+    expect(again.summary).toMatchObject({exported: 0, alreadyDone: 53, failed: 0})
+    await expectExactlyOnce(sb)
+  }, 240_000)
+
+  it('killed with SIGKILL at random moments, ten times, and restarted: the same exactly-once result', async () => {
+    const sb = await sandboxWith(30)
+    await setFaults(sb, '503=0.1,reset=0.05,truncate=0.05,latency=20ms')
+    for (let kill = 0; kill < 10; kill++) {
+      const child = spawn(process.execPath, [BIN, 'sync', '--once', '--json', '--config', sb.configPath], {stdio: 'ignore'})
+      // Listen before killing: a pass that ends first has already emitted 'exit'.
+      const exited = new Promise((resolve) => child.once('exit', resolve))
+      await new Promise((resolve) => setTimeout(resolve, 250 + Math.random() * 1500))
+      child.kill('SIGKILL')
+      await exited
+    }
+    let final = await runCli(['sync', '--once', '--json', '--config', sb.configPath], {timeoutMs: 170_000})
+    if (final.code !== 0) final = await runCli(['sync', '--once', '--json', '--config', sb.configPath], {timeoutMs: 170_000})
+    expect(final.code, final.stdout.slice(0, 2000)).toBe(0)
+    await setFaults(sb, '')
+    await expectExactlyOnce(sb)
+  }, 240_000)
+
+  it('two syncs started together: one runs, the other says so and exits 75; each tenant once', async () => {
+    const sb = await sandboxWith(10)
+    await setFaults(sb, 'latency=80ms')
+    const [a, b] = await Promise.all([runCli(['sync', '--once', '--config', sb.configPath]), runCli(['sync', '--once', '--config', sb.configPath])])
+    const codes = [a.code, b.code].sort()
+    expect(codes).toEqual([0, 75])
+    const loser = a.code === 75 ? a : b
+    expect(loser.stderr).toMatch(/^Error: Another melon-immotop sync \(pid \d+ on .+, since .+\) is running on .+\.$/m)
+    await setFaults(sb, '')
+    await expectExactlyOnce(sb)
+  })
+
+  it('an acknowledgement with a FehlerText is reported, and the next run retries it', async () => {
+    const sb = await sandboxWith(0)
+    await setFaults(sb, 'ackerror=1')
+    const failing = await runCli(['sync', '--once', '--json', '--config', sb.configPath])
+    expect(failing.code).toBe(1)
+    const report = json(failing)
+    expect(report.summary).toMatchObject({exported: 0, failed: 3})
+    expect(report.failed[0]).toMatchObject({code: 'IMMOTOP_ACK_ERROR'})
+    expect(report.failed[0].message).toMatch(/Immotop 2 did not save mi-T-\d+-[0-9a-f]+_\d\d_\w+\.\w+: Dokument .* konnte nicht archiviert werden/)
+    expect((await getJson(`${sb.immotop.baseUrl}/_sandbox/mails`)).mails).toEqual([])
+    const history = json(await runCli(['history', '--json', '--config', sb.configPath]))
+    expect(history.handovers.every((h: any) => h.status === 'failed' && h.lastError.code === 'IMMOTOP_ACK_ERROR')).toBe(true)
+
+    await setFaults(sb, '')
+    const retry = json(await runCli(['sync', '--once', '--json', '--config', sb.configPath]))
+    expect(retry.summary).toMatchObject({exported: 3, retried: 3, failed: 0})
+    await expectExactlyOnce(sb)
+  })
+
+  it('without --once it keeps polling, picks up new tenants, and stops cleanly with exit 0 on SIGTERM', async () => {
+    const sb = await sandboxWith(0)
+    const child = spawn(process.execPath, [BIN, 'sync', '--interval', '1', '--json', '--config', sb.configPath], {stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, NO_COLOR: '1'}})
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (c) => (stdout += c))
+    child.stderr.on('data', (c) => (stderr += c))
+    const waitFor = async (check: () => Promise<boolean>) => {
+      for (let i = 0; i < 200; i++) {
+        if (await check()) return
+        await new Promise((r) => setTimeout(r, 100))
+      }
+      throw new Error(`timed out; stderr: ${stderr}`)
+    }
+    const mailCount = async () => (await getJson(`${sb.immotop.baseUrl}/_sandbox/mails`)).mails.length as number
+    await waitFor(async () => (await mailCount()) === 3)
+    await fetch(`${sb.melon.baseUrl}/_sandbox/tenants`, {method: 'POST', headers: {'content-type': 'application/json'}, body: '{}'})
+    await waitFor(async () => (await mailCount()) === 4)
+    child.kill('SIGTERM')
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve))
+    expect(code).toBe(0)
+    expect(stderr).toContain('SIGTERM: finishing safely')
+    const doc = JSON.parse(stdout)
+    expect(doc.passes.length).toBeGreaterThanOrEqual(2)
+    expect(doc.passes.flatMap((p: any) => p.exported).sort()).toEqual(['T-1001', 'T-1002', 'T-1003', 'T-1005'])
+    await expectExactlyOnce(sb)
+  })
+})
+
+describe('notifications', () => {
+  it('carry names, unit, move-in date and reference; never dossier content or attachments', async () => {
+    const sb = await sandboxWith(0)
+    const result = await runCli(['export-tenant', 'T-1001', '--json', '--config', sb.configPath])
+    expect(result.code).toBe(0)
+    expect(json(result).notified).toBe(true)
+    const [mail] = (await getJson(`${sb.immotop.baseUrl}/_sandbox/mails`)).mails
+    expect(mail.to).toEqual(['vertrag@muster-immo.example'])
+    expect(mail.subject).toBe('Neuer Mieter ohne Vertrag: Laura Meier, Jonas Meier, 1.10001.1012')
+    expect(mail.text).toContain('Mieter:              Laura Meier, Jonas Meier')
+    expect(mail.text).toContain('Objekt:              4.5-Zimmerwohnung 2. OG rechts (1.10001.1012)')
+    expect(mail.text).toMatch(/Gewünschter Beginn:  01\.\d\d\.\d{4}/)
+    expect(mail.attachments).toBe(0)
+    for (const secret of ['1989-03-14', '14.03.1989', 'Spital Zimmerberg', 'Pflegefachfrau', 'laura.meier@example.ch', 'Horgen']) expect(mail.text).not.toContain(secret)
+    // Re-running export-tenant sends no second mail.
+    expect((await runCli(['export-tenant', 'T-1001', '--config', sb.configPath])).code).toBe(0)
+    expect((await getJson(`${sb.immotop.baseUrl}/_sandbox/mails`)).mails).toHaveLength(1)
+    // --no-notify: handed over, no mail.
+    expect((await runCli(['export-tenant', 'T-1002', '--no-notify', '--config', sb.configPath])).code).toBe(0)
+    expect((await getJson(`${sb.immotop.baseUrl}/_sandbox/mails`)).mails).toHaveLength(1)
+  })
+
+  it('a wrong SMTP password fails the notification step only; the next run sends the mail without delivering again', async () => {
+    const sb = await sandboxWith(0)
+    const {configVariant} = await import('../helpers/sandbox.js')
+    const wrong = configVariant(sb, 'smtp-wrong', (c) => (c.notify.smtp.password = 'wrong-smtp-password-1'))
+    const failing = await runCli(['export-tenant', 'T-1003', '--json', '--config', wrong])
+    expect(failing.code).toBe(4)
+    expect(json(failing).error.code).toBe('SMTP_AUTH')
+    expect(failing.stdout).not.toContain('wrong-smtp-password-1')
+    const handoversBefore = (await getJson(`${sb.immotop.baseUrl}/_sandbox/handovers`)).handovers
+    const ok = await runCli(['export-tenant', 'T-1003', '--json', '--config', sb.configPath])
+    expect(ok.code).toBe(0)
+    expect(json(ok).notified).toBe(true)
+    expect((await getJson(`${sb.immotop.baseUrl}/_sandbox/handovers`)).handovers).toEqual(handoversBefore)
+    expect((await getJson(`${sb.immotop.baseUrl}/_sandbox/mails`)).mails).toHaveLength(1)
+  })
+})
+
+describe('history', () => {
+  it('lists handovers with checksums and acknowledgements, and publications; filters by tenant, unit and date', async () => {
+    const sb = await sandboxWith(0)
+    await runCli(['publish', '1.10001.1012', '--config', sb.configPath])
+    await runCli(['export-tenant', 'T-1002', '--config', sb.configPath])
+    const all = json(await runCli(['history', '--json', '--config', sb.configPath]))
+    expect(all.publications).toMatchObject([{reference: '1.10001.1012', action: 'created'}])
+    expect(all.handovers).toHaveLength(1)
+    const h = all.handovers[0]
+    expect(h).toMatchObject({tenantId: 'T-1002', unitReference: '1.10002.2002', status: 'done', step: 'notified', attempts: 1})
+    expect(h.events.map((e: any) => e.step)).toEqual(['started', 'fetched', 'delivered', 'acknowledged', 'notifying', 'notified'])
+    expect(h.files).toHaveLength(5)
+    for (const f of h.files) {
+      expect(f.sha256).toMatch(/^[0-9a-f]{64}$/)
+      expect(f.immotopDocumentId).toMatch(/^\d+$/)
+    }
+    expect(json(await runCli(['history', '--json', '--tenant', 'T-1001', '--config', sb.configPath])).handovers).toEqual([])
+    expect(json(await runCli(['history', '--json', '--unit', '1.10002.2002', '--config', sb.configPath])).handovers).toHaveLength(1)
+    expect(json(await runCli(['history', '--json', '--since', '2999-01-01', '--config', sb.configPath]))).toEqual({handovers: [], publications: []})
+    const human = await runCli(['history', '--config', sb.configPath])
+    expect(human.stdout).toMatch(/T-1002 → 1\.10002\.2002  done at notified/)
+    const bad = await runCli(['history', '--since', 'gestern', '--config', sb.configPath])
+    expect(bad.code).toBe(2)
+  })
+})
