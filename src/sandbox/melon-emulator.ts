@@ -209,7 +209,13 @@ export function createMelonEmulator(options: MelonEmulatorOptions): {app: Fastif
     return tenant
   })
 
+  // How many document downloads run at once: lets tests prove that concurrency is bounded.
+  const downloads = {current: 0, max: 0}
+  app.get('/_sandbox/stats', async () => ({downloads}))
   app.get<{Params: {id: string; doc: string}}>('/api/partner/v1/tenants/:id/documents/:doc', async (request, reply) => {
+    downloads.current++
+    downloads.max = Math.max(downloads.max, downloads.current)
+    reply.raw.once('close', () => downloads.current--)
     const row = db.prepare('SELECT * FROM documents WHERE tenant_id = ? AND id = ?').get(request.params.id, request.params.doc) as
       | {file_name: string; content_type: string; size: number; sha256: string; path: string}
       | undefined

@@ -209,3 +209,41 @@ describe('history', () => {
     expect(bad.code).toBe(2)
   })
 })
+
+describe('sync options', () => {
+  it('concurrency is bounded by --concurrency, as the server sees it', async () => {
+    const sb = await sandboxWith(8)
+    await setFaults(sb, 'latency=60ms')
+    expect((await runCli(['sync', '--once', '--concurrency', '2', '--config', sb.configPath])).code).toBe(0)
+    expect((await getJson(`${sb.melon.baseUrl}/_sandbox/stats`)).downloads.max).toBe(2)
+    await fetch(`${sb.melon.baseUrl}/_sandbox/tenants`, {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({count: 8})})
+    const {configVariant} = await import('../helpers/sandbox.js')
+    const wide = configVariant(sb, 'wide', (c) => (c.sync = {concurrency: 4}))
+    expect((await runCli(['sync', '--once', '--config', wide])).code).toBe(0)
+    const wider = (await getJson(`${sb.melon.baseUrl}/_sandbox/stats`)).downloads.max
+    expect(wider).toBeLessThanOrEqual(4)
+    expect(wider).toBeGreaterThan(2)
+  })
+
+  it('--publish also publishes the configured source\'s vacancies on the pass', async () => {
+    const sb = await sandboxWith(0)
+    const report = json(await runCli(['sync', '--once', '--publish', '--json', '--config', sb.configPath]))
+    expect(report.publish.summary).toMatchObject({created: 4, failed: 0})
+    expect((await getJson(`${sb.melon.baseUrl}/api/v2/objects/?format=json`)).map((o: any) => o.reference_number).sort()).toEqual(['1.10001.1012', '1.10001.1013', '1.10001.1901', '1.10002.2002'])
+    expect(report.summary.exported).toBe(3)
+  })
+
+  it('slow acknowledgements: a run that stops waiting leaves the files delivered, and the next run collects them without sending again', async () => {
+    const sb = await sandboxWith(0)
+    await setFaults(sb, 'ackdelay=1500ms')
+    const {configVariant} = await import('../helpers/sandbox.js')
+    const impatient = configVariant(sb, 'impatient', (c) => (c.staging.ackTimeoutSeconds = 0.5))
+    const first = json(await runCli(['sync', '--once', '--json', '--concurrency', '1', '--config', impatient]))
+    expect(first.summary.failed).toBeGreaterThan(0)
+    expect(first.failed.every((f: any) => f.code === 'ACK_TIMEOUT')).toBe(true)
+    await setFaults(sb, '')
+    const second = json(await runCli(['sync', '--once', '--json', '--config', sb.configPath]))
+    expect(second.summary.failed).toBe(0)
+    await expectExactlyOnce(sb)
+  })
+})
