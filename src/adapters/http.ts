@@ -185,6 +185,7 @@ export class HttpClient {
         }
         response = res
         if (res.status >= 200 && res.status < 300) return res
+        if (config.responseType === 'stream') res.data = await smallJsonBody(res.data as NodeJS.ReadableStream)
         failure = interpret?.(res) ?? this.statusError(res, endpoint)
       } catch (error) {
         failure = this.networkError(error, endpoint)
@@ -193,7 +194,6 @@ export class HttpClient {
       if (!retryable || !transient || attempt >= this.policy.maxAttempts) throw failure
       const wait = retryDelay(attempt, this.policy, response?.headers['retry-after'])
       if (Date.now() - started + wait > this.policy.totalBudgetMs) throw failure
-      if (response?.data && typeof (response.data as NodeJS.ReadableStream).resume === 'function') (response.data as NodeJS.ReadableStream).resume()
       await sleep(wait)
     }
   }
@@ -264,7 +264,12 @@ export class HttpClient {
     const key = this.target.configKey
     const status = response.status
     if (status === 401) return new AuthError('UNAUTHORIZED', `${where}: 401, the credentials were refused.`, `Check ${this.target.credentialHint ?? `the ${key} credentials`}.`)
-    if (status === 403) return new AuthError('FORBIDDEN', `${where}: 403, the account lacks the right for this call.`, `Ask the ${system} administrator to grant the API user access to ${endpoint}.`)
+    if (status === 403) {
+      // The contract's error messages name the missing right and carry no personal data.
+      const said = (response.data as {error?: {message?: unknown}} | undefined)?.error?.message
+      const right = typeof said === 'string' ? ` (${said.slice(0, 120)})` : ''
+      return new AuthError('FORBIDDEN', `${where}: 403, the account lacks the right for this call${right}.`, `Ask the ${system} administrator to grant the API user this right.`)
+    }
     if (status === 404) return new NotFoundError('NOT_FOUND', `${where}: 404, not found.`, `Check the id, and ${key}.baseUrl.`)
     if (status === 409) return new ConflictError('CONFLICT', `${where}: 409, conflicts with the current state.`, 'Reload the current state and try again.')
     if (status === 429) {
@@ -327,7 +332,7 @@ class TlsThroughProxyAgent extends HttpsProxyAgent<string> {
   }
 }
 
-const TLS_CODES: Record<string, string> = {
+export const TLS_CODES: Record<string, string> = {
   CERT_HAS_EXPIRED: 'the certificate has expired',
   CERT_NOT_YET_VALID: 'the certificate is not yet valid',
   DEPTH_ZERO_SELF_SIGNED_CERT: 'the certificate is self-signed',
@@ -352,6 +357,28 @@ export function retryDelay(attempt: number, policy: RetryPolicy, retryAfter: unk
   }
   const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1))
   return Math.round(Math.random() * cap)
+}
+
+/** The error body of a streamed request: at most 4 KiB, as JSON when it is JSON. */
+async function smallJsonBody(stream: NodeJS.ReadableStream): Promise<unknown> {
+  const chunks: Buffer[] = []
+  let size = 0
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      chunks.push(chunk)
+      size += chunk.length
+      if (size > 4096) break
+    }
+  } catch {
+    return undefined
+  } finally {
+    ;(stream as unknown as {destroy?: () => void}).destroy?.()
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'))
+  } catch {
+    return undefined
+  }
 }
 
 function sleep(ms: number): Promise<void> {

@@ -65,8 +65,14 @@ export class MelonClient {
   }
 
   async me() {
-    const {data} = await this.http.json({method: 'GET', url: `${PARTNER_PREFIX}/me`}, 'GET /me', MeSchema, (r) => this.projectNotFound(r))
-    return data
+    const {data, headers} = await this.http.json({method: 'GET', url: `${PARTNER_PREFIX}/me`}, 'GET /me', MeSchema, (r) => this.projectNotFound(r))
+    return {...data, serverDate: typeof headers.date === 'string' ? headers.date : null}
+  }
+
+  /** Harmless reads that prove a right (doctor): one item of each list. */
+  async probeRead(what: 'objects' | 'tenants'): Promise<void> {
+    const params = what === 'tenants' ? {contract_status: 'without_contract', page: 1, page_size: 1} : {page: 1, page_size: 1}
+    await this.http.json({method: 'GET', url: `${PARTNER_PREFIX}/${what}`, params}, `GET /${what}`, what === 'tenants' ? TenantPageSchema : ListingPageSchema, (r) => this.projectNotFound(r))
   }
 
   /** null when melon has no listing with that reference number. */

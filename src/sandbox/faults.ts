@@ -35,6 +35,8 @@ const FaultSpecSchema = z
     latency: duration.default(0),
     ackdelay: duration.default(0),
     ackerror: rate.default(0),
+    /** Shift the Date header of every answer (clock-skew checks); may be negative. */
+    dateskew: z.string().regex(/^-?\d+(ms|s)?$/, 'a duration like 600s or -90s').optional().transform((v) => (v === undefined ? 0 : v.endsWith('ms') ? Number(v.slice(0, -2)) : v.endsWith('s') ? Number(v.slice(0, -1)) * 1000 : Number(v))),
   })
   .strict()
 
@@ -52,7 +54,7 @@ export function parseFaultSpec(spec: string): FaultSpec {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
     const where = issue.code === 'unrecognized_keys' ? `unknown fault "${issue.keys[0]}"` : `${issue.path.join('.')}: ${issue.message}`
-    throw new Error(`${where} (known: 503, 429, reset, truncate, truncatefirst, malformed, html, latency, ackdelay, ackerror)`)
+    throw new Error(`${where} (known: 503, 429, reset, truncate, truncatefirst, malformed, html, latency, ackdelay, ackerror, dateskew)`)
   }
   return parsed.data
 }
@@ -117,6 +119,10 @@ export function installHttpFaults(app: FastifyInstance, faults: Faults, prefixes
       return reply.code(200).type('text/html; charset=utf-8').send('<!doctype html><html><body><h1>Anmeldung</h1><p>Proxy login required</p></body></html>')
     }
     if (faults.roll('malformed')) return reply.code(200).type('application/json').send(JSON.stringify(malformedBody()))
+  })
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (faults.current.dateskew) reply.header('date', new Date(Date.now() + faults.current.dateskew).toUTCString())
+    return payload
   })
   app.get('/_sandbox/faults', async () => ({faults: faults.current, injected: faults.injected}))
   app.put('/_sandbox/faults', async (request, reply) => {

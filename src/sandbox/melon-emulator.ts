@@ -120,21 +120,37 @@ export function createMelonEmulator(options: MelonEmulatorOptions): {app: Fastif
   }
 
   // --- auth for the partner API -------------------------------------------
+  // Two tokens: the full one, and "<token>-ro" with read rights only (no objects:write, no documents:read),
+  // so that tests can see 403 answers that name the missing right.
+  const FULL = ['objects:read', 'objects:write', 'tenants:read', 'documents:read']
+  const READ_ONLY = ['objects:read', 'tenants:read']
+  const matches = (header: string, token: string) => {
+    const given = Buffer.from(header)
+    const expected = Buffer.from(`Token ${token}`)
+    return given.length === expected.length && timingSafeEqual(given, expected)
+  }
+  const needed = (method: string, url: string): string => {
+    if (url.includes('/documents/')) return 'documents:read'
+    if (url.startsWith('/api/partner/v1/objects')) return method === 'GET' ? 'objects:read' : 'objects:write'
+    if (url.startsWith('/api/partner/v1/tenants')) return 'tenants:read'
+    return ''
+  }
+  app.decorateRequest('scopes', null)
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     if (!request.url.startsWith('/api/partner/')) return
     const header = request.headers.authorization ?? ''
-    const expected = `Token ${options.token}`
-    const given = Buffer.from(header)
-    if (given.length !== expected.length || !timingSafeEqual(given, Buffer.from(expected))) {
-      return reply.code(401).header('WWW-Authenticate', 'Token').send(ERROR('unauthorized', 'missing or invalid API token'))
-    }
+    const scopes = matches(header, options.token) ? FULL : matches(header, `${options.token}-ro`) ? READ_ONLY : null
+    if (!scopes) return reply.code(401).header('WWW-Authenticate', 'Token').send(ERROR('unauthorized', 'missing or invalid API token'))
     const project = request.headers['x-melon-project']
     if (project !== undefined && project !== options.project) {
       return reply.code(404).send(ERROR('project_not_found', 'unknown project'))
     }
+    ;(request as unknown as {scopes: string[]}).scopes = scopes
+    const right = needed(request.method, request.url)
+    if (right && !scopes.includes(right)) return reply.code(403).send(ERROR('forbidden', `missing right ${right}`))
   })
 
-  app.get('/api/partner/v1/me', async () => ({project: options.project, user: 'immotop-interface', scopes: ['objects:read', 'objects:write', 'tenants:read', 'documents:read']}))
+  app.get('/api/partner/v1/me', async (request) => ({project: options.project, user: 'immotop-interface', scopes: (request as unknown as {scopes: string[]}).scopes}))
 
   app.get('/api/partner/v1/objects', async (request, reply) => {
     const page = pageParams(request.query, reply)

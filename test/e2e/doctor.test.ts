@@ -1,141 +1,267 @@
+/**
+ * doctor for the onboarding meeting: every check in a fixed order, skips for
+ * dependants, a fix and an owner for every fail and warn, and each kind of
+ * failure told apart against the sandbox or a local server that behaves so.
+ */
+import {chmodSync, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync} from 'node:fs'
 import {createServer} from 'node:net'
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {join} from 'node:path'
+import {afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 import {json, runCli} from '../helpers/cli.js'
-import {configVariant, testSandbox, type TestSandbox} from '../helpers/sandbox.js'
+import {configVariant, getJson, setFaults, testSandbox, type TestSandbox} from '../helpers/sandbox.js'
 
 let sb: TestSandbox
 beforeAll(async () => {
   sb = await testSandbox()
 })
 afterAll(() => sb.dispose())
+beforeEach(() => setFaults(sb, ''))
 
-const IDS = ['config', 'config.permissions', 'secrets', 'melon.api', 'immotop.rest', 'immotop.mandant', 'staging.incoming', 'staging.ack', 'state', 'smtp']
-const statusOf = (report: any) => Object.fromEntries(report.checks.map((c: any) => [c.id, c.status]))
+const IDS = [
+  'config', 'config.permissions', 'secrets', 'node', 'network.proxy',
+  'melon.dns', 'melon.tcp', 'melon.tls', 'melon.auth', 'melon.project', 'melon.rights',
+  'immotop.dns', 'immotop.tcp', 'immotop.tls', 'immotop.test', 'immotop.auth', 'immotop.version-header', 'immotop.mandant', 'immotop.server-version',
+  'staging.incoming', 'staging.ack', 'staging.roundtrip', 'state', 'smtp', 'smtp.test-mail', 'clock',
+]
+const doctor = (config: string, extra: string[] = [], env?: NodeJS.ProcessEnv) => runCli(['doctor', '--json', '--config', config, ...extra], {env})
+const check = (report: any, id: string) => report.checks.find((c: any) => c.id === id)
+const statuses = (report: any, ids: string[]) => Object.fromEntries(ids.map((id) => [id, check(report, id)?.status]))
 
-describe('doctor', () => {
-  it('passes every check against the sandbox, in a fixed order, with masked secrets', async () => {
-    const result = await runCli(['doctor', '--json', '--config', sb.configPath])
+describe('doctor against a healthy sandbox', () => {
+  it('passes every check in a fixed order; the deep and mail checks say how to run them', async () => {
+    const result = await doctor(sb.configPath)
     expect(result.code).toBe(0)
     const report = json(result)
     expect(report.checks.map((c: any) => c.id)).toEqual(IDS)
-    expect(report.checks.every((c: any) => c.status === 'pass')).toBe(true)
-    expect(report.summary).toEqual({passed: 10, warned: 0, failed: 0, skipped: 0, total: 10})
-    for (const c of report.checks) expect(typeof c.durationMs).toBe('number')
+    expect(report.summary).toEqual({passed: 24, warned: 0, failed: 0, skipped: 2, total: 26})
+    expect(check(report, 'staging.roundtrip')).toMatchObject({status: 'skip', detail: expect.stringContaining('--deep')})
+    expect(check(report, 'smtp.test-mail')).toMatchObject({status: 'skip', detail: expect.stringContaining('--send-test-mail')})
+    for (const c of report.checks) {
+      expect(Object.keys(c).sort()).toEqual(['detail', 'durationMs', 'fix', 'id', 'owner', 'status', 'title'])
+      expect(typeof c.durationMs).toBe('number')
+    }
+    expect(check(report, 'immotop.server-version').detail).toBe('Immotop 2 2.7.18.')
+    expect(check(report, 'clock').detail).toMatch(/^Within 60 s of the servers \(melon [+-]\d+ s, Immotop 2 [+-]\d+ s\)\.$/)
     expect(result.stdout).toContain(`…${sb.melon.token.slice(-4)}`)
-    expect(result.stdout).not.toContain(sb.melon.token)
-    expect(result.stdout).not.toContain(sb.immotop.password)
+    expect(result.stdout + result.stderr).not.toContain(sb.melon.token)
+    expect(result.stdout + result.stderr).not.toContain(sb.immotop.password)
   })
 
-  it('prints one line per check and a summary for humans', async () => {
-    const result = await runCli(['doctor', '--config', sb.configPath])
+  it('prints one line per check, the detail, and a summary; --verbose adds durations', async () => {
+    const result = await runCli(['doctor', '--verbose', '--config', sb.configPath])
     expect(result.code).toBe(0)
-    expect(result.stdout).toContain('✔ Immotop 2 mandant exists [immotop.mandant]')
-    expect(result.stdout).toContain('Mandant 1: Immobilien Muster AG.')
-    expect(result.stdout.trim().split('\n').at(-1)).toBe('10 of 10 checks passed.')
+    expect(result.stdout).toMatch(/✔ Immotop 2: mandant exists \[immotop\.mandant\] \(\d+ ms\)\n    Mandant 1: Immobilien Muster AG\./)
+    expect(result.stdout.trim().split('\n').at(-1)).toBe('24 of 26 checks passed.')
   })
 
-  it('a wrong Immotop 2 password fails that check with 401 and the fix, skips its dependant, exits 1', async () => {
-    const config = configVariant(sb, 'wrong-pw', (c) => (c.immotop.password = 'wrong-password-123'))
-    const result = await runCli(['doctor', '--json', '--config', config])
-    expect(result.code).toBe(1)
+  it('--deep delivers a probe and sees it acknowledged; --send-test-mail really sends one', async () => {
+    const result = await doctor(sb.configPath, ['--deep', '--send-test-mail', 'it@muster-immo.example'])
+    expect(result.code).toBe(0)
     const report = json(result)
-    expect(statusOf(report)).toMatchObject({'melon.api': 'pass', 'immotop.rest': 'fail', 'immotop.mandant': 'skip'})
-    const check = report.checks.find((c: any) => c.id === 'immotop.rest')
-    expect(check.detail).toContain('401')
-    expect(check.fix).toContain('immotop')
-    expect(result.stdout).not.toContain('wrong-password-123')
+    expect(check(report, 'staging.roundtrip').detail).toMatch(/^Probe melon-immotop-doctor-\d+-\d+\.txt acknowledged in \d+ ms \(Immotop 2 id \d+\)\.$/)
+    const mails = (await getJson(sb.smtp.inbox)).mails
+    expect(mails.at(-1)).toMatchObject({to: ['it@muster-immo.example'], subject: 'melon-immotop: Testnachricht'})
+  })
+})
+
+describe('doctor tells failures apart, each with a fix and who owns it', () => {
+  it('DNS: the name does not resolve; everything behind it is skipped', async () => {
+    const config = configVariant(sb, 'dns', (c) => (c.melon.baseUrl = 'https://melon.invalid'))
+    const report = json(await doctor(config))
+    expect(check(report, 'melon.dns')).toMatchObject({status: 'fail', detail: 'melon.invalid does not resolve (DNS).', owner: "customer's IT"})
+    expect(statuses(report, ['melon.tcp', 'melon.tls', 'melon.auth', 'melon.rights', 'clock'])).toEqual({'melon.tcp': 'skip', 'melon.tls': 'skip', 'melon.auth': 'skip', 'melon.rights': 'skip', clock: 'skip'})
+    expect(check(report, 'immotop.mandant').status).toBe('pass')
   })
 
-  it('a wrong melon token fails melon.api with 401', async () => {
-    const config = configVariant(sb, 'wrong-token', (c) => (c.melon.token = 'wrong-token-1234567'))
-    const report = json(await runCli(['doctor', '--json', '--config', config]))
-    expect(statusOf(report)['melon.api']).toBe('fail')
-    expect(report.checks.find((c: any) => c.id === 'melon.api').detail).toMatch(/401/)
-  })
-
-  it('an unknown mandant fails the mandant check', async () => {
-    const config = configVariant(sb, 'mandant', (c) => (c.immotop.mandant = 99))
-    const report = json(await runCli(['doctor', '--json', '--config', config]))
-    expect(statusOf(report)['immotop.mandant']).toBe('fail')
-    expect(report.checks.find((c: any) => c.id === 'immotop.mandant').detail).toContain('no mandant 99')
-  })
-
-  it('a missing secret fails the secrets check, naming the environment variable, and skips the network checks', async () => {
-    const config = configVariant(sb, 'no-secret', (c) => delete c.immotop.password)
-    const result = await runCli(['doctor', '--json', '--config', config])
+  it('connection refused', async () => {
+    const config = configVariant(sb, 'refused', (c) => (c.immotop.baseUrl = 'http://127.0.0.1:9'))
+    const result = await doctor(config)
     expect(result.code).toBe(1)
-    const report = json(result)
-    expect(statusOf(report)).toMatchObject({secrets: 'fail', 'melon.api': 'skip', 'immotop.rest': 'skip', 'immotop.mandant': 'skip', 'staging.incoming': 'pass'})
-    expect(report.checks[2].fix).toContain('MELON_IMMOTOP_IMMOTOP_PASSWORD')
-    // …and the variable really supplies it.
-    const withEnv = await runCli(['doctor', '--json', '--config', config], {env: {MELON_IMMOTOP_IMMOTOP_PASSWORD: sb.immotop.password}})
-    expect(withEnv.code).toBe(0)
+    expect(check(json(result), 'immotop.tcp')).toMatchObject({status: 'fail', detail: '127.0.0.1:9 refuses the connection.', owner: 'W&W'})
   })
 
-  it('no config: the config check fails with where it looked, everything else is skipped', async () => {
-    const result = await runCli(['doctor', '--json'], {cwd: sb.root})
-    expect(result.code).toBe(1)
-    const report = json(result)
-    expect(report.checks[0]).toMatchObject({id: 'config', status: 'fail'})
-    expect(report.checks[0].detail).toContain('No config found')
-    expect(report.checks.slice(1).every((c: any) => c.status === 'skip')).toBe(true)
-  })
-
-  it('tells a refused connection apart, and a host that never answers does not exceed the budget', async () => {
-    const refused = configVariant(sb, 'refused', (c) => (c.melon.baseUrl = 'http://127.0.0.1:9'))
-    const r1 = json(await runCli(['doctor', '--json', '--config', refused]))
-    expect(r1.checks.find((c: any) => c.id === 'melon.api').detail).toContain('connection refused')
-
-    // A TCP server that accepts and never answers.
+  it('a host that accepts the connection but never answers: within the budget, announced while it runs', async () => {
     const silent = createServer(() => {})
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
-    const port = (silent.address() as {port: number}).port
     try {
-      const hung = configVariant(sb, 'hung', (c) => (c.immotop.baseUrl = `http://127.0.0.1:${port}`))
+      const config = configVariant(sb, 'hung', (c) => (c.melon.baseUrl = `http://127.0.0.1:${(silent.address() as {port: number}).port}`))
       const started = Date.now()
-      const result = await runCli(['doctor', '--json', '--config', hung, '--timeout', '2', '--budget', '4'])
-      const elapsed = Date.now() - started
-      expect(result.code).toBe(1)
-      expect(statusOf(json(result))['immotop.rest']).toBe('fail')
-      expect(elapsed).toBeLessThan(15_000)
+      const result = await doctor(config, ['--timeout', '4', '--budget', '6'])
+      expect(Date.now() - started).toBeLessThan(12_000)
+      const report = json(result)
+      expect(check(report, 'melon.tcp').status).toBe('pass')
+      expect(check(report, 'melon.auth')).toMatchObject({status: 'fail', detail: 'No result within 4 s: the host accepts connections but does not answer.'})
+      expect(result.stderr).toContain('… still running: melon: token accepted [melon.auth]')
     } finally {
       silent.close()
     }
   })
 
-  it('a staging folder that does not exist fails with the mkdir fix', async () => {
-    const config = configVariant(sb, 'staging', (c) => (c.staging.ackDir = `${sb.root}/missing-ack`))
-    const report = json(await runCli(['doctor', '--json', '--config', config]))
-    const check = report.checks.find((c: any) => c.id === 'staging.ack')
-    expect(check.status).toBe('fail')
-    expect(check.fix).toContain('mkdir -p')
+  it('a proxy that fails', async () => {
+    const config = configVariant(sb, 'proxied', (c) => (c.melon.baseUrl = 'https://melon.sandbox.test'))
+    const report = json(await doctor(config, [], {HTTPS_PROXY: 'http://127.0.0.1:9'}))
+    expect(check(report, 'network.proxy').detail).toBe('melon through http://127.0.0.1:9 (HTTPS_PROXY/HTTP_PROXY, NO_PROXY).')
+    expect(check(report, 'melon.tcp')).toMatchObject({status: 'fail', detail: '127.0.0.1:9 (the proxy) refuses the connection.', owner: "customer's IT"})
+  })
+
+  it('401: the Immotop 2 password is wrong (the Version header is then not judged)', async () => {
+    const config = configVariant(sb, 'wrong-pw', (c) => (c.immotop.password = 'wrong-password-123'))
+    const result = await doctor(config)
+    expect(result.code).toBe(1)
+    const report = json(result)
+    expect(check(report, 'immotop.test').status).toBe('pass')
+    expect(check(report, 'immotop.auth')).toMatchObject({status: 'fail', owner: 'W&W', detail: expect.stringContaining('401')})
+    expect(check(report, 'immotop.auth').fix).toContain('immotop.password')
+    expect(statuses(report, ['immotop.version-header', 'immotop.mandant', 'melon.auth'])).toEqual({'immotop.version-header': 'skip', 'immotop.mandant': 'skip', 'melon.auth': 'pass'})
+    expect(result.stdout).not.toContain('wrong-password-123')
+  })
+
+  it('the Version header refused', async () => {
+    const config = configVariant(sb, 'version', (c) => (c.immotop.apiVersion = '2.0'))
+    const report = json(await doctor(config))
+    expect(check(report, 'immotop.auth').status).toBe('pass')
+    expect(check(report, 'immotop.version-header')).toMatchObject({status: 'fail', owner: 'W&W'})
+    expect(check(report, 'immotop.version-header').detail).toMatch(/Version/)
+    expect(check(report, 'immotop.version-header').fix).toContain('immotop.apiVersion')
+  })
+
+  it('401: the melon token is wrong', async () => {
+    const config = configVariant(sb, 'wrong-token', (c) => (c.melon.token = 'wrong-token-1234567'))
+    const report = json(await doctor(config))
+    expect(check(report, 'melon.auth')).toMatchObject({status: 'fail', owner: 'emonitor', detail: 'melon GET /me: 401, the credentials were refused.'})
+    expect(statuses(report, ['melon.project', 'melon.rights'])).toEqual({'melon.project': 'skip', 'melon.rights': 'skip'})
+  })
+
+  it('403: a right is missing, named with the commands it breaks', async () => {
+    const config = configVariant(sb, 'read-only', (c) => (c.melon.token = `${sb.melon.token}-ro`))
+    const report = json(await doctor(config))
+    expect(check(report, 'melon.rights')).toMatchObject({
+      status: 'fail',
+      owner: 'emonitor',
+      detail: 'The token lacks objects:write, documents:read: publish, unpublish, export-tenant, sync will be refused.',
+    })
+    const refused = await runCli(['export-tenant', 'T-1001', '--json', '--config', config])
+    expect(refused.code).toBe(4)
+    expect(json(refused).error.message).toBe('melon GET /tenants/{tenant_id}/documents/{document_id}: 403, the account lacks the right for this call (missing right documents:read).')
+  })
+
+  it('404: the melon project does not exist, or the base URL is not melon', async () => {
+    const project = json(await doctor(configVariant(sb, 'project', (c) => (c.melon.project = 'other'))))
+    expect(check(project, 'melon.auth').status).toBe('pass')
+    expect(check(project, 'melon.project')).toMatchObject({status: 'fail', detail: 'melon does not know the project "other".'})
+    const wrongBase = json(await doctor(configVariant(sb, 'base', (c) => (c.melon.baseUrl = sb.immotop.baseUrl))))
+    expect(check(wrongBase, 'melon.auth')).toMatchObject({status: 'fail', detail: 'melon GET /me: 404, not found.'})
+    expect(check(wrongBase, 'melon.auth').fix).toContain('melon.baseUrl')
+  })
+
+  it('429 and 5xx', async () => {
+    await setFaults(sb, '429=1')
+    const limited = json(await doctor(sb.configPath))
+    expect(check(limited, 'melon.auth').detail).toMatch(/^melon GET \/me: 429, too many requests/)
+    await setFaults(sb, '503=1')
+    const broken = json(await doctor(sb.configPath))
+    expect(check(broken, 'melon.auth').detail).toBe('melon GET /me: 503, the server failed.')
+    expect(check(broken, 'immotop.test').detail).toBe('Immotop 2 GET Test: 503, the server failed.')
+  })
+
+  it('clock skew: a warning past a minute, a failure past five', async () => {
+    await setFaults(sb, 'dateskew=-90s')
+    const warn = json(await doctor(sb.configPath))
+    expect(check(warn, 'clock')).toMatchObject({status: 'warn', owner: "customer's IT"})
+    expect(check(warn, 'clock').fix).toContain('NTP')
+    await setFaults(sb, 'dateskew=600s')
+    const fail = await doctor(sb.configPath)
+    expect(fail.code).toBe(1)
+    expect(check(json(fail), 'clock').detail).toMatch(/melon -(59\d|60\d) s/)
   })
 })
 
-describe('doctor: config file permissions', () => {
-  it('warns (and still exits 0) when the config holding secrets is readable by others, with the chmod fix', async () => {
-    const {chmodSync} = await import('node:fs')
+describe('doctor on local settings', () => {
+  it('a missing secret fails, naming the environment variable; the network layers are still checked', async () => {
+    const config = configVariant(sb, 'no-secret', (c) => delete c.immotop.password)
+    const report = json(await doctor(config))
+    expect(statuses(report, ['secrets', 'melon.tcp', 'melon.auth', 'immotop.test'])).toEqual({secrets: 'fail', 'melon.tcp': 'pass', 'melon.auth': 'skip', 'immotop.test': 'skip'})
+    expect(check(report, 'secrets').fix).toContain('MELON_IMMOTOP_IMMOTOP_PASSWORD')
+    expect((await doctor(config, [], {MELON_IMMOTOP_IMMOTOP_PASSWORD: sb.immotop.password})).code).toBe(0)
+  })
+
+  it('no config: that check fails with where it looked; all that needs it is skipped', async () => {
+    const result = await runCli(['doctor', '--json'], {cwd: sb.root})
+    expect(result.code).toBe(1)
+    const report = json(result)
+    expect(check(report, 'config')).toMatchObject({status: 'fail', detail: expect.stringContaining('No config found')})
+    expect(report.checks.filter((c: any) => c.status !== 'skip').map((c: any) => c.id)).toEqual(['config', 'node'])
+  })
+
+  it('config readable by others: a warning with chmod 600; --strict turns it into exit 1', async () => {
     const config = configVariant(sb, 'open', () => {})
     chmodSync(config, 0o644)
-    const result = await runCli(['doctor', '--json', '--config', config])
-    expect(result.code).toBe(0)
-    const check = json(result).checks.find((c: any) => c.id === 'config.permissions')
-    expect(check.status).toBe('warn')
-    expect(check.fix).toBe(`chmod 600 ${config}`)
-    expect(json(result).summary).toMatchObject({passed: 9, warned: 1, failed: 0})
+    const lenient = await doctor(config)
+    expect(lenient.code).toBe(0)
+    expect(check(json(lenient), 'config.permissions')).toMatchObject({status: 'warn', fix: `chmod 600 ${config}`, owner: 'operator'})
+    expect((await doctor(config, ['--strict'])).code).toBe(1)
+  })
+
+  it('staging: a missing folder fails with mkdir; old unprocessed control files warn that Immotop 2 is not processing', async () => {
+    const missing = json(await doctor(configVariant(sb, 'staging', (c) => (c.staging.ackDir = `${sb.root}/missing-ack`))))
+    expect(check(missing, 'staging.ack')).toMatchObject({status: 'fail', owner: "customer's IT"})
+    expect(check(missing, 'staging.ack').fix).toContain('mkdir -p')
+
+    const stuck = join(sb.root, 'stuck-in')
+    mkdirSync(stuck)
+    writeFileSync(join(stuck, 'mi-T-1-abc_01_dossier.xml_it2'), '<ControlFile/>')
+    const old = new Date(Date.now() - 30 * 60_000)
+    utimesSync(join(stuck, 'mi-T-1-abc_01_dossier.xml_it2'), old, old)
+    const report = json(await doctor(configVariant(sb, 'stuck', (c) => (c.staging.incomingDir = stuck))))
+    expect(check(report, 'staging.incoming')).toMatchObject({status: 'warn', owner: 'W&W'})
+    expect(check(report, 'staging.incoming').detail).toMatch(/1 control file\(s\) in .* are older than 15 minutes/)
+  })
+
+  it('--deep against a staging folder nobody processes fails the round trip', async () => {
+    const idle = join(sb.root, 'idle')
+    mkdirSync(join(idle, 'in'), {recursive: true})
+    mkdirSync(join(idle, 'ack'))
+    const config = configVariant(sb, 'idle', (c) => {
+      c.staging.incomingDir = join(idle, 'in')
+      c.staging.ackDir = join(idle, 'ack')
+    })
+    const report = json(await doctor(config, ['--deep', '--budget', '20', '--timeout', '15']))
+    expect(check(report, 'staging.roundtrip')).toMatchObject({status: 'fail', owner: 'W&W'})
+    expect(check(report, 'staging.roundtrip').detail).toContain('acknowledged 0 of 1 files')
+  })
+
+  it('a wrong SMTP password fails the smtp check; without notify there is nothing to check', async () => {
+    const wrong = json(await doctor(configVariant(sb, 'smtp-pw', (c) => (c.notify.smtp.password = 'wrong-smtp-password-2'))))
+    expect(check(wrong, 'smtp')).toMatchObject({status: 'fail', detail: expect.stringContaining('refused the login')})
+    expect(check(wrong, 'smtp').fix).toContain('MELON_IMMOTOP_SMTP_PASSWORD')
+    const none = json(await doctor(configVariant(sb, 'no-notify', (c) => delete c.notify)))
+    expect(check(none, 'smtp')).toMatchObject({status: 'pass', detail: expect.stringContaining('not configured')})
   })
 })
 
-describe('doctor: SMTP', () => {
-  it('a wrong SMTP password fails the smtp check with the fix; without notify it has nothing to check', async () => {
-    const wrong = configVariant(sb, 'smtp-pw', (c) => (c.notify.smtp.password = 'wrong-smtp-password-2'))
-    const report = json(await runCli(['doctor', '--json', '--config', wrong]))
-    const smtp = report.checks.find((c: any) => c.id === 'smtp')
-    expect(smtp.status).toBe('fail')
-    expect(smtp.detail).toContain('refused the login')
-    expect(smtp.fix).toContain('MELON_IMMOTOP_SMTP_PASSWORD')
-    const none = configVariant(sb, 'no-notify', (c) => delete c.notify)
-    const without = json(await runCli(['doctor', '--json', '--config', none]))
-    expect(without.checks.find((c: any) => c.id === 'smtp')).toMatchObject({status: 'pass', detail: expect.stringContaining('not configured')})
+describe('doctor options', () => {
+  it('--only runs those checks and what they need; --skip reports a check as skipped; unknown ids are usage errors', async () => {
+    const only = json(await doctor(sb.configPath, ['--only', 'immotop.mandant']))
+    expect(only.checks.map((c: any) => c.id)).toEqual(['config', 'secrets', 'immotop.dns', 'immotop.tcp', 'immotop.tls', 'immotop.test', 'immotop.auth', 'immotop.version-header', 'immotop.mandant'])
+    const skip = json(await doctor(sb.configPath, ['--skip', 'smtp,clock']))
+    expect(statuses(skip, ['smtp', 'clock', 'smtp.test-mail'])).toEqual({smtp: 'skip', clock: 'skip', 'smtp.test-mail': 'skip'})
+    expect(check(skip, 'smtp').detail).toBe('Skipped by --skip.')
+    const bad = await runCli(['doctor', '--only', 'melon.api', '--config', sb.configPath])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain('There is no check "melon.api".')
+  })
+
+  it('--report writes a redacted Markdown report, owner-only', async () => {
+    const file = join(sb.root, 'report.md')
+    const config = configVariant(sb, 'report', (c) => (c.immotop.password = 'CANARY-report-secret-1'))
+    const result = await runCli(['doctor', '--report', file, '--config', config])
+    expect(result.code).toBe(1)
+    const text = readFileSync(file, 'utf8')
+    expect(statSync(file).mode & 0o777).toBe(0o600)
+    expect(text).toMatch(/^# melon-immotop doctor report/)
+    expect(text).toContain('| Immotop 2: Basic auth accepted `immotop.auth` | fail |')
+    expect(text).toContain('(W&W)')
+    expect(text).not.toContain('CANARY-report-secret-1')
+    expect(text).not.toContain(sb.melon.token)
   })
 })

@@ -36,12 +36,13 @@ describe('TLS with a certificate from the customer\'s own CA', () => {
     const result = await runCli(['doctor', '--json', '--config', config])
     expect(result.code).toBe(1)
     const report = json(result)
-    for (const id of ['melon.api', 'immotop.rest']) {
+    for (const id of ['melon.tls', 'immotop.tls']) {
       const c = check(report, id)
       expect(c.status).toBe('fail')
-      expect(c.detail).toMatch(/TLS failed for localhost:\d+: the certificate (chain ends in an untrusted|is signed by an unknown CA)/)
+      expect(c.detail).toMatch(/^localhost:\d+: the certificate (chain ends in an untrusted|is signed by an unknown CA).* \(subject localhost, issued by melon-immotop test CA\)\.$/)
       expect(c.fix).toMatch(/caFile/)
     }
+    expect(check(report, 'melon.auth').status).toBe('skip')
     const tenants = await runCli(['tenants', '--config', config])
     expect(tenants.code).toBe(7)
     expect(tenants.stderr).toMatch(/melon GET \/tenants: TLS failed for localhost/)
@@ -54,10 +55,11 @@ describe('TLS with a certificate from the customer\'s own CA', () => {
     })
     const result = await runCli(['doctor', '--json', '--config', config])
     expect(result.code, result.stdout).toBe(0)
+    expect(check(json(result), 'melon.tls').detail).toMatch(/^localhost:\d+: TLSv1\.3, certificate for localhost by melon-immotop test CA, valid until \d{4}-\d\d-\d\d \(\d+ days\)\.$/)
     const onlyMelon = configVariant(sb, 'melon-ca', (c) => (c.melon.caFile = pki.caFile))
     const report = json(await runCli(['doctor', '--json', '--config', onlyMelon]))
-    expect(check(report, 'melon.api').status).toBe('pass')
-    expect(check(report, 'immotop.rest').status).toBe('fail')
+    expect(check(report, 'melon.auth').status).toBe('pass')
+    expect(check(report, 'immotop.tls').status).toBe('fail')
     // The real commands work over TLS too.
     const exported = await runCli(['export-tenant', 'T-1001', '--json', '--config', config])
     expect(exported.code).toBe(0)
@@ -118,6 +120,30 @@ describe('certificate errors say why', () => {
       expect(json(result).error.code).toBe('TLS')
       expect(json(result).error.message).toMatch(message)
       expect(json(result).error.message).toContain('localhost:')
+      const tls = check(json(await runCli(['doctor', '--json', '--config', config])), 'melon.tls')
+      expect(tls.status).toBe('fail')
+      expect(tls.detail).toMatch(message)
+    } finally {
+      await sb.dispose()
+    }
+  })
+})
+
+describe('certificate expiry', () => {
+  it('doctor warns under 30 days before the certificate expires, and the commands still work', async () => {
+    const sb = await testSandboxWith({tls: pki.server(['localhost'], {expiresInDays: 12}), publicHost: 'localhost'})
+    try {
+      const config = configVariant(sb, 'expiring', (c) => {
+        c.melon.caFile = pki.caFile
+        c.immotop.caFile = pki.caFile
+      })
+      const result = await runCli(['doctor', '--json', '--config', config])
+      expect(result.code).toBe(0)
+      const tls = check(json(result), 'melon.tls')
+      expect(tls.status).toBe('warn')
+      expect(tls.detail).toMatch(/^localhost:\d+: the certificate expires in 1[12] day\(s\)/)
+      expect(tls.fix).toBe('Renew the server certificate before it expires.')
+      expect((await runCli(['doctor', '--strict', '--json', '--config', config])).code).toBe(1)
     } finally {
       await sb.dispose()
     }

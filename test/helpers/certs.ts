@@ -34,7 +34,7 @@ function certificate(subjectCN: string, keys: ReturnType<typeof keyPair>, issuer
 
 export interface TestPki {
   caFile: string
-  server(names: string[], options?: {expired?: boolean}): {cert: string; key: string}
+  server(names: string[], options?: {expired?: boolean; expiresInDays?: number}): {cert: string; key: string}
 }
 
 export function makePki(dir: string): TestPki {
@@ -49,6 +49,7 @@ export function makePki(dir: string): TestPki {
       const cert = certificate(names[0]!, keys, {cert: ca, key: caKeys.privateKey}, {
         names,
         ...(options.expired ? {notBefore: new Date(Date.now() - 10 * 86400_000), notAfter: new Date(Date.now() - 86400_000)} : {}),
+        ...(options.expiresInDays ? {notAfter: new Date(Date.now() + options.expiresInDays * 86400_000)} : {}),
       })
       return {cert: forge.pki.certificateToPem(cert), key: keys.pem}
     },
