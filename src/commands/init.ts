@@ -1,0 +1,190 @@
+import {Flags} from '@oclif/core'
+import {BaseCommand} from '../cli/base-command.js'
+import {isCI} from '../cli/ui.js'
+import {ImmotopConfigSchema, MelonConfigSchema, NotifyConfigSchema} from '../config/schema.js'
+import {mask} from '../core/redact.js'
+import {toAppError, UsageError} from '../errors.js'
+import {QUESTIONS, runInit, type InitIO, type InitResult, type LiveChecks, type Question} from '../services/init.js'
+
+/** Which flag answers which question (and which environment variable, for secrets). */
+const FLAG_FOR: Record<string, {flag: string; env?: string}> = {
+  'melon.baseUrl': {flag: 'melon-base-url'},
+  'melon.project': {flag: 'melon-project'},
+  'melon.token': {flag: 'melon-token', env: 'MELON_IMMOTOP_MELON_TOKEN'},
+  'immotop.baseUrl': {flag: 'immotop-url'},
+  'immotop.password': {flag: 'immotop-password', env: 'MELON_IMMOTOP_IMMOTOP_PASSWORD'},
+  'immotop.mandant': {flag: 'immotop-mandant'},
+  'immotop.caFile': {flag: 'immotop-ca-file'},
+  'staging.incomingDir': {flag: 'incoming-dir'},
+  'staging.ackDir': {flag: 'ack-dir'},
+  stateDir: {flag: 'state-dir'},
+  'notify.recipients': {flag: 'notify-to'},
+  'notify.from': {flag: 'notify-from'},
+  'notify.smtp.host': {flag: 'smtp-host'},
+  'notify.smtp.port': {flag: 'smtp-port'},
+  'notify.smtp.user': {flag: 'smtp-user'},
+  'notify.smtp.password': {flag: 'smtp-password', env: 'MELON_IMMOTOP_SMTP_PASSWORD'},
+}
+
+export default class Init extends BaseCommand {
+  static override summary = 'Write a config with a wizard: asks, checks each answer and each connection, writes it owner-only.'
+  static override description = `On a terminal, asks for melon (base URL, project, token), Immotop 2 (REST URL, password, mandant, CA file), the two staging folders, the state directory, and the notification recipients and mail server. Each answer is checked as it is given (format first, then a live check of each connection that you may skip). Secrets go into the config (mode 600) or, with --secrets env, into a separate env file. It refuses to overwrite a config without --force, and ends by offering to run doctor.
+
+Without a terminal, or with --yes, every answer comes from the flags (secrets also from MELON_IMMOTOP_MELON_TOKEN, MELON_IMMOTOP_IMMOTOP_PASSWORD, MELON_IMMOTOP_SMTP_PASSWORD); a missing one is named, never waited for.`
+  static override examples = [
+    '<%= config.bin %> init',
+    '<%= config.bin %> init --output /etc/melon-immotop/config.yaml --secrets env',
+    'MELON_IMMOTOP_MELON_TOKEN=… MELON_IMMOTOP_IMMOTOP_PASSWORD=… <%= config.bin %> init --yes --melon-project muster-immo --immotop-url https://immotop:5100 --immotop-mandant 1 --incoming-dir /mnt/staging/in --ack-dir /mnt/staging/ack',
+  ]
+  static override flags = {
+    output: Flags.string({char: 'o', description: 'The config file to write (.yaml, .yml or .json).', default: '.melon-immotoprc.yaml'}),
+    force: Flags.boolean({description: 'Overwrite an existing config.'}),
+    yes: Flags.boolean({char: 'y', description: 'Ask nothing: take every answer from the flags and defaults.'}),
+    secrets: Flags.string({description: 'Where the secrets go: into the config file, or into a separate env file next to it.', options: ['file', 'env'], default: 'file'}),
+    check: Flags.boolean({description: 'Check each connection live (--no-check: only the format).', default: true, allowNo: true}),
+    doctor: Flags.boolean({description: 'Run doctor at the end (asked on a terminal).', allowNo: true}),
+    'melon-base-url': Flags.string({description: 'melon API base URL.'}),
+    'melon-project': Flags.string({description: 'melon project.'}),
+    'melon-token': Flags.string({description: 'melon API token (prefer MELON_IMMOTOP_MELON_TOKEN: flags show in the process list).'}),
+    'immotop-url': Flags.string({description: 'Immotop 2 REST URL.'}),
+    'immotop-password': Flags.string({description: 'Immotop 2 password (prefer MELON_IMMOTOP_IMMOTOP_PASSWORD).'}),
+    'immotop-mandant': Flags.string({description: 'Immotop 2 mandant number.'}),
+    'immotop-ca-file': Flags.string({description: 'CA file (PEM) of the Immotop 2 server certificate.'}),
+    'incoming-dir': Flags.string({description: 'Staging folder to Immotop 2.'}),
+    'ack-dir': Flags.string({description: 'Staging folder for acknowledgements.'}),
+    'state-dir': Flags.string({description: 'State directory.'}),
+    'notify-to': Flags.string({description: 'Notification recipients, comma-separated (switches notifications on).'}),
+    'notify-from': Flags.string({description: 'Sender address of notifications.'}),
+    'smtp-host': Flags.string({description: 'SMTP server.'}),
+    'smtp-port': Flags.string({description: 'SMTP port.'}),
+    'smtp-user': Flags.string({description: 'SMTP user.'}),
+    'smtp-password': Flags.string({description: 'SMTP password (prefer MELON_IMMOTOP_SMTP_PASSWORD).'}),
+  }
+
+  async run(): Promise<InitResult & {doctor: 'passed' | 'failed' | 'not run'; doctorReport?: unknown}> {
+    const {flags} = await this.parse(Init)
+    const values = flags as unknown as Record<string, string | undefined>
+    for (const {flag, env} of Object.values(FLAG_FOR)) {
+      const secret = values[flag] ?? (env ? process.env[env] : undefined)
+      if (secret && env) this.redactor.add(secret)
+    }
+    const interactive = Boolean(process.stdin.isTTY) && !flags.yes && !this.jsonEnabled() && !isCI()
+    const io = interactive ? await this.inquirerIO(values) : this.flagIO(values)
+    const checks: LiveChecks = {
+      melon: (config) => this.probe(async () => {
+        const {MelonClient} = await import('../adapters/melon-client.js')
+        await new MelonClient(MelonConfigSchema.parse(config), {retry: {maxAttempts: 1}}).me()
+      }),
+      immotop: (config) => this.probe(async () => {
+        const {ImmotopRestClient} = await import('../adapters/immotop-rest.js')
+        const parsed = ImmotopConfigSchema.parse(config)
+        const client = new ImmotopRestClient(parsed, {retry: {maxAttempts: 1}})
+        await client.test()
+        if (!(await client.mandant(parsed.mandant))) throw new UsageError('NO_MANDANT', `Immotop 2 has no mandant ${parsed.mandant}.`, 'Enter the mandant number Immotop 2 shows.')
+      }),
+      smtp: (config) => this.probe(async () => {
+        const {Mailer} = await import('../adapters/mailer.js')
+        const mailer = new Mailer(NotifyConfigSchema.parse(config))
+        try {
+          await mailer.verify()
+        } finally {
+          mailer.close()
+        }
+      }),
+    }
+    const result = await runInit(io, {
+      file: flags.output,
+      force: flags.force,
+      liveChecks: flags.check,
+      secrets: flags.secrets as 'file' | 'env',
+      notify: interactive && !values['notify-to'] ? 'ask' : Boolean(values['notify-to']),
+      checks,
+    })
+    let doctor: 'passed' | 'failed' | 'not run' = 'not run'
+    let doctorReport: unknown
+    const runDoctor = flags.doctor ?? (interactive ? await io.confirm('Run doctor now?', true) : false)
+    if (runDoctor && this.jsonEnabled()) {
+      // One JSON document on stdout: the doctor report goes inside it.
+      const {doctorChecks, runDoctor: run} = await import('../services/doctor.js')
+      const report = await run(doctorChecks({configPath: result.file, deep: false}), {checkTimeoutMs: 10_000, budgetMs: 15_000})
+      doctorReport = report
+      doctor = report.summary.failed > 0 ? 'failed' : 'passed'
+    } else if (runDoctor) {
+      try {
+        await this.config.runCommand('doctor', ['--config', result.file])
+        doctor = 'passed'
+      } catch {
+        doctor = 'failed'
+      }
+    }
+    if (doctor === 'failed') this.ui.warn('doctor found problems; the config is written: fix what it says and run `melon-immotop doctor` again.')
+    return {...result, doctor, ...(doctorReport ? {doctorReport} : {})}
+  }
+
+  private async probe(run: () => Promise<void>): Promise<string | null> {
+    try {
+      await run()
+      return null
+    } catch (error) {
+      const app = toAppError(error)
+      return `${app.message} Fix: ${app.fix}`
+    }
+  }
+
+  /** Answers from flags (and environment for secrets); a missing one is an error naming the flag. */
+  private flagIO(values: Record<string, string | undefined>): InitIO {
+    let lastProblem = ''
+    return {
+      ask: async (q: Question) => {
+        const source = FLAG_FOR[q.key]!
+        const given = values[source.flag] ?? (source.env ? process.env[source.env] : undefined)
+        const value = given ?? q.default ?? (q.optional ? '' : undefined)
+        if (value === undefined) {
+          throw new UsageError('MISSING_ANSWER', `--${source.flag} is missing (${q.message}) and there is no terminal to ask${source.env ? `; ${source.env} can supply it too` : ''}.`, `Pass --${source.flag}, or run init on a terminal without --yes.`)
+        }
+        const problem = q.validate(value)
+        if (problem) throw new UsageError('BAD_ANSWER', `--${source.flag}: ${problem}`, `Correct --${source.flag}.`)
+        return value
+      },
+      confirm: async (message, defaultValue) => {
+        if (message.startsWith('Enter the')) {
+          throw new UsageError('LIVE_CHECK_FAILED', `${lastProblem.replace(/^✖ /, '')}`, 'Correct the flags, or pass --no-check to write the config without the live checks.')
+        }
+        return defaultValue
+      },
+      say: (line) => {
+        lastProblem = line
+        this.ui.err(line)
+      },
+    }
+  }
+
+  /** Answers from a person at the terminal (prompts on stderr, so stdout stays clean). */
+  private async inquirerIO(values: Record<string, string | undefined>): Promise<InitIO> {
+    const {default: inquirer} = await import('inquirer')
+    const prompt = inquirer.createPromptModule({output: process.stderr})
+    return {
+      ask: async (q: Question) => {
+        const preset = values[FLAG_FOR[q.key]!.flag]
+        const answer = (await prompt([
+          {
+            type: q.kind === 'secret' ? 'password' : 'input',
+            name: 'value',
+            message: q.message,
+            mask: '*',
+            default: q.kind === 'secret' ? undefined : (preset ?? q.default),
+            validate: (value: string) => {
+              const problem = q.validate(value ?? '')
+              return problem === null ? true : problem
+            },
+          },
+        ] as never)) as {value: string}
+        if (q.kind === 'secret') this.redactor.add(answer.value)
+        return answer.value ?? ''
+      },
+      confirm: async (message, defaultValue) => ((await prompt([{type: 'confirm', name: 'ok', message, default: defaultValue}] as never)) as {ok: boolean}).ok,
+      say: (line) => this.ui.err(line),
+    }
+  }
+}
+
