@@ -10,6 +10,8 @@ import type {Db} from './store.js'
 export interface SinkMail {
   id: number
   messageId: string | null
+  /** SMTP deliveries of this Message-ID: 1 normally; more when a sender resent it. */
+  deliveries: number
   from: string
   to: string[]
   subject: string
@@ -24,9 +26,26 @@ export function ensureMailTable(db: Db): void {
     subject TEXT NOT NULL, text TEXT NOT NULL, attachments INTEGER NOT NULL, received_at TEXT NOT NULL)`)
 }
 
+/**
+ * The mailbox as its reader sees it: mail clients show messages with the same
+ * Message-ID once, so they are listed once, with the number of SMTP deliveries.
+ */
 export function listMails(db: Db): SinkMail[] {
   const rows = db.prepare('SELECT * FROM mails ORDER BY id').all() as Array<{id: number; message_id: string | null; mail_from: string; rcpt_to: string; subject: string; text: string; attachments: number; received_at: string}>
-  return rows.map((r) => ({id: r.id, messageId: r.message_id, from: r.mail_from, to: JSON.parse(r.rcpt_to), subject: r.subject, text: r.text, attachments: r.attachments, receivedAt: r.received_at}))
+  const byId = new Map<string, SinkMail>()
+  const out: SinkMail[] = []
+  for (const r of rows) {
+    const key = r.message_id ?? `#${r.id}`
+    const seen = byId.get(key)
+    if (seen) {
+      seen.deliveries++
+      continue
+    }
+    const mail = {id: r.id, messageId: r.message_id, deliveries: 1, from: r.mail_from, to: JSON.parse(r.rcpt_to), subject: r.subject, text: r.text, attachments: r.attachments, receivedAt: r.received_at}
+    byId.set(key, mail)
+    out.push(mail)
+  }
+  return out
 }
 
 export async function startSmtpSink(options: {db: Db; host: string; port: number; user: string; password: string}): Promise<{port: number; close(): Promise<void>}> {

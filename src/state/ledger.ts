@@ -12,6 +12,7 @@
 import {mkdirSync} from 'node:fs'
 import {join} from 'node:path'
 import Database from 'better-sqlite3'
+import {isProcessAlive} from './process-alive.js'
 
 export const HANDOVER_STEPS = ['started', 'fetched', 'delivered', 'acknowledged', 'notifying', 'notified'] as const
 export type HandoverStep = (typeof HANDOVER_STEPS)[number]
@@ -59,15 +60,6 @@ export interface EventRow {
 
 const LEASE_MS = 10 * 60_000
 
-function alive(pid: number): boolean {
-  if (pid === process.pid) return true
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
 
 export class Ledger {
   readonly db: Database.Database
@@ -133,7 +125,7 @@ export class Ledger {
         this.event(op.op_key, 'handover', op.unit_ref, op.tenant_id, 'started', null)
         return this.get(op.op_key)!
       }
-      const held = existing.owner_pid !== null && existing.owner_pid !== process.pid && (existing.lease_until ?? 0) > now && alive(existing.owner_pid)
+      const held = existing.owner_pid !== null && existing.owner_pid !== process.pid && (existing.lease_until ?? 0) > now && isProcessAlive(existing.owner_pid)
       if (held) return null
       this.db.prepare('UPDATE operations SET owner_pid = ?, lease_until = ?, notify = MAX(notify, ?), updated_at = ? WHERE op_key = ?').run(process.pid, now + LEASE_MS, notify ? 1 : 0, this.now(), op.op_key)
       return this.get(op.op_key)!
@@ -194,42 +186,27 @@ export class Ledger {
   }
 
   events(filter: {tenant?: string; unit?: string; since?: string; until?: string; kind?: string} = {}): EventRow[] {
-    const where: string[] = []
-    const params: unknown[] = []
-    if (filter.tenant) {
-      where.push('tenant_id = ?')
-      params.push(filter.tenant)
-    }
-    if (filter.unit) {
-      where.push('reference = ?')
-      params.push(filter.unit)
-    }
-    if (filter.since) {
-      where.push('at >= ?')
-      params.push(filter.since)
-    }
-    if (filter.until) {
-      where.push('at < ?')
-      params.push(filter.until)
-    }
-    if (filter.kind) {
-      where.push('kind = ?')
-      params.push(filter.kind)
-    }
-    return this.db.prepare(`SELECT * FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id`).all(...params) as EventRow[]
+    const {sql, params} = where([
+      ['tenant_id = ?', filter.tenant],
+      ['reference = ?', filter.unit],
+      ['at >= ?', filter.since],
+      ['at < ?', filter.until],
+      ['kind = ?', filter.kind],
+    ])
+    return this.db.prepare(`SELECT * FROM events ${sql} ORDER BY id`).all(...params) as EventRow[]
   }
 
   operations(filter: {tenant?: string; unit?: string} = {}): OperationRow[] {
-    const where: string[] = []
-    const params: unknown[] = []
-    if (filter.tenant) {
-      where.push('tenant_id = ?')
-      params.push(filter.tenant)
-    }
-    if (filter.unit) {
-      where.push('unit_ref = ?')
-      params.push(filter.unit)
-    }
-    return this.db.prepare(`SELECT * FROM operations ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at`).all(...params) as OperationRow[]
+    const {sql, params} = where([
+      ['tenant_id = ?', filter.tenant],
+      ['unit_ref = ?', filter.unit],
+    ])
+    return this.db.prepare(`SELECT * FROM operations ${sql} ORDER BY created_at`).all(...params) as OperationRow[]
   }
+}
+
+/** A WHERE clause of the conditions whose value is given. */
+function where(conditions: Array<[string, string | undefined]>): {sql: string; params: string[]} {
+  const used = conditions.filter(([, value]) => value !== undefined && value !== '') as Array<[string, string]>
+  return {sql: used.length ? `WHERE ${used.map(([c]) => c).join(' AND ')}` : '', params: used.map(([, v]) => v)}
 }

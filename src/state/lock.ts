@@ -7,6 +7,7 @@
 import {openSync, closeSync, readFileSync, rmSync, writeSync} from 'node:fs'
 import {hostname} from 'node:os'
 import {join} from 'node:path'
+import {isProcessAlive} from './process-alive.js'
 
 export interface LockHolder {
   pid: number
@@ -34,7 +35,7 @@ export class StateLock {
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
         const holder = this.holder()
-        if (holder && holder.host === hostname() && isAlive(holder.pid)) return {ok: false, holder}
+        if (holder && holder.host === hostname() && isProcessAlive(holder.pid)) return {ok: false, holder}
         // The holder is gone (or the file is unreadable): remove the stale lock and try again.
         rmSync(this.path, {force: true})
       }
@@ -56,15 +57,5 @@ export class StateLock {
     } catch {
       return null
     }
-  }
-}
-
-function isAlive(pid: number): boolean {
-  if (pid === process.pid) return true
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
 }

@@ -84,3 +84,58 @@ describe('init without a terminal', () => {
     expect((await runCli(['doctor', '--json'], {cwd: dir, env: secrets()})).code).toBe(0)
   })
 })
+
+describe('init on a terminal', () => {
+  it('asks through inquirer, rejects a bad answer with its reason, and writes the config', async () => {
+    const {spawn} = await import('node:child_process')
+    const {BIN} = await import('../helpers/cli.js')
+    const dir = join(sb.root, 'tty')
+    mkdirSync(dir)
+    const command = `stty cols 200 rows 50; cd "${dir}" && exec "${process.execPath}" "${BIN}" init --no-check --no-doctor`
+    const env: NodeJS.ProcessEnv = {...process.env, NO_COLOR: '1'}
+    delete env.CI
+    const child = spawn('script', ['-qec', command, '/dev/null'], {env, stdio: ['pipe', 'pipe', 'pipe']})
+    let output = ''
+    child.stdout.on('data', (c) => (output += c.toString()))
+    const plain = () => output.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '')
+    let consumed = 0
+    /** Waits for `text` to appear after what was already answered, then types `answer` and Enter. */
+    const answer = async (text: string, typed: string) => {
+      for (let i = 0; i < 200; i++) {
+        const at = plain().indexOf(text, consumed)
+        if (at >= 0) {
+          consumed = at + text.length
+          await new Promise((r) => setTimeout(r, 60))
+          child.stdin.write(`${typed}\r`)
+          return
+        }
+        await new Promise((r) => setTimeout(r, 50))
+      }
+      throw new Error(`prompt "${text}" did not appear; output so far:\n${plain().slice(-2000)}`)
+    }
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve))
+    try {
+      await answer('melon API base URL', sb.melon.baseUrl)
+      await answer('melon project', 'Bad Project')
+      await answer('Lowercase letters, digits and -', '\u0015sandbox')
+      await answer('melon API token', sb.melon.token)
+      await answer('Immotop 2 REST URL', sb.immotop.baseUrl)
+      await answer('Immotop 2 password', sb.immotop.password)
+      await answer('mandant number', '')
+      await answer('CA file', '')
+      await answer('Staging folder to Immotop 2', sb.incomingDir)
+      await answer('acknowledgements from Immotop 2', sb.ackDir)
+      await answer('State directory', '')
+      await answer('Mail the contract staff', 'n')
+      expect(await exited).toBe(0)
+    } finally {
+      child.kill('SIGKILL')
+    }
+    const file = join(dir, '.melon-immotoprc.yaml')
+    expect(statSync(file).mode & 0o777).toBe(0o600)
+    expect(plain()).toContain(`Wrote ${file} (mode 600).`)
+    expect(plain()).not.toContain(sb.melon.token)
+    expect(plain()).not.toContain(sb.immotop.password)
+    expect((await runCli(['doctor', '--json'], {cwd: dir})).code).toBe(0)
+  })
+})

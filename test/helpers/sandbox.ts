@@ -10,19 +10,8 @@ export interface TestSandbox extends SandboxHandle {
   dispose(): Promise<void>
 }
 
-export async function testSandbox(): Promise<TestSandbox> {
-  const root = mkdtempSync(join(tmpdir(), 'mi-test-'))
-  const configPath = join(root, 'config.json')
-  const sandbox = await startSandbox({dataDir: join(root, 'data'), writeConfig: configPath})
-  return {
-    ...sandbox,
-    root,
-    configPath,
-    async dispose() {
-      await sandbox.close()
-      rmSync(root, {recursive: true, force: true})
-    },
-  }
+export function testSandbox(): Promise<TestSandbox> {
+  return testSandboxWith({})
 }
 
 export async function getJson<T = any>(url: string, init?: RequestInit): Promise<T> {
