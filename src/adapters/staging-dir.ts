@@ -10,7 +10,7 @@
  */
 import {createHash} from 'node:crypto'
 import {constants, createReadStream, createWriteStream, rmSync} from 'node:fs'
-import {access, mkdir, readFile, rename, rm, stat, writeFile} from 'node:fs/promises'
+import {access, mkdir, readdir, readFile, rename, rm, stat, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {Transform} from 'node:stream'
 import {pipeline} from 'node:stream/promises'
@@ -148,6 +148,33 @@ export class StagingDirectory {
       return null
     }
     return parseControlFile(text, path)
+  }
+
+  /**
+   * Removes what killed runs left in the private temporary folder: files older
+   * than `olderThanMs` (younger ones may belong to a delivery in progress).
+   */
+  async sweepTemporary(olderThanMs = 15 * 60_000): Promise<number> {
+    const tmp = join(this.dirs.incomingDir, STAGING_TMP)
+    let removed = 0
+    let names: string[]
+    try {
+      names = await readdir(tmp)
+    } catch {
+      return 0
+    }
+    for (const name of names) {
+      const path = join(tmp, name)
+      try {
+        if (Date.now() - (await stat(path)).mtimeMs > olderThanMs) {
+          await rm(path, {force: true})
+          removed++
+        }
+      } catch {
+        // gone meanwhile
+      }
+    }
+    return removed
   }
 
   /** Removes processed acknowledgements (the receiver deletes what it has processed). */

@@ -76,6 +76,8 @@ With --once it does one pass and exits (cron, CI): 0 when every tenant is done, 
     const passes: SyncPassReport[] = []
     try {
       await staging.assertUsable()
+      const swept = await staging.sweepTemporary()
+      if (swept > 0) this.ui.err(`Removed ${swept} partial file(s) that an interrupted run left in the staging folder's temporary folder.`)
       for (;;) {
         this.activity = 'syncing'
         const spinner = await this.ui.spinner('Sync: reading tenants without contract')

@@ -233,6 +233,22 @@ describe('sync options', () => {
     expect(wider).toBeGreaterThan(2)
   })
 
+  it('sweeps partial files an interrupted run left in the staging temporary folder, but not recent ones', async () => {
+    const sb = await sandboxWith(0)
+    const {mkdirSync, writeFileSync, utimesSync, readdirSync} = await import('node:fs')
+    const {join} = await import('node:path')
+    const tmp = join(sb.incomingDir, '.melon-immotop-tmp')
+    mkdirSync(tmp, {recursive: true})
+    writeFileSync(join(tmp, 'mi-T-9-old_01_dossier.pdf'), 'partial')
+    const old = new Date(Date.now() - 60 * 60_000)
+    utimesSync(join(tmp, 'mi-T-9-old_01_dossier.pdf'), old, old)
+    writeFileSync(join(tmp, 'mi-T-9-new_01_dossier.pdf'), 'in progress')
+    const result = await runCli(['sync', '--once', '--config', sb.configPath])
+    expect(result.code).toBe(0)
+    expect(result.stderr).toContain('Removed 1 partial file(s)')
+    expect(readdirSync(tmp)).toEqual(['mi-T-9-new_01_dossier.pdf'])
+  })
+
   it('--publish also publishes the configured source\'s vacancies on the pass', async () => {
     const sb = await sandboxWith(0)
     const report = json(await runCli(['sync', '--once', '--publish', '--json', '--config', sb.configPath]))
