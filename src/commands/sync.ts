@@ -44,17 +44,18 @@ With --once it does one pass and exits (cron, CI): 0 when every tenant is done, 
   async run(): Promise<SyncPassReport | {passes: SyncPassReport[]}> {
     const {flags} = await this.parse(Sync)
     const {config} = await this.loadConfig(flags.config, ['melon.token'])
-    const ledger = new Ledger(config.stateDir)
+    const {mkdirSync} = await import('node:fs')
+    mkdirSync(config.stateDir, {recursive: true, mode: 0o700})
     const lock = new StateLock(config.stateDir)
     const got = lock.acquire()
     if (!got.ok) {
-      ledger.close()
       throw new BusyError(
         'SYNC_RUNNING',
         `Another melon-immotop sync (pid ${got.holder.pid} on ${got.holder.host}, since ${got.holder.since}) is running on ${config.stateDir}.`,
         'Let it finish; from cron, this run can simply be skipped (exit 75).',
       )
     }
+    const ledger = new Ledger(config.stateDir)
     // First signal: stop starting work and abandon what is in flight safely, exit 0. Second: exit at once.
     const stop = this.stop
     this.lock = lock

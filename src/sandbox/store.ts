@@ -5,8 +5,8 @@ export type Db = Database.Database
 
 export function openStore(path: string): Db {
   const db = new Database(path)
-  db.pragma('journal_mode = WAL')
   db.pragma('busy_timeout = 5000')
+  db.pragma('journal_mode = WAL')
   db.exec(`
     CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     CREATE TABLE IF NOT EXISTS listings (

@@ -67,8 +67,10 @@ export class Ledger {
   constructor(readonly stateDir: string) {
     mkdirSync(stateDir, {recursive: true, mode: 0o700})
     this.db = new Database(join(stateDir, 'ledger.sqlite'))
-    this.db.pragma('journal_mode = WAL')
+    // Wait for a lock before anything else: switching to WAL needs one, and two
+    // processes opening a new ledger at once would otherwise fail at once.
     this.db.pragma('busy_timeout = 10000')
+    this.db.pragma('journal_mode = WAL')
     this.db.pragma('synchronous = FULL')
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS operations (

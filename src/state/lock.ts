@@ -4,7 +4,7 @@
  * once, which an mtime-based lock could only do after its stale timeout.
  * The state directory is local to one machine, so a pid check is sound.
  */
-import {openSync, closeSync, readFileSync, rmSync, writeSync} from 'node:fs'
+import {closeSync, linkSync, openSync, readFileSync, rmSync, writeSync} from 'node:fs'
 import {hostname} from 'node:os'
 import {join} from 'node:path'
 import {isProcessAlive} from './process-alive.js'
@@ -26,18 +26,24 @@ export class StateLock {
   /** Takes the lock, or returns who holds it. */
   acquire(): {ok: true} | {ok: false; holder: LockHolder} {
     for (let attempt = 0; attempt < 3; attempt++) {
+      // The lock appears complete or not at all: written aside, then linked in
+      // (link fails if the lock exists), so no one ever reads a half-written lock.
+      const aside = `${this.path}.${process.pid}`
       try {
-        const fd = openSync(this.path, 'wx', 0o600)
+        const fd = openSync(aside, 'w', 0o600)
         writeSync(fd, JSON.stringify({pid: process.pid, host: hostname(), since: new Date().toISOString()}))
         closeSync(fd)
+        linkSync(aside, this.path)
         this.held = true
         return {ok: true}
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
         const holder = this.holder()
         if (holder && holder.host === hostname() && isProcessAlive(holder.pid)) return {ok: false, holder}
-        // The holder is gone (or the file is unreadable): remove the stale lock and try again.
+        // The holder is gone: remove the stale lock and try again.
         rmSync(this.path, {force: true})
+      } finally {
+        rmSync(aside, {force: true})
       }
     }
     const holder = this.holder()
