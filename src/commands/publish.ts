@@ -2,6 +2,7 @@ import {Errors, Flags} from '@oclif/core'
 import {ImmotopRestClient} from '../adapters/immotop-rest.js'
 import {MelonClient} from '../adapters/melon-client.js'
 import {BaseCommand} from '../cli/base-command.js'
+import {requireSecrets} from '../config/load.js'
 import {ExitCode, RecordedError, UsageError} from '../errors.js'
 import {publishVacancies, today, type PublishReport} from '../services/publish.js'
 import {readVacancies, type SourceSpec} from '../services/vacancy-sources.js'
@@ -49,7 +50,8 @@ A file that fails to parse publishes nothing, unless --skip-invalid: then the va
     const secrets: Array<'melon.token' | 'immotop.password'> = []
     if (kind === 'rest') secrets.push('immotop.password')
     if (!flags['dry-run'] || flags.prune || refs.length !== 1 || kind !== 'rest') secrets.push('melon.token')
-    await this.loadConfig(flags.config, secrets)
+    // The config is read once; which secrets are needed depends on the source it names.
+    requireSecrets(loaded, secrets)
 
     const spec: SourceSpec = {
       kind,

@@ -1,3 +1,4 @@
+import {mkdirSync} from 'node:fs'
 import {Errors, Flags} from '@oclif/core'
 import {ImmotopRestClient} from '../adapters/immotop-rest.js'
 import {Mailer} from '../adapters/mailer.js'
@@ -44,7 +45,6 @@ With --once it does one pass and exits (cron, CI): 0 when every tenant is done, 
   async run(): Promise<SyncPassReport | {passes: SyncPassReport[]}> {
     const {flags} = await this.parse(Sync)
     const {config} = await this.loadConfig(flags.config, ['melon.token'])
-    const {mkdirSync} = await import('node:fs')
     mkdirSync(config.stateDir, {recursive: true, mode: 0o700})
     const lock = new StateLock(config.stateDir)
     const got = lock.acquire()

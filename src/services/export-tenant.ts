@@ -242,13 +242,12 @@ export async function exportTenant(deps: HandoverDeps, tenantOrId: string | Tena
       step = 'acknowledged'
       await deps.staging.removeAcks(names)
     }
-    for (const [index, row] of ledger.files(p.opKey).entries()) {
+    for (const row of ledger.files(p.opKey)) {
       const file = files.find((f) => f.fileName === row.file_name)
       if (file) {
         file.immotopDocumentId = row.immotop_document_id
         file.delivery = 'acknowledged'
       }
-      void index
     }
     let notified = step === 'notified'
     if (notify && !notified) {
@@ -296,4 +295,3 @@ export async function exportTenant(deps: HandoverDeps, tenantOrId: string | Tena
   }
 }
 
-export type {TenantRecord}

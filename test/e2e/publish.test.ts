@@ -94,6 +94,15 @@ describe('publish <unit-ref>', () => {
     expect(result.stderr).toContain('melon GET /objects/{reference_number}: 401')
   })
 
+  it('reads the config once: a warning about it is printed once', async () => {
+    const {chmodSync} = await import('node:fs')
+    const open = configVariant(sb, 'open', () => {})
+    chmodSync(open, 0o644)
+    const result = await runCli(['publish', '1.10001.1012', '--dry-run', '--config', open])
+    expect(result.code).toBe(0)
+    expect(result.stderr.match(/Warning: .* is readable by others/g)).toHaveLength(1)
+  })
+
   it('no unit and no --all is a usage error that says what to pass', async () => {
     const result = await runCli(['publish', '--config', sb.configPath])
     expect(result.code).toBe(2)
