@@ -44,25 +44,22 @@ try {
   sandbox = await startSandbox()
   console.log(bold('Sandbox started:'), `melon ${sandbox.ready.melon.baseUrl}, Immotop 2 ${sandbox.ready.immotop.baseUrl}, staging ${sandbox.ready.stagingDir}`)
   step('prove every connection and setting', ['doctor'])
+  // REST views (W&W's documented columns) decide what is vacant; Immotop 2's own IDX export
+  // (immotop.detailsFile in the sandbox's config) adds rooms, area, floor, type and rent.
   step('publish a vacant unit from Immotop 2 to melon', ['publish', '1.10001.1012'])
-  // The same units as W&W's dta-mpexp export and as an IDX 3.01 portal feed.
-  const {writeFileSync} = await import('node:fs')
-  const immotopBase = sandbox.ready.immotop.baseUrl
-  const idxFile = join(dataDir, 'portal.idx')
-  writeFileSync(idxFile, Buffer.from(await (await fetch(`${immotopBase}/_sandbox/export/portal.idx`)).arrayBuffer()))
-  step('publish every vacancy of the IDX 3.01 feed', ['publish', '--from-idx', idxFile])
-  step('publish every vacancy from the REST views: the same listings, updated, never duplicated', ['publish', '--all'])
+  step('publish every vacancy of every letting mandant (the deactivated unit and the Stockwerk mandant stay out)', ['publish', '--all'])
   step('list the tenants without contract', ['tenants'])
   const tenants = JSON.parse(spawnSync(process.execPath, [bin, 'tenants', '--json', '--config', configPath], {encoding: 'utf8'}).stdout)
   const tenant = tenants.tenants[0]
-  step('hand the first one, with dossier, to Immotop 2', ['export-tenant', tenant.id])
+  step('hand the first one, with dossier, to Immotop 2 (W&W\'s use case 5: done when Immotop 2 picks the files up)', ['export-tenant', tenant.id])
   step('hand over the others unattended, exactly once, and mail the contract staff', ['sync', '--once'])
+  step('what was handed over, with checksums and pick-up', ['history'])
   const response = await fetch(sandbox.ready.admin.handovers)
   const {handovers} = await response.json()
   console.log(`\n${bold('What arrived in Immotop 2:')}`)
   for (const handover of handovers) {
     console.log(`  handover ${handover.handoverId} for unit ${handover.unitReference}, ${handover.record?.persons?.length ?? 0} person(s)`)
-    for (const doc of handover.documents) console.log(`    #${doc.documentId.padEnd(3)} ${doc.fileName.padEnd(56)} ${String(doc.size).padStart(8)} B  sha256 …${doc.sha256.slice(-12)}`)
+    for (const doc of handover.documents) console.log(`    #${doc.documentId.padEnd(3)} ${doc.dateiName.padEnd(30)} ${doc.fileName.padEnd(56)} ${String(doc.size).padStart(8)} B  sha256 …${doc.sha256.slice(-12)}`)
   }
   const {mails} = await (await fetch(sandbox.ready.smtp.inbox)).json()
   console.log(`\n${bold('Mails to contract staff:')}`)

@@ -1,6 +1,7 @@
 /**
  * The Immotop 2 DMS REST adapter (docs/contracts/immotop2.md): Basic auth as
- * `wwdms`, the `Version` header on every request, JSON views filtered by column.
+ * `wwdms`, the `Version` header on every request, JSON views filtered by
+ * column. Only W&W's documented columns are read.
  */
 import type {AxiosResponse} from 'axios'
 import {z} from 'zod'
@@ -11,9 +12,10 @@ import {
   MandantRowSchema,
   MieterRowSchema,
   MitarbeiterRowSchema,
+  missingGatedColumns,
   ObjektRowSchema,
-  TestAnswerSchema,
   VerhaeltnisRowSchema,
+  type MandantRow,
 } from '../contracts/immotop-wire.js'
 import type {UnitRef} from '../core/unit-ref.js'
 import {formatUnitRef} from '../core/unit-ref.js'
@@ -24,6 +26,14 @@ import {HttpClient, type RetryPolicy} from './http.js'
 export const REST_PREFIX = '/api/DmsRestServices'
 
 type Filter = Record<string, string | number>
+
+/** Which version-gated columns a server's views carry (doctor's feature check). */
+export interface ImmotopFeatures {
+  /** Rows were found to look at; with none, nothing can be said. */
+  sampled: {objekt: boolean; liegenschaft: boolean; mieter: boolean}
+  /** Gated columns missing from the rows, with the version that brings them. */
+  missing: Array<{view: string; column: string; version: string}>
+}
 
 export class ImmotopRestClient {
   readonly http: HttpClient
@@ -46,14 +56,18 @@ export class ImmotopRestClient {
     })
   }
 
-  /** The connectivity probe. */
-  async test() {
-    const {data, headers} = await this.http.json({method: 'GET', url: `${REST_PREFIX}/Test`}, 'GET Test', TestAnswerSchema, (r) => this.failure(r, 'Test'))
-    return {...data, serverDate: typeof headers.date === 'string' ? headers.date : null}
+  /** The connectivity probe. W&W documents no body: any 2xx is success, the body is ignored. */
+  async test(): Promise<{serverDate: string | null}> {
+    const response = await this.http.send({method: 'GET', url: `${REST_PREFIX}/Test`, responseType: 'text'}, 'GET Test', (r) => this.failure(r, 'Test'))
+    return {serverDate: typeof response.headers.date === 'string' ? response.headers.date : null}
   }
 
-  async mandant(nr: number) {
+  async mandant(nr: number): Promise<MandantRow | null> {
     return (await this.view('GetDmsMandant', {nr}, MandantRowSchema))[0] ?? null
+  }
+
+  async mandants(): Promise<MandantRow[]> {
+    return this.view('GetDmsMandant', {}, MandantRowSchema)
   }
 
   /** Reads everything needed to decide whether a unit is vacant and to describe it. */
@@ -73,8 +87,8 @@ export class ImmotopRestClient {
         'Check the reference: <mandant>.<liegenschaft>.<objekt> as shown in Immotop 2.',
       )
     }
-    const mitarbeiter =
-      liegenschaft.mitarbeiter === null ? null : ((await this.view('GetDmsMitarbeiter', {nr: liegenschaft.mitarbeiter}, MitarbeiterRowSchema))[0] ?? null)
+    const seq = liegenschaft.mitarbeiter_seqnr
+    const mitarbeiter = seq === null || seq === undefined ? null : ((await this.view('GetDmsMitarbeiter', {s_seqnr: seq}, MitarbeiterRowSchema))[0] ?? null)
     return {objekt, liegenschaft, verhaeltnisse, mitarbeiter}
   }
 
@@ -86,15 +100,23 @@ export class ImmotopRestClient {
       this.view('GetDmsVerhaeltnis', {mandant_nr: mandant}, VerhaeltnisRowSchema),
       this.view('GetDmsMitarbeiter', {}, MitarbeiterRowSchema),
     ])
+    const byLiegenschaft = new Map(liegenschaften.map((l) => [l.nr, l]))
+    const byMitarbeiter = new Map(mitarbeiter.map((m) => [m.s_seqnr, m]))
+    const tenancies = new Map<string, typeof verhaeltnisse>()
+    for (const v of verhaeltnisse) {
+      const k = `${v.liegenschaft_nr}.${v.objekt_nr}`
+      tenancies.set(k, [...(tenancies.get(k) ?? []), v])
+    }
     return objekte.flatMap((objekt) => {
-      const liegenschaft = liegenschaften.find((l) => l.nr === objekt.liegenschaft_nr)
+      const liegenschaft = byLiegenschaft.get(objekt.liegenschaft_nr)
       if (!liegenschaft) return []
+      const seq = liegenschaft.mitarbeiter_seqnr
       return [
         {
           objekt,
           liegenschaft,
-          verhaeltnisse: verhaeltnisse.filter((v) => v.liegenschaft_nr === objekt.liegenschaft_nr && v.objekt_nr === objekt.nr),
-          mitarbeiter: mitarbeiter.find((m) => m.nr === liegenschaft.mitarbeiter) ?? null,
+          verhaeltnisse: tenancies.get(`${objekt.liegenschaft_nr}.${objekt.nr}`) ?? [],
+          mitarbeiter: seq === null || seq === undefined ? null : (byMitarbeiter.get(seq) ?? null),
         },
       ]
     })
@@ -102,6 +124,31 @@ export class ImmotopRestClient {
 
   async mieter(filter: Filter) {
     return this.view('GetDmsMieter', filter, MieterRowSchema)
+  }
+
+  /**
+   * Which version-gated columns the views carry, from one row of each (a
+   * filter on `mandant_nr` keeps the answers small).
+   */
+  async features(mandant: number): Promise<ImmotopFeatures> {
+    const [objekte, liegenschaften, mieter] = await Promise.all([
+      this.raw('GetDmsObjekt', {mandant_nr: mandant}),
+      this.raw('GetDmsLiegenschaft', {mandant_nr: mandant}),
+      this.raw('GetDmsMieter', {mandant_nr: mandant}),
+    ])
+    const missing: ImmotopFeatures['missing'] = []
+    for (const [view, rows] of [
+      ['GetDmsObjekt', objekte],
+      ['GetDmsLiegenschaft', liegenschaften],
+      ['GetDmsMieter', mieter],
+    ] as const) {
+      if (rows[0]) missing.push(...missingGatedColumns(view, rows[0]).map((m) => ({view, ...m})))
+    }
+    return {sampled: {objekt: objekte.length > 0, liegenschaft: liegenschaften.length > 0, mieter: mieter.length > 0}, missing}
+  }
+
+  private async raw(method: string, filter: Filter): Promise<Array<Record<string, unknown>>> {
+    return this.view(method, filter, z.record(z.string(), z.unknown()))
   }
 
   private async view<T extends z.ZodTypeAny>(method: string, filter: Filter, row: T): Promise<Array<z.output<T>>> {
@@ -114,9 +161,17 @@ export class ImmotopRestClient {
   /** Turns W&W's {Erfolgreich:false, FehlerMeldung} answers into a message. */
   private failure(response: AxiosResponse, method: string): AppError | undefined {
     if (response.status !== 400) return undefined
-    const parsed = FailureAnswerSchema.safeParse(response.data)
+    const parsed = FailureAnswerSchema.safeParse(typeof response.data === 'string' ? safeJson(response.data) : response.data)
     const reason = parsed.success ? (parsed.data.FehlerMeldung ?? `FehlerCode ${parsed.data.FehlerCode}`).slice(0, 200) : 'no reason given'
     const versionHint = /version/i.test(reason) ? ` The server refused the Version header "${this.config.apiVersion}"; check immotop.apiVersion.` : ''
     return new RemoteRejectedError('IMMOTOP_REJECTED', `Immotop 2 ${method} refused the request: ${reason}.${versionHint}`, versionHint ? 'Set immotop.apiVersion to the version W&W names for your server (default 1.0).' : 'Check the request; run with --verbose for details.')
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return null
   }
 }

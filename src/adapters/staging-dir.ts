@@ -1,39 +1,79 @@
 /**
- * The staging-directory adapter (W&W's low-tech document channel,
- * docs/contracts/immotop2.md "Staging exchange").
+ * The staging-directory adapter: W&W's use case 5 (DMS → Immotop 2),
+ * docs/contracts/immotop2.md "Staging exchange".
  *
- * Delivery order per file: the document is streamed into a private temporary
- * folder inside the incoming directory (same file system, so the move is
- * atomic), hashed on the way, and moved in; then its control file is written
- * completely in that temporary folder and moved in. The receiver therefore never
- * sees a half-written document or control file.
+ * Delivery per file: the document is streamed into a private temporary folder
+ * inside staging folder 2 (same file system, so the move is atomic), hashed on
+ * the way, and moved in; then its control file (same base name, `.xml_it2`) is
+ * written completely in that folder and moved in. Immotop 2 therefore never
+ * sees a half-written file. Files are created exclusively and never through a
+ * symbolic link: the share is writable by other accounts.
+ *
+ * Completion is *pick-up*: Immotop 2 deletes both files once it has them. W&W
+ * does not document an answer for use case 5; a `SavedDocument` answer in
+ * folder 1, where one comes, adds Immotop 2's DocumentId, and one with a
+ * `FehlerText` is a refusal.
  */
 import {createHash} from 'node:crypto'
-import {constants, createReadStream, createWriteStream, rmSync} from 'node:fs'
-import {access, mkdir, readdir, readFile, rename, rm, stat, writeFile} from 'node:fs/promises'
+import {constants, createReadStream, rmSync} from 'node:fs'
+import {access, chmod, lstat, mkdir, open, readdir, readFile, rename, rm, stat} from 'node:fs/promises'
 import {join} from 'node:path'
 import {Transform} from 'node:stream'
 import {pipeline} from 'node:stream/promises'
 import {buildControlFile, parseControlFile, type ControlFile} from '../core/control-file.js'
 import {controlFileName} from '../core/handover.js'
-import {ConfigError, IntegrityError, RemoteRejectedError, UnavailableError} from '../errors.js'
+import {ConfigError, IntegrityError, RemoteRejectedError} from '../errors.js'
 
 export const STAGING_TMP = '.melon-immotop-tmp'
+/** Answers are small XML files; anything larger is not one. */
+const MAX_ANSWER_BYTES = 64 * 1024
+/** Create only, never through a link (O_NOFOLLOW does not exist on Windows, where links need rights). */
+const EXCLUSIVE = constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | (constants.O_NOFOLLOW ?? 0)
 
 export interface StagingDirs {
   incomingDir: string
   ackDir: string
+  /** W&W's DmsArchivId: the archive configured in Immotop 2; empty when unset. */
+  dmsArchivId?: string
 }
 
-export type DeliveryOutcome = 'delivered' | 'pending' | 'acknowledged'
+/** One file of a handover as it goes into the staging folder. */
+export interface StagedFile {
+  /** The name in the staging folder (no personal data). */
+  fileName: string
+  dmsDocumentId: string
+  /** W&W's DateiName: the speaking name. */
+  dateiName: string
+  size: number
+  sha256: string
+}
 
-export interface Acknowledgement {
-  controlName: string
+export type DeliveryOutcome = 'delivered' | 'pending' | 'picked_up'
+
+export interface Answer {
+  /** The answer file's name in folder 1. */
+  name: string
   control: ControlFile
+}
+
+export interface PickupState {
+  /** Picked up, with Immotop 2's DocumentId where an answer gave one. */
+  pickedUp: Array<{fileName: string; documentId: string | null; answer: string | null}>
+  waiting: string[]
+  refused: Array<{fileName: string; fehlerText: string; answer: string}>
+}
+
+/** An answer that refuses the document: a FehlerText, or anything but SavedDocument. */
+export function isRefusal(answer: Answer | undefined): boolean {
+  return Boolean(answer && (answer.control.fehlerText !== '' || answer.control.action !== 'SavedDocument'))
 }
 
 export class StagingDirectory {
   constructor(private readonly dirs: StagingDirs) {}
+
+  get incomingDir(): string {
+    return this.dirs.incomingDir
+  }
 
   /** Both folders exist and are writable, or a ConfigError says which and how to fix it. */
   async assertUsable(): Promise<void> {
@@ -51,33 +91,45 @@ export class StagingDirectory {
     }
   }
 
-  private ackPath(controlName: string): string {
-    return join(this.dirs.ackDir, controlName)
+  /** The control file of one document: W&W's elements only. */
+  controlFor(file: Pick<StagedFile, 'dmsDocumentId' | 'dateiName'>): string {
+    return buildControlFile({dmsArchivId: this.dirs.dmsArchivId ?? '', dmsDocumentId: file.dmsDocumentId, dateiName: file.dateiName})
   }
 
   /**
-   * Delivers one document and its control file. A document whose control file
-   * is still waiting in the incoming folder, or whose acknowledgement is already
-   * there, is not sent again.
+   * Delivers one document and its control file, unless it is already there or
+   * picked up. `controlMoved` says the ledger recorded the control file's move
+   * in an earlier run: the control file is then never written again (it may
+   * have been picked up meanwhile). `beforeControlMove` records that intent.
    */
-  async deliver(localPath: string, signal: AbortSignal | undefined, control: ControlFile & {sha256: string}): Promise<DeliveryOutcome> {
-    const controlName = controlFileName(control.dateiName)
-    const ack = await this.readAck(controlName)
-    if (ack && ack.fehlerText === '' && ack.action === 'SavedDocument') return 'acknowledged'
+  async deliver(
+    localPath: string,
+    file: StagedFile,
+    options: {signal?: AbortSignal; controlMoved: boolean; beforeControlMove: () => void; answers?: Map<string, Answer>},
+  ): Promise<DeliveryOutcome> {
+    const controlName = controlFileName(file.fileName)
+    const answer = (options.answers ?? (await this.answers())).get(file.dmsDocumentId)
+    if (answer && !isRefusal(answer)) return 'picked_up'
     // A refusal is consumed here: the file is delivered anew.
-    if (ack) await rm(this.ackPath(controlName), {force: true})
+    if (answer) await rm(join(this.dirs.ackDir, answer.name), {force: true})
     if (await exists(join(this.dirs.incomingDir, controlName))) return 'pending'
-    const tmp = join(this.dirs.incomingDir, STAGING_TMP)
-    await mkdir(tmp, {recursive: true, mode: 0o700})
-    const tmpDoc = join(tmp, control.dateiName)
+    const tmp = await this.privateTemp()
+    const tmpDoc = join(tmp, file.fileName)
     const tmpControl = join(tmp, controlName)
+    if (options.controlMoved && !answer) {
+      // The move was recorded: either it happened (delivered, maybe picked up), or the control file still waits here.
+      if (await exists(tmpControl)) await rename(tmpControl, join(this.dirs.incomingDir, controlName))
+      return 'delivered'
+    }
     const abort = () => {
       rmSync(tmpDoc, {force: true})
       rmSync(tmpControl, {force: true})
     }
-    signal?.addEventListener('abort', abort, {once: true})
+    options.signal?.addEventListener('abort', abort, {once: true})
     try {
       const hash = createHash('sha256')
+      await rm(tmpDoc, {force: true})
+      const target = await open(tmpDoc, EXCLUSIVE, 0o600)
       await pipeline(
         createReadStream(localPath),
         new Transform({
@@ -86,68 +138,126 @@ export class StagingDirectory {
             done(null, chunk)
           },
         }),
-        createWriteStream(tmpDoc, {mode: 0o600}),
+        target.createWriteStream(),
       )
       const sha256 = hash.digest('hex')
-      if (sha256 !== control.sha256) {
-        throw new IntegrityError('CHECKSUM_MISMATCH', `Copy of ${control.dateiName} into the staging folder has SHA-256 …${sha256.slice(-8)}, expected …${control.sha256.slice(-8)}.`, 'Check the disk and run again.')
+      if (sha256 !== file.sha256) {
+        throw new IntegrityError('CHECKSUM_MISMATCH', `Copy of ${file.fileName} into the staging folder has SHA-256 …${sha256.slice(-8)}, expected …${file.sha256.slice(-8)}.`, 'Check the disk and run again.')
       }
-      await rename(tmpDoc, join(this.dirs.incomingDir, control.dateiName))
-      await writeFile(tmpControl, buildControlFile(control), {mode: 0o600})
+      await rename(tmpDoc, join(this.dirs.incomingDir, file.fileName))
+      await rm(tmpControl, {force: true})
+      await writeExclusive(tmpControl, this.controlFor(file))
+      options.beforeControlMove()
       await rename(tmpControl, join(this.dirs.incomingDir, controlName))
     } finally {
-      signal?.removeEventListener('abort', abort)
+      options.signal?.removeEventListener('abort', abort)
       await rm(tmpDoc, {force: true})
-      await rm(tmpControl, {force: true})
     }
     return 'delivered'
   }
 
   /**
-   * Waits until every named control file has its acknowledgement, or the
-   * timeout passes. An acknowledgement with a FehlerText is an error naming the
-   * file; a timeout is an error that says the files are delivered and pending.
+   * Where each file stands: picked up (both files gone from folder 2, or a
+   * SavedDocument answer), refused (an answer with FehlerText), or waiting.
    */
-  async waitForAcks(controlNames: string[], timeoutMs: number, signal?: AbortSignal): Promise<Acknowledgement[]> {
-    const deadline = Date.now() + timeoutMs
-    const found = new Map<string, ControlFile>()
-    for (;;) {
-      for (const name of controlNames) {
-        if (found.has(name)) continue
-        const ack = await this.readAck(name)
-        if (ack) found.set(name, ack)
+  async pickupState(files: StagedFile[], answers?: Map<string, Answer>): Promise<PickupState> {
+    const known = answers ?? (await this.answers())
+    const present = new Set(await readdir(this.dirs.incomingDir).catch(() => [] as string[]))
+    const state: PickupState = {pickedUp: [], waiting: [], refused: []}
+    for (const file of files) {
+      const answer = known.get(file.dmsDocumentId)
+      if (answer && isRefusal(answer)) {
+        state.refused.push({fileName: file.fileName, fehlerText: answer.control.fehlerText || `unexpected action ${answer.control.action}`, answer: answer.name})
+      } else if (answer || (!present.has(file.fileName) && !present.has(controlFileName(file.fileName)))) {
+        state.pickedUp.push({fileName: file.fileName, documentId: answer?.control.documentId || null, answer: answer?.name ?? null})
+      } else {
+        state.waiting.push(file.fileName)
       }
-      if (found.size === controlNames.length) break
-      if (Date.now() >= deadline || signal?.aborted) {
-        throw new UnavailableError(
-          'ACK_TIMEOUT',
-          `Immotop 2 acknowledged ${found.size} of ${controlNames.length} files within ${Math.round(timeoutMs / 1000)} s; the rest are delivered and waiting in ${this.dirs.incomingDir}.`,
-          'Check that Immotop 2 processes its staging folder (W&W), then run the same command again: nothing is sent twice, and it collects the acknowledgements.',
-        )
-      }
-      await new Promise((resolve) => setTimeout(resolve, 150))
     }
-    const acks = controlNames.map((name) => ({controlName: name, control: found.get(name)!}))
-    const failed = acks.find((a) => a.control.fehlerText !== '' || a.control.action !== 'SavedDocument')
-    if (failed) {
-      throw new RemoteRejectedError(
-        'IMMOTOP_ACK_ERROR',
-        `Immotop 2 did not save ${failed.control.dateiName}: ${failed.control.fehlerText.slice(0, 200) || `unexpected action ${failed.control.action}`}.`,
-        'Fix the cause named by Immotop 2, then run the same command again; the failed file is delivered anew.',
-      )
-    }
-    return acks
+    return state
   }
 
-  private async readAck(controlName: string): Promise<ControlFile | null> {
-    const path = this.ackPath(controlName)
-    let text: string
-    try {
-      text = await readFile(path, 'utf8')
-    } catch {
-      return null
+  /**
+   * Waits until Immotop 2 has picked up every file, a file is refused (an
+   * error naming it and Immotop 2's FehlerText), or the timeout passes (the
+   * state says what is still waiting; nothing is resent).
+   */
+  async waitForPickup(files: StagedFile[], timeoutMs: number, signal?: AbortSignal): Promise<PickupState> {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const state = await this.pickupState(files)
+      const refused = state.refused[0]
+      if (refused) {
+        throw new RemoteRejectedError(
+          'IMMOTOP_REFUSED',
+          `Immotop 2 did not take ${refused.fileName}: ${refused.fehlerText.slice(0, 200)}.`,
+          'Fix the cause named by Immotop 2, then run the same command again; the refused file is delivered anew.',
+        )
+      }
+      if (state.waiting.length === 0 || Date.now() >= deadline || signal?.aborted) return state
+      await new Promise((resolve) => setTimeout(resolve, 150))
     }
-    return parseControlFile(text, path)
+  }
+
+  /**
+   * Answers in folder 1, by DmsDocumentId. Only regular files (no links, no
+   * sub-folders: W&W keeps one per client and user there) of at most 64 KiB
+   * that parse as control files; anything else is not ours to read.
+   */
+  async answers(): Promise<Map<string, Answer>> {
+    const found = new Map<string, Answer>()
+    let entries
+    try {
+      entries = await readdir(this.dirs.ackDir, {withFileTypes: true})
+    } catch {
+      return found
+    }
+    for (const entry of entries) {
+      if (!entry.isFile() || !entry.name.endsWith('.xml_it2') || entry.name.startsWith('.')) continue
+      const path = join(this.dirs.ackDir, entry.name)
+      try {
+        if ((await lstat(path)).size > MAX_ANSWER_BYTES) continue
+        const control = parseControlFile(await readFile(path, 'utf8'), path)
+        if (control.dmsDocumentId) found.set(control.dmsDocumentId, {name: entry.name, control})
+      } catch {
+        // gone meanwhile, or not a control file
+      }
+    }
+    return found
+  }
+
+  /** Removes processed answers (the receiver deletes what it has processed). */
+  async removeAnswers(names: string[]): Promise<void> {
+    await Promise.all(names.map((name) => rm(join(this.dirs.ackDir, name), {force: true})))
+  }
+
+  /** Takes back a file that Immotop 2 has not picked up (doctor's probe). */
+  async retract(file: Pick<StagedFile, 'fileName'>): Promise<void> {
+    await rm(join(this.dirs.incomingDir, controlFileName(file.fileName)), {force: true})
+    await rm(join(this.dirs.incomingDir, file.fileName), {force: true})
+  }
+
+  /**
+   * The private temporary folder: a real directory (not a link), owned by
+   * this user, mode 0700. A folder with wider rights is tightened; a link, a
+   * file, or a folder of another user is refused.
+   */
+  private async privateTemp(): Promise<string> {
+    const tmp = join(this.dirs.incomingDir, STAGING_TMP)
+    await mkdir(tmp, {mode: 0o700}).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EEXIST') throw error
+    })
+    const info = await lstat(tmp)
+    const uid = process.getuid?.()
+    if (!info.isDirectory() || (uid !== undefined && info.uid !== uid)) {
+      throw new IntegrityError(
+        'STAGING_TMP_UNSAFE',
+        `${tmp} is ${info.isSymbolicLink() ? 'a symbolic link' : !info.isDirectory() ? 'not a directory' : `owned by another user (uid ${info.uid})`}; melon-immotop writes documents only through its own private folder.`,
+        `Remove ${tmp} (someone else created it); melon-immotop creates it anew, mode 0700.`,
+      )
+    }
+    if (process.platform !== 'win32' && (info.mode & 0o077) !== 0) await chmod(tmp, 0o700)
+    return tmp
   }
 
   /**
@@ -159,6 +269,7 @@ export class StagingDirectory {
     let removed = 0
     let names: string[]
     try {
+      if (!(await lstat(tmp)).isDirectory()) return 0
       names = await readdir(tmp)
     } catch {
       return 0
@@ -166,7 +277,7 @@ export class StagingDirectory {
     for (const name of names) {
       const path = join(tmp, name)
       try {
-        if (Date.now() - (await stat(path)).mtimeMs > olderThanMs) {
+        if (Date.now() - (await lstat(path)).mtimeMs > olderThanMs) {
           await rm(path, {force: true})
           removed++
         }
@@ -176,16 +287,21 @@ export class StagingDirectory {
     }
     return removed
   }
+}
 
-  /** Removes processed acknowledgements (the receiver deletes what it has processed). */
-  async removeAcks(controlNames: string[]): Promise<void> {
-    await Promise.all(controlNames.map((name) => rm(this.ackPath(name), {force: true})))
+/** Writes a new file; fails rather than follow a link or reuse a file someone planted. */
+async function writeExclusive(path: string, text: string): Promise<void> {
+  const handle = await open(path, EXCLUSIVE, 0o600)
+  try {
+    await handle.writeFile(text, 'utf8')
+  } finally {
+    await handle.close()
   }
 }
 
 async function exists(path: string): Promise<boolean> {
   try {
-    await access(path)
+    await lstat(path)
     return true
   } catch {
     return false

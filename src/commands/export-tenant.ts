@@ -5,12 +5,12 @@ import {StagingDirectory} from '../adapters/staging-dir.js'
 import {Ledger} from '../state/ledger.js'
 import {BaseCommand} from '../cli/base-command.js'
 import {assertSafeId} from '../core/unit-ref.js'
-import {exportTenant, type ExportResult} from '../services/export-tenant.js'
+import {exportTenant, type ExportResult} from '../services/handover/index.js'
 
 export default class ExportTenant extends BaseCommand {
   static override summary = 'Hand one tenant without contract, with the complete dossier, to Immotop 2.'
   static override description =
-    'Streams the dossier PDF and every attached document from melon into a private temporary folder, verifying each SHA-256, writes the tenant record, delivers everything into the Immotop 2 staging folder (document first, control file .xml_it2 after it) and waits for Immotop 2\'s acknowledgements. Running it again for the same tenant and dossier never sends a file twice.'
+    'Streams the dossier PDF and every attached document from melon into a private temporary folder, verifying each SHA-256, writes the tenant record, delivers everything into Immotop 2\'s staging folder 2 (document first, control file .xml_it2 after it, as W&W\'s use case 5) and waits until Immotop 2 has picked the files up. If it does not within the timeout, the handover stays "delivered, waiting for pick-up" (exit 7): running it again checks again and never sends a file twice.'
   static override examples = [
     '<%= config.bin %> export-tenant T-1001',
     '<%= config.bin %> export-tenant T-1001 --dry-run',
@@ -21,9 +21,9 @@ export default class ExportTenant extends BaseCommand {
   }
   static override flags = {
     'dry-run': Flags.boolean({description: 'Show what would be delivered, without downloading or delivering.'}),
-    wait: Flags.boolean({description: 'Wait for Immotop 2\'s acknowledgements (--no-wait returns after delivery).', default: true, allowNo: true}),
-    'ack-timeout': Flags.integer({description: 'Seconds to wait for the acknowledgements (default: staging.ackTimeoutSeconds).', min: 1}),
-    notify: Flags.boolean({description: 'Mail the contract staff once Immotop 2 has acknowledged (--no-notify: do not), when notify is configured.', default: true, allowNo: true}),
+    wait: Flags.boolean({description: 'Wait for Immotop 2 to pick the files up (--no-wait returns after delivery).', default: true, allowNo: true}),
+    'pickup-timeout': Flags.integer({description: 'Seconds to wait for the pick-up (default: staging.pickupTimeoutSeconds).', min: 1, aliases: ['ack-timeout']}),
+    notify: Flags.boolean({description: 'Mail the contract staff once Immotop 2 has picked the files up (--no-notify: do not), when notify is configured.', default: true, allowNo: true}),
   }
 
   async run(): Promise<ExportResult> {
@@ -42,7 +42,7 @@ export default class ExportTenant extends BaseCommand {
         wait: flags.wait,
         notify: flags.notify,
         redoChangedDossier: true,
-        ackTimeoutMs: (flags['ack-timeout'] ?? config.staging.ackTimeoutSeconds) * 1000,
+        pickupTimeoutMs: (flags['pickup-timeout'] ?? config.staging.pickupTimeoutSeconds) * 1000,
         signal: this.interrupt.signal,
         onProgress: (step) => {
           this.activity = `exporting tenant ${tenantId}: ${step}`
@@ -63,13 +63,13 @@ export default class ExportTenant extends BaseCommand {
       ? c.bold(`Dry run: tenant ${tenantId} → unit ${result.unitReference} would deliver ${result.files.length} files (handover ${result.handoverId}):`)
       : result.status === 'already_done'
         ? `${c.green('✔')} Tenant ${c.bold(tenantId)} was already handed to Immotop 2 for unit ${result.unitReference} (handover ${result.handoverId}); nothing sent again.${mail}`
-        : result.acknowledged
-          ? `${c.green('✔')} Tenant ${c.bold(tenantId)} handed to Immotop 2 for unit ${result.unitReference}: ${result.files.length} files acknowledged (handover ${result.handoverId}).${mail}`
-          : `${c.yellow('…')} Tenant ${c.bold(tenantId)} delivered for unit ${result.unitReference}: ${result.files.length} files, acknowledgement not awaited (handover ${result.handoverId}).`
+        : result.pickedUp
+          ? `${c.green('✔')} Tenant ${c.bold(tenantId)} handed to Immotop 2 for unit ${result.unitReference}: ${result.files.length} files picked up (handover ${result.handoverId}).${mail}`
+          : `${c.yellow('…')} Tenant ${c.bold(tenantId)} delivered for unit ${result.unitReference}: ${result.files.length} files, pick-up not awaited (handover ${result.handoverId}).`
     this.ui.out(headline)
     await this.ui.table(
-      ['file', 'kind', 'bytes', 'sha256', 'Immotop 2 id'],
-      result.files.map((f) => [f.fileName, f.kind, String(f.size), `…${f.sha256.slice(-12)}`, f.immotopDocumentId ?? (result.dryRun ? '–' : f.delivery)]),
+      ['file', 'DateiName', 'kind', 'bytes', 'sha256', 'Immotop 2'],
+      result.files.map((f) => [f.fileName, f.dateiName, f.kind, String(f.size), `…${f.sha256.slice(-12)}`, f.immotopDocumentId ? `id ${f.immotopDocumentId}` : result.dryRun ? '–' : f.delivery.replace('_', ' ')]),
     )
     return result
   }

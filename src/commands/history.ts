@@ -6,7 +6,7 @@ import {Ledger} from '../state/ledger.js'
 const day = /^\d{4}-\d{2}-\d{2}$/
 
 export default class History extends BaseCommand {
-  static override summary = 'What was published and handed over, when, with which checksums and acknowledgements.'
+  static override summary = 'What was published and handed over, when, with which checksums, and what waits for Immotop 2 to pick it up.'
   static override description = 'Reads the local ledger in the state directory. No network call. Filters: --tenant, --unit, --since and --until (YYYY-MM-DD, --until exclusive).'
   static override examples = ['<%= config.bin %> history', '<%= config.bin %> history --tenant T-1001', '<%= config.bin %> history --unit 1.10001.1012 --since 2026-11-01 --json']
   static override flags = {
@@ -34,10 +34,11 @@ export default class History extends BaseCommand {
           status: op.status,
           step: op.step,
           attempts: op.attempts,
+          waitingForPickupSince: op.step === 'delivered' && op.status === 'in_progress' ? op.delivered_at : null,
           lastError: op.last_error_code ? {code: op.last_error_code, message: op.last_error} : null,
           createdAt: op.created_at,
           updatedAt: op.updated_at,
-          files: ledger.files(op.op_key).map((f) => ({fileName: f.file_name, kind: f.kind, size: f.size, sha256: f.sha256, deliveredAt: f.delivered_at, immotopDocumentId: f.immotop_document_id})),
+          files: ledger.files(op.op_key).map((f) => ({fileName: f.file_name, kind: f.kind, size: f.size, sha256: f.sha256, deliveredAt: f.delivered_at, pickedUpAt: f.picked_up_at, immotopDocumentId: f.immotop_document_id})),
           events: ledger.events({...range, kind: 'handover'}).filter((e) => e.op_key === op.op_key).map((e) => ({step: e.step, at: e.at, detail: e.detail})),
         }))
         .filter((h) => !(flags.since || flags.until) || h.events.length > 0)
@@ -46,10 +47,12 @@ export default class History extends BaseCommand {
         : ledger.events({...range, kind: 'publish', unit: flags.unit}).map((e) => ({reference: e.reference, action: e.step, at: e.at, detail: e.detail}))
       const c = this.ui.color
       for (const h of handovers) {
-        this.ui.out(`${c.bold(h.tenantId)} → ${h.unitReference}  ${h.status === 'done' ? c.green(h.status) : h.status === 'failed' ? c.red(h.status) : c.yellow(h.status)} at ${h.step}  ${c.dim(`handover ${h.handoverId}, ${h.attempts} attempt(s)`)}`)
+        const state = h.waitingForPickupSince ? c.yellow(`delivered, waiting for pick-up since ${h.waitingForPickupSince.slice(0, 19).replace('T', ' ')}`) : `${h.status === 'done' ? c.green(h.status) : h.status === 'failed' ? c.red(h.status) : c.yellow(h.status)} at ${h.step}`
+        this.ui.out(`${c.bold(h.tenantId)} → ${h.unitReference}  ${state}  ${c.dim(`handover ${h.handoverId}, ${h.attempts} attempt(s)`)}`)
         if (h.lastError && h.status !== 'done') this.ui.out(`    last error: ${h.lastError.message}`)
         for (const e of h.events) this.ui.out(c.dim(`    ${e.at.slice(0, 19).replace('T', ' ')}  ${e.step}${e.detail ? `  ${e.detail}` : ''}`))
-        for (const f of h.files) this.ui.out(`    ${f.fileName}  ${f.size} B  sha256 …${f.sha256.slice(-12)}  Immotop 2 id ${f.immotopDocumentId ?? '–'}`)
+        for (const f of h.files) this.ui.out(`    ${f.fileName}  ${f.size} B  sha256 …${f.sha256.slice(-12)}  ${f.pickedUpAt ? `picked up${f.immotopDocumentId ? `, Immotop 2 id ${f.immotopDocumentId}` : ''}` : f.deliveredAt ? 'waiting in staging folder 2' : 'not delivered'}`)
+        if (h.waitingForPickupSince) this.ui.out(c.dim('    Fix: ask W&W to check that Immotop 2 imports its staging folder 2; nothing is resent.'))
       }
       for (const p of publications) this.ui.out(`${p.at.slice(0, 19).replace('T', ' ')}  ${p.action.padEnd(9)} ${p.reference}${p.detail ? c.dim(`  ${p.detail}`) : ''}`)
       if (handovers.length === 0 && publications.length === 0) this.ui.out('Nothing recorded yet for this selection.')

@@ -48,7 +48,7 @@ Without a terminal, or with --yes, every answer comes from the flags (secrets al
     'melon-token': Flags.string({description: 'melon API token (prefer MELON_IMMOTOP_MELON_TOKEN: flags show in the process list).'}),
     'immotop-url': Flags.string({description: 'Immotop 2 REST URL.'}),
     'immotop-password': Flags.string({description: 'Immotop 2 password (prefer MELON_IMMOTOP_IMMOTOP_PASSWORD).'}),
-    'immotop-mandant': Flags.string({description: 'Immotop 2 mandant number.'}),
+    'immotop-mandant': Flags.string({description: 'Immotop 2 mandants: a number, several (1,2,5), or all (every letting mandant).'}),
     'immotop-ca-file': Flags.string({description: 'CA file (PEM) of the Immotop 2 server certificate.'}),
     'incoming-dir': Flags.string({description: 'Staging folder to Immotop 2.'}),
     'ack-dir': Flags.string({description: 'Staging folder for acknowledgements.'}),
@@ -80,8 +80,14 @@ Without a terminal, or with --yes, every answer comes from the flags (secrets al
         const parsed = ImmotopConfigSchema.parse(config)
         const client = new ImmotopRestClient(parsed, {retry: {maxAttempts: 1}})
         await client.test()
-        if (!(await client.mandant(parsed.mandant))) throw new UsageError('NO_MANDANT', `Immotop 2 has no mandant ${parsed.mandant}.`, 'Enter the mandant number Immotop 2 shows.')
+        // A view read proves the password and the Version header, which Test alone may not.
+        await client.mandants()
       }),
+      immotopMandants: async (config) => {
+        const {ImmotopRestClient} = await import('../adapters/immotop-rest.js')
+        const rows = await new ImmotopRestClient(ImmotopConfigSchema.parse(config), {retry: {maxAttempts: 1}}).mandants()
+        return rows.map((m) => ({nr: m.nr, bez: m.bez, type: m.mandanttypcode}))
+      },
       smtp: (config) => this.probe(async () => {
         const {Mailer} = await import('../adapters/mailer.js')
         const mailer = new Mailer(NotifyConfigSchema.parse(config))

@@ -5,12 +5,12 @@ import {BaseCommand} from '../cli/base-command.js'
 import {requireSecrets} from '../config/load.js'
 import {ExitCode, RecordedError, UsageError} from '../errors.js'
 import {publishVacancies, today, type PublishReport} from '../services/publish.js'
-import {readVacancies, type SourceSpec} from '../services/vacancy-sources.js'
+import {readVacancies, sourceSpecFromConfig} from '../services/vacancy-sources.js'
 import {Ledger} from '../state/ledger.js'
 
 export default class Publish extends BaseCommand {
   static override summary = 'Publish vacant units to melon as listings, from Immotop 2, a dta-mpexp export or an IDX 3.01 file.'
-  static override description = `Reads vacancies from Immotop 2's REST views (default), from a dta-mpexp export (--from-csv) or from an IDX 3.01 portal file (--from-idx), maps each to a melon listing and creates or updates it. The reference is the key: publishing again updates only what changed and never duplicates; an unchanged listing is not written at all.
+  static override description = `Reads vacancies from Immotop 2's REST views (default; every mandant immotop.mandant names), from a dta-mpexp export (--from-csv) or from an IDX 3.01 portal file (--from-idx), maps each to a melon listing and creates or updates it. The REST views carry no rooms, area, floor, type or rent: a details file (immotop.detailsFile or --details, Immotop 2's IDX or dta-mpexp export) adds them to the units REST finds vacant. The reference is the key: publishing again updates only what changed and never duplicates; an unchanged listing is not written at all.
 
 Name units to publish them, or pass --all for every current vacancy of the source (the one in the config's publish section, unless --from-csv/--from-idx). --prune also withdraws listings this tool created from that source whose unit is no longer vacant; it asks first unless --yes.
 
@@ -21,6 +21,8 @@ A file that fails to parse publishes nothing, unless --skip-invalid: then the va
     '<%= config.bin %> publish --from-idx export.idx',
     '<%= config.bin %> publish --from-idx export.idx 134.13401.134011402',
     '<%= config.bin %> publish --from-csv dta-mpexp.csv --skip-invalid',
+    '<%= config.bin %> publish --all --details portal.idx',
+    '<%= config.bin %> publish --all --mandant 3 --dry-run',
     '<%= config.bin %> publish --all --prune --yes --json',
   ]
   static override strict = false
@@ -34,6 +36,9 @@ A file that fails to parse publishes nothing, unless --skip-invalid: then the va
     'skip-invalid': Flags.boolean({description: 'Publish the valid records of a file that has invalid ones, and list the others.'}),
     'include-sale': Flags.boolean({description: 'Also publish IDX SALE records.'}),
     'dry-run': Flags.boolean({description: 'Show what would be sent or withdrawn, without sending anything.'}),
+    details: Flags.string({description: 'With REST: an IDX 3.01 or dta-mpexp export that gives rooms, area, floor, type and rent of the vacant units (default: immotop.detailsFile).'}),
+    mandant: Flags.integer({description: 'Only this mandant (default: immotop.mandant); also the mandant of a dta-mpexp file and of two-part references.', min: 1}),
+    agency: Flags.string({description: 'With an empty IDX file and --prune: the agency_id whose listings to withdraw, when several IDX feeds publish.'}),
   }
 
   async run(): Promise<PublishReport> {
@@ -53,15 +58,18 @@ A file that fails to parse publishes nothing, unless --skip-invalid: then the va
     // The config is read once; which secrets are needed depends on the source it names.
     requireSecrets(loaded, secrets)
 
-    const spec: SourceSpec = {
+    const spec = sourceSpecFromConfig(config, {
       kind,
       file,
+      detailsFile: flags.details,
+      mandant: flags.mandant,
       refs,
-      includeSale: flags['include-sale'] || config.publish.includeSale,
+      includeSale: flags['include-sale'],
       skipInvalid: flags['skip-invalid'],
-      mandant: config.immotop.mandant,
+      prune: flags.prune,
+      agency: flags.agency,
       today: today(),
-    }
+    })
     const spinner = await this.ui.spinner(`Reading vacancies (${kind === 'rest' ? 'Immotop 2' : file})`)
     this.activity = 'reading vacancies'
     let report: PublishReport
@@ -114,7 +122,7 @@ A file that fails to parse publishes nothing, unless --skip-invalid: then the va
       try {
         for (const item of report.items) {
           if (['created', 'updated', 'withdrawn', 'failed'].includes(item.action)) {
-            ledger.recordPublication(item.reference, report.source, item.action, item.action === 'failed' ? item.error?.code ?? null : item.changedFields?.join(', ') ?? item.reason ?? null)
+            ledger.recordPublication(item.reference, report.source, item.action, item.action === 'failed' ? (item.error?.code ?? null) : item.action === 'created' ? null : (item.changedFields?.join(', ') ?? item.reason ?? null))
           }
         }
       } finally {
@@ -147,7 +155,13 @@ A file that fails to parse publishes nothing, unless --skip-invalid: then the va
     }
     if (report.items.length > 1 || report.items.some((i) => i.action === 'skipped')) {
       const s = report.summary
-      this.ui.out(`Summary: ${s.created} created, ${s.updated} updated, ${s.unchanged} unchanged, ${s.failed} failed, ${s.skipped} skipped${s.withdrawn ? `, ${s.withdrawn} withdrawn` : ''}.`)
+      const mandants = report.mandants.length > 1 ? ` (mandants ${report.mandants.join(', ')})` : ''
+      this.ui.out(`Summary${mandants}: ${s.created} created, ${s.updated} updated, ${s.unchanged} unchanged, ${s.failed} failed, ${s.skipped} skipped${s.withdrawn ? `, ${s.withdrawn} withdrawn` : ''}.`)
+    }
+    const d = report.details
+    if (d) {
+      this.ui.out(c.yellow(`${d.units.length} unit(s) published without ${d.fields.join(', ')}: Immotop 2's REST views carry none of these.`) + ` ${c.dim(d.fix)}`)
+      for (const reason of d.ambiguous) this.ui.out(c.dim(`  not applied: ${reason}`))
     }
   }
 }

@@ -25,6 +25,12 @@ export default class Sandbox extends BaseCommand {
     'tls-key': Flags.string({description: 'Private key (PEM) for --tls-cert.', dependsOn: ['tls-cert']}),
     'tls-ca': Flags.string({description: 'CA file to put into the written config as caFile.'}),
     'public-host': Flags.string({description: 'Host name for the base URLs (must match the TLS certificate), e.g. localhost.'}),
+    'immotop-pickup': Flags.string({
+      description: 'What the emulated Immotop 2 does with staging folder 2: saved (pick up and answer SavedDocument), consume (pick up silently, as W&W documents it) or off (never pick up).',
+      options: ['saved', 'consume', 'off'],
+      default: 'saved',
+    }),
+    'immotop-version': Flags.string({description: 'Immotop 2 version to emulate, e.g. 2.7.18: below 2.7.19 the views lack gueltigvon/gueltigbis and IstAktiv.', default: '2.7.23'}),
   }
 
   private stopRequested: (() => void) | null = null
@@ -57,6 +63,8 @@ export default class Sandbox extends BaseCommand {
       immotopPort: flags['immotop-port'],
       smtpPort: flags['smtp-port'],
       writeConfig: flags['write-config'],
+      immotopPickup: flags['immotop-pickup'] as 'saved' | 'consume' | 'off',
+      immotopVersion: flags['immotop-version'],
     })
     this.redactor.add(sandbox.melon.token, sandbox.immotop.password, sandbox.smtp.password).addBasicAuth('wwdms', sandbox.immotop.password)
     const ready = {
@@ -64,7 +72,7 @@ export default class Sandbox extends BaseCommand {
       pid: process.pid,
       dataDir: sandbox.dataDir,
       melon: {baseUrl: sandbox.melon.baseUrl, project: sandbox.melon.project, token: mask(sandbox.melon.token)},
-      immotop: {baseUrl: sandbox.immotop.baseUrl, user: sandbox.immotop.user, password: mask(sandbox.immotop.password)},
+      immotop: {baseUrl: sandbox.immotop.baseUrl, user: sandbox.immotop.user, password: mask(sandbox.immotop.password), version: sandbox.immotop.version, pickup: sandbox.immotop.pickup},
       smtp: {host: sandbox.smtp.host, port: sandbox.smtp.port, user: sandbox.smtp.user, password: mask(sandbox.smtp.password), inbox: sandbox.smtp.inbox},
       stagingDir: sandbox.stagingDir,
       incomingDir: sandbox.incomingDir,
@@ -75,6 +83,8 @@ export default class Sandbox extends BaseCommand {
         faults: [`${sandbox.melon.baseUrl}/_sandbox/faults`, `${sandbox.immotop.baseUrl}/_sandbox/faults`],
         createTenants: `${sandbox.melon.baseUrl}/_sandbox/tenants`,
         handovers: `${sandbox.immotop.baseUrl}/_sandbox/handovers`,
+        pickup: `${sandbox.immotop.baseUrl}/_sandbox/pickup`,
+        exports: [`${sandbox.immotop.baseUrl}/_sandbox/export/portal.idx`, `${sandbox.immotop.baseUrl}/_sandbox/export/dta-mpexp.csv`],
       },
     }
     if (this.jsonEnabled()) {
@@ -83,7 +93,7 @@ export default class Sandbox extends BaseCommand {
       const c = this.ui.color
       this.ui.out(c.bold('Sandbox ready'))
       this.ui.out(`  melon      ${ready.melon.baseUrl}  (project ${ready.melon.project})`)
-      this.ui.out(`  Immotop 2  ${ready.immotop.baseUrl}  (user wwdms)`)
+      this.ui.out(`  Immotop 2  ${ready.immotop.baseUrl}  (user wwdms, version ${ready.immotop.version}, pick-up ${ready.immotop.pickup})`)
       this.ui.out(`  staging    ${ready.stagingDir}`)
       this.ui.out(`  SMTP sink  ${ready.smtp.host}:${ready.smtp.port}  (inbox ${ready.smtp.inbox})`)
       if (ready.configPath) this.ui.out(`  config     ${ready.configPath}   →  melon-immotop doctor --config ${ready.configPath}`)

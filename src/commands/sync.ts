@@ -8,7 +8,7 @@ import {BaseCommand} from '../cli/base-command.js'
 import {BusyError, ExitCode} from '../errors.js'
 import {publishVacancies, today} from '../services/publish.js'
 import {syncPass, type SyncPassReport} from '../services/sync.js'
-import {readVacancies} from '../services/vacancy-sources.js'
+import {readVacancies, sourceSpecFromConfig} from '../services/vacancy-sources.js'
 import {Ledger} from '../state/ledger.js'
 import {StateLock} from '../state/lock.js'
 
@@ -66,11 +66,8 @@ With --once it does one pass and exits (cron, CI): 0 when every tenant is done, 
     const doPublish = flags.publish ?? config.sync.publish
     const publish = doPublish
       ? async () => {
-          const source = config.publish.source
-          const input = await readVacancies(
-            {kind: source, file: config.publish.file, refs: [], includeSale: config.publish.includeSale, skipInvalid: true, mandant: config.immotop.mandant, today: today()},
-            {immotop: source === 'rest' ? new ImmotopRestClient(config.immotop) : undefined},
-          )
+          const spec = sourceSpecFromConfig(config, {skipInvalid: true, today: today()})
+          const input = await readVacancies(spec, {immotop: spec.kind === 'rest' ? new ImmotopRestClient(config.immotop) : undefined})
           return (await publishVacancies(melon, input, {dryRun: false, prune: false})).summary
         }
       : undefined
@@ -87,7 +84,7 @@ With --once it does one pass and exits (cron, CI): 0 when every tenant is done, 
           {
             project: config.melon.project,
             concurrency: flags.concurrency ?? config.sync.concurrency,
-            ackTimeoutMs: config.staging.ackTimeoutSeconds * 1000,
+            pickupTimeoutMs: config.staging.pickupTimeoutSeconds * 1000,
             notify: flags.notify,
             signal: stop.signal,
             publish,
@@ -131,8 +128,10 @@ With --once it does one pass and exits (cron, CI): 0 when every tenant is done, 
     else if (report.publish) this.ui.out(c.dim(`publish: ${Object.entries(report.publish.summary).map(([k, v]) => `${v} ${k}`).join(', ')}`))
     for (const id of report.exported) this.ui.out(`${c.green('exported')}     ${id}${report.retried.includes(id) ? c.dim(' (retried)') : ''}`)
     for (const f of report.failed) this.ui.out(`${c.red('failed')}       ${f.tenantId}  ${f.message}`)
+    for (const w of report.waiting) this.ui.out(`${c.yellow('waiting')}      ${w.tenantId}  delivered${w.since ? ` ${w.since.slice(0, 19).replace('T', ' ')}` : ''}, not yet picked up by Immotop 2 (handover ${w.handoverId ?? '?'})`)
+    if (report.waiting.length > 0) this.ui.out(c.dim('  Fix: ask W&W to check that Immotop 2 imports its staging folder 2. Nothing is resent; each pass checks again.'))
     this.ui.out(
-      `${report.finishedAt.slice(0, 19).replace('T', ' ')} pass: ${s.tenants} without contract, ${s.exported} exported, ${s.alreadyDone} already done, ${s.retried} retried, ${s.failed} failed${report.notStarted.length ? `, ${report.notStarted.length} not started (stopping)` : ''}.`,
+      `${report.finishedAt.slice(0, 19).replace('T', ' ')} pass: ${s.tenants} without contract, ${s.exported} exported, ${s.alreadyDone} already done, ${s.retried} retried, ${s.failed} failed${s.waiting ? `, ${s.waiting} waiting for pick-up` : ''}${report.notStarted.length ? `, ${report.notStarted.length} not started (stopping)` : ''}.`,
     )
   }
 }

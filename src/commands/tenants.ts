@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 import {MelonClient} from '../adapters/melon-client.js'
+import {formatAddress} from '../core/swiss-address.js'
 import {BaseCommand} from '../cli/base-command.js'
 import {ContractStatusSchema, type Tenant} from '../contracts/melon-wire.js'
 
@@ -33,7 +34,7 @@ export default class Tenants extends BaseCommand {
           t.id,
           t.persons.map((p) => `${p.first_name} ${p.surname}`).join(', '),
           t.object_reference_number,
-          t.object_address ? `${t.object_address.street} ${t.object_address.house_number ?? ''}, ${t.object_address.postal_code} ${t.object_address.city}`.replace(' ,', ',') : '–',
+          t.object_address ? formatAddress({street: t.object_address.street, houseNumber: t.object_address.house_number, postalCode: t.object_address.postal_code, city: t.object_address.city}) : '–',
           t.requested_move_in_date ?? '–',
           t.assigned_at.slice(0, 10),
         ]),

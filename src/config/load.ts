@@ -140,6 +140,7 @@ function validate(raw: unknown, filepath: string, env: NodeJS.ProcessEnv): Loade
   config.staging.ackDir = abs(config.staging.ackDir)
   config.stateDir = abs(config.stateDir)
   if (config.publish.file) config.publish.file = abs(config.publish.file)
+  if (config.immotop.detailsFile) config.immotop.detailsFile = abs(config.immotop.detailsFile)
   if (config.notify?.smtp.caFile) config.notify.smtp.caFile = abs(config.notify.smtp.caFile)
   if (config.melon.caFile) config.melon.caFile = abs(config.melon.caFile)
   if (config.immotop.caFile) config.immotop.caFile = abs(config.immotop.caFile)
@@ -190,8 +191,8 @@ const KNOWN_KEYS: Record<string, string[]> = {
   'notify.smtp': ['host', 'port', 'secure', 'user', 'password', 'caFile', 'allowInsecure', 'timeoutMs'],
   sync: ['concurrency', 'intervalSeconds', 'publish'],
   melon: ['baseUrl', 'project', 'token', 'caFile', 'allowInsecureHttp', 'timeoutMs'],
-  immotop: ['baseUrl', 'user', 'password', 'apiVersion', 'mandant', 'caFile', 'allowInsecureHttp', 'timeoutMs'],
-  staging: ['incomingDir', 'ackDir', 'ackTimeoutSeconds'],
+  immotop: ['baseUrl', 'user', 'password', 'apiVersion', 'mandant', 'mandantTypes', 'detailsFile', 'caFile', 'allowInsecureHttp', 'timeoutMs'],
+  staging: ['incomingDir', 'ackDir', 'pickupTimeoutSeconds', 'dmsArchivId'],
 }
 
 function configErrorFrom(error: z.ZodError, filepath: string, input: Record<string, unknown>): ConfigError {
@@ -212,7 +213,7 @@ function configErrorFrom(error: z.ZodError, filepath: string, input: Record<stri
   if (issue.code === 'invalid_type' && given === undefined) {
     return new ConfigError('CONFIG_MISSING_KEY', `${filepath}: ${path} is missing.`, `Add ${path} to ${filepath} (README "Config" lists every key).`)
   }
-  const got = issue.code === 'invalid_type' ? ` (got ${Array.isArray(given) ? 'a list' : given === null ? 'null' : typeof given})` : ''
+  const got = issue.code === 'invalid_type' || issue.code === 'invalid_union' ? ` (got ${Array.isArray(given) ? 'a list' : given === null ? 'null' : typeof given})` : ''
   return new ConfigError('CONFIG_INVALID', `${filepath}: ${path || '(top level)'}: ${issue.message}${got}.`, `Correct ${path || 'the file'} in ${filepath} (README "Config" lists every key and type).`)
 }
 

@@ -5,6 +5,7 @@
 import {z} from 'zod'
 
 const dir = z.string().min(1)
+const mandantNr = z.number().int().positive()
 
 export const MelonConfigSchema = z
   .object({
@@ -23,7 +24,12 @@ export const ImmotopConfigSchema = z
     user: z.string().min(1).default('wwdms'),
     password: z.string().min(1).optional(),
     apiVersion: z.string().min(1).default('1.0'),
-    mandant: z.number().int().positive(),
+    /** One mandant number, a list, or "all": every mandant whose mandanttypcode is in mandantTypes. */
+    mandant: z.union([mandantNr, z.array(mandantNr).min(1), z.literal('all')], {error: 'expected a mandant number, a list of numbers, or "all"'}),
+    /** With mandant "all": the mandant types that let (W&W mandanttypcode: V Vermietung, S Stockwerk, G Genossenschaft). */
+    mandantTypes: z.array(z.string().regex(/^[A-Z]$/, 'one capital letter, as W&W\'s mandanttypcode (V, S, G)')).min(1).default(['V']),
+    /** An IDX 3.01 or dta-mpexp export whose records give rooms, area, floor, type and rent of the units REST finds vacant. */
+    detailsFile: z.string().min(1).optional(),
     caFile: z.string().min(1).optional(),
     allowInsecureHttp: z.boolean().default(false),
     timeoutMs: z.number().int().positive().default(30_000),
@@ -32,11 +38,19 @@ export const ImmotopConfigSchema = z
 
 export const StagingConfigSchema = z
   .object({
+    /** W&W's staging folder 2 (DMS → Immotop 2): melon-immotop delivers here. */
     incomingDir: dir,
+    /** W&W's staging folder 1 (Immotop 2 → DMS): where answers (SavedDocument, FehlerText) arrive, if Immotop 2 writes any. */
     ackDir: dir,
-    ackTimeoutSeconds: z.number().positive().default(120),
+    /** How long export-tenant and sync wait for Immotop 2 to pick the files up; then the handover stays "waiting for pick-up". */
+    pickupTimeoutSeconds: z.number().positive().optional(),
+    /** The earlier name of pickupTimeoutSeconds, still read. */
+    ackTimeoutSeconds: z.number().positive().optional(),
+    /** The id of the archive configured in Immotop 2 (W&W's DmsArchivId, e.g. "Archiv1"); empty when unset. */
+    dmsArchivId: z.string().max(64).regex(/^[^\u0000-\u001f<>&]*$/, 'printable text without <, > or &').default(''),
   })
   .strict()
+  .transform(({ackTimeoutSeconds, pickupTimeoutSeconds, ...rest}) => ({...rest, pickupTimeoutSeconds: pickupTimeoutSeconds ?? ackTimeoutSeconds ?? 120}))
 
 export const PublishConfigSchema = z
   .object({
@@ -99,6 +113,14 @@ export type AppConfigInput = z.input<typeof ConfigSchema>
 export type AppConfig = z.output<typeof ConfigSchema>
 export type MelonConfig = AppConfig['melon']
 export type ImmotopConfig = AppConfig['immotop']
+export type StagingConfig = AppConfig['staging']
+
+/** The one mandant that two-part unit references and dta-mpexp files imply, when exactly one is configured. */
+export function singleMandant(mandant: ImmotopConfig['mandant']): number | undefined {
+  if (typeof mandant === 'number') return mandant
+  if (Array.isArray(mandant) && mandant.length === 1) return mandant[0]
+  return undefined
+}
 
 /** Environment variables that may supply a secret instead of the file. */
 export const SECRET_ENV = {

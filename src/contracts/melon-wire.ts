@@ -31,8 +31,9 @@ export const ListingInputSchema = z.object({
   reference_number: z.string().min(1),
   title: z.string().min(1),
   description: z.string().nullable(),
-  object_type: z.object({key: z.string()}),
-  object_category: z.object({key: z.string()}),
+  /** null: the source does not know the type (Immotop 2's REST views without a details file). */
+  object_type: z.object({key: z.string()}).nullable(),
+  object_category: z.object({key: z.string()}).nullable(),
   move_in_date: isoDate.nullable(),
   availability: z.enum(['immediately', 'on_request', 'from_date']),
   floor: z.string().nullable(),

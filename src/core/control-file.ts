@@ -1,9 +1,10 @@
 /**
- * W&W's staging-directory control file (`.xml_it2`), see
- * docs/contracts/immotop2.md. Root element `ControlFile`; elements Version,
- * Action, DmsArchivId, DmsDocumentId, DocumentId, DateiName, FehlerText as
- * documented by W&W, plus the project's extensions Dokumentart, Groesse,
- * Sha256 and ObjektReferenz.
+ * W&W's staging-directory control file (`.xml_it2`, W&W's
+ * `StagingVerzeichnisse.md`; docs/contracts/immotop2.md). Root element
+ * `ControlFile`. What melon-immotop writes carries W&W's elements only:
+ * Version, Action, DmsArchivId, DmsDocumentId, DocumentId (empty) and
+ * DateiName. Everything else about a document (kind, size, SHA-256, unit) is
+ * in the tenant record. Reading accepts every W&W element and ignores others.
  */
 import {XMLBuilder, XMLParser} from 'fast-xml-parser'
 import {IntegrityError} from '../errors.js'
@@ -11,6 +12,7 @@ import {IntegrityError} from '../errors.js'
 export type ControlAction = 'NewDocument' | 'SavedDocument' | 'GetDocumenInfos' | 'DownloadDocument' | 'DeleteDocument'
 const ACTIONS: ControlAction[] = ['NewDocument', 'SavedDocument', 'GetDocumenInfos', 'DownloadDocument', 'DeleteDocument']
 
+/** A control file as read: every element W&W documents. */
 export interface ControlFile {
   version: string
   action: ControlAction
@@ -19,31 +21,27 @@ export interface ControlFile {
   documentId: string
   dateiName: string
   fehlerText: string
-  dokumentart?: string
-  groesse?: number
-  sha256?: string
-  objektReferenz?: string
 }
 
-const ORDER: Array<[keyof ControlFile, string]> = [
-  ['version', 'Version'],
-  ['action', 'Action'],
-  ['dmsArchivId', 'DmsArchivId'],
-  ['dmsDocumentId', 'DmsDocumentId'],
-  ['documentId', 'DocumentId'],
-  ['dateiName', 'DateiName'],
-  ['fehlerText', 'FehlerText'],
-  ['dokumentart', 'Dokumentart'],
-  ['groesse', 'Groesse'],
-  ['sha256', 'Sha256'],
-  ['objektReferenz', 'ObjektReferenz'],
-]
+/** What a DMS writes for W&W's use case 5 (a new document for Immotop 2). */
+export interface NewDocumentControl {
+  /** The id of the archive configured in Immotop 2 (staging.dmsArchivId); empty when unset. */
+  dmsArchivId: string
+  /** Our own stable, unique id of the document. */
+  dmsDocumentId: string
+  /** A speaking file name without personal data, e.g. Betreibungsregisterauszug.pdf. */
+  dateiName: string
+}
 
-export function buildControlFile(control: ControlFile): string {
-  const body: Record<string, string> = {}
-  for (const [key, element] of ORDER) {
-    const value = control[key]
-    if (value !== undefined) body[element] = String(value)
+export function buildControlFile(control: NewDocumentControl): string {
+  const body = {
+    Version: '1.0',
+    Action: 'NewDocument',
+    DmsArchivId: control.dmsArchivId,
+    DmsDocumentId: control.dmsDocumentId,
+    // Immotop 2's key of the document: not known yet.
+    DocumentId: '',
+    DateiName: control.dateiName,
   }
   const builder = new XMLBuilder({format: true, suppressEmptyNode: true, processEntities: true})
   return `<?xml version="1.0" encoding="utf-8"?>\n${builder.build({ControlFile: body})}`
@@ -68,9 +66,8 @@ export function parseControlFile(xml: string, source: string): ControlFile {
   }
   const action = get('Action') as ControlAction
   if (!ACTIONS.includes(action)) {
-    throw new IntegrityError('BAD_CONTROL_FILE', `${source} has an unknown Action "${get('Action')}".`, `Action must be one of ${ACTIONS.join(', ')}.`)
+    throw new IntegrityError('BAD_CONTROL_FILE', `${source} has an unknown Action "${get('Action').slice(0, 40)}".`, `Action must be one of ${ACTIONS.join(', ')}.`)
   }
-  const groesse = get('Groesse')
   return {
     version: get('Version') || '1.0',
     action,
@@ -79,9 +76,5 @@ export function parseControlFile(xml: string, source: string): ControlFile {
     documentId: get('DocumentId'),
     dateiName: get('DateiName'),
     fehlerText: get('FehlerText'),
-    ...(get('Dokumentart') ? {dokumentart: get('Dokumentart')} : {}),
-    ...(groesse ? {groesse: Number(groesse)} : {}),
-    ...(get('Sha256') ? {sha256: get('Sha256')} : {}),
-    ...(get('ObjektReferenz') ? {objektReferenz: get('ObjektReferenz')} : {}),
   }
 }

@@ -12,7 +12,7 @@
 import {floorFromLevel, splitStreet} from './swiss-address.js'
 import {decodeLine, splitLines, swissDate} from './text-decoding.js'
 import type {ParseProblem} from './idx.js'
-import {vacancyStatus, type ObjectCategory, type Vacancy} from './vacancy.js'
+import {detailFields, vacancyStatus, type ObjectCategory, type UnitDetails, type Vacancy} from './vacancy.js'
 
 /** Columns melon-immotop needs; a file without one of them is refused. */
 export const REQUIRED_COLUMNS = [
@@ -111,6 +111,38 @@ export type DtaOutcome =
   | {kind: 'let'; line: number; reference: string}
   | {kind: 'invalid'; line: number; reference: string; problem: ParseProblem}
 
+/** A unit's key in dta-mpexp: `<property_id>.<unit_id>`, i.e. `<liegenschaft>.<objekt>` (the file has no mandant number). */
+export function dtaUnitKey(row: DtaRow): string {
+  return `${row.values.property_id}.${row.values.unit_id}`
+}
+
+/** What a dta-mpexp row says about its unit: type, rooms, area, floor. It carries no rent or description. */
+export function dtaDetails(row: DtaRow): UnitDetails | ParseProblem {
+  const v = row.values
+  const problem = (field: string, message: string): ParseProblem => ({line: row.line, field, message})
+  if (!/^\d+$/.test(v.property_id!) || !/^\d+$/.test(v.unit_id!)) return problem('property_id / unit_id', `"${v.property_id}" / "${v.unit_id}" must be numbers`)
+  const kind = kindFromUnitType(`${v.unit_type} ${v.unit_name}`)
+  if (!kind) return problem('unit_type', `"${v.unit_type}" is not a kind of unit melon-immotop can map (flat, house, parking, office)`)
+  const level = v.unit_level === '' ? null : Number(v.unit_level)
+  if (level !== null && !Number.isInteger(level)) return problem('unit_level', `"${v.unit_level}" is not a whole number`)
+  const area = !v.unit_square_meter ? null : Number(v.unit_square_meter.replace(',', '.'))
+  if (area !== null && !Number.isFinite(area)) return problem('unit_square_meter', `"${v.unit_square_meter}" is not a number`)
+  const floor = floorFromLevel(level)
+  return {
+    category: kind.category,
+    typeKey: kind.typeKey,
+    rooms: roomsFromText(`${v.unit_type} ${v.unit_name}`),
+    areaM2: area || null,
+    floorLabel: floor.label,
+    floorNum: floor.num,
+    rent: null,
+    description: null,
+    yearOfConstruction: null,
+  }
+}
+
+const isProblem = (value: UnitDetails | ParseProblem): value is ParseProblem => 'message' in value
+
 /**
  * Groups the rows by unit, applies the vacancy rule to its utilisation
  * periods, and maps vacant units. `mandant` makes the unit reference.
@@ -118,7 +150,7 @@ export type DtaOutcome =
 export function vacanciesFromDta(rows: DtaRow[], options: {mandant: number; today: string}): DtaOutcome[] {
   const units = new Map<string, DtaRow[]>()
   for (const row of rows) {
-    const key = `${row.values.property_id}.${row.values.unit_id}`
+    const key = dtaUnitKey(row)
     units.set(key, [...(units.get(key) ?? []), row])
   }
   const out: DtaOutcome[] = []
@@ -152,19 +184,9 @@ export function vacanciesFromDta(rows: DtaRow[], options: {mandant: number; toda
       out.push({kind: 'let', line: first.line, reference})
       continue
     }
-    const kind = kindFromUnitType(`${v.unit_type} ${v.unit_name}`)
-    if (!kind) {
-      out.push(invalid(first, 'unit_type', `"${v.unit_type}" is not a kind of unit melon-immotop can map (flat, house, parking, office)`))
-      continue
-    }
-    const level = v.unit_level === '' ? null : Number(v.unit_level)
-    if (level !== null && !Number.isInteger(level)) {
-      out.push(invalid(first, 'unit_level', `"${v.unit_level}" is not a whole number`))
-      continue
-    }
-    const area = !v.unit_square_meter ? null : Number(v.unit_square_meter.replace(',', '.'))
-    if (area !== null && !Number.isFinite(area)) {
-      out.push(invalid(first, 'unit_square_meter', `"${v.unit_square_meter}" is not a number`))
+    const details = dtaDetails(first)
+    if (isProblem(details)) {
+      out.push({kind: 'invalid', line: first.line, reference, problem: details})
       continue
     }
     const country = countryFromNumeric(v.unit_adress_country ?? '')
@@ -173,7 +195,6 @@ export function vacanciesFromDta(rows: DtaRow[], options: {mandant: number; toda
       continue
     }
     const street = splitStreet(v.unit_adress_street_name ?? '')
-    const floor = floorFromLevel(level)
     const manager = (v.property_manager1_name ?? '').trim()
     const [mFirst, ...mRest] = manager.split(/\s+/)
     out.push({
@@ -184,15 +205,8 @@ export function vacanciesFromDta(rows: DtaRow[], options: {mandant: number; toda
         unitRef: reference,
         source: 'dta-mpexp',
         title: v.unit_type ? `${v.unit_type}, ${v.unit_name}` : v.unit_name!,
-        category: kind.category,
-        typeKey: kind.typeKey,
-        rooms: roomsFromText(`${v.unit_type} ${v.unit_name}`),
-        areaM2: area || null,
-        floorLabel: floor.label,
-        floorNum: floor.num,
-        rent: null,
+        ...detailFields(details),
         availability: status.availableFrom ? {kind: 'from_date', date: status.availableFrom} : {kind: 'immediately'},
-        description: null,
         building: {
           title: v.property_name || v.unit_adress_street_name!,
           street: street.street,

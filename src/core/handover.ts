@@ -35,6 +35,37 @@ export function handoverFileName(id: string, position: number, kind: DocumentKin
   return `${id}_${String(position).padStart(2, '0')}_${kind}.${ext}`
 }
 
+/** W&W's DmsDocumentId of one file of a handover: stable and unique (`mi-T-1001-0a1b2c3d4e5f-02`; 00 is the tenant record). */
+export function dmsDocumentId(handover: string, position: number): string {
+  return `${handover}-${String(position).padStart(2, '0')}`
+}
+
+const SPEAKING: Record<DocumentKind | 'tenant_record', string> = {
+  dossier: 'Bewerbungsdossier',
+  id_copy: 'Ausweiskopie',
+  debt_enforcement_extract: 'Betreibungsregisterauszug',
+  salary_statement: 'Lohnausweis',
+  reference: 'Referenz',
+  other: 'Dokument',
+  tenant_record: 'Mieterdaten',
+}
+
+/**
+ * W&W's DateiName: a speaking file name without personal data, per kind
+ * (`Betreibungsregisterauszug.pdf`); a kind that repeats is numbered
+ * (`Referenz.pdf`, `Referenz-2.pdf`).
+ */
+export function speakingNames(files: Array<{kind: DocumentKind | 'tenant_record'; contentType: string}>): string[] {
+  const seen = new Map<string, number>()
+  return files.map((file) => {
+    const base = SPEAKING[file.kind]
+    const count = (seen.get(base) ?? 0) + 1
+    seen.set(base, count)
+    const ext = EXTENSIONS[file.contentType.split(';')[0]!.trim()] ?? 'bin'
+    return `${base}${count > 1 ? `-${count}` : ''}.${ext}`
+  })
+}
+
 /** The control file belongs to the document whose name differs only in the suffix. */
 export function controlFileName(documentFileName: string): string {
   const dot = documentFileName.lastIndexOf('.')

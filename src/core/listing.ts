@@ -4,14 +4,19 @@ import type {Vacancy, VacancySource} from './vacancy.js'
 
 export const MANAGED_BY = 'melon-immotop'
 
-/** `melon-immotop:rest`, `melon-immotop:idx`, …: which source owns a listing. */
-export function managedBy(source: VacancySource): string {
-  return `${MANAGED_BY}:${source}`
+/**
+ * `melon-immotop:rest`, `melon-immotop:dta-mpexp`, `melon-immotop:idx:<agency_id>`:
+ * which source, and for IDX which feed, owns a listing. Prune withdraws only
+ * listings of the owners it read, so two IDX feeds never prune each other.
+ */
+export function managedBy(source: VacancySource, feed?: string): string {
+  return feed ? `${MANAGED_BY}:${source}:${feed}` : `${MANAGED_BY}:${source}`
 }
 
-export function isManagedBy(listing: Pick<ListingInput, 'managed_by'>, source?: VacancySource): boolean {
+/** Listings this tool manages at all (any source): the only ones unpublish touches without --force. */
+export function isManagedBy(listing: Pick<ListingInput, 'managed_by'>): boolean {
   const owner = listing.managed_by ?? ''
-  return source ? owner === managedBy(source) : owner === MANAGED_BY || owner.startsWith(`${MANAGED_BY}:`)
+  return owner === MANAGED_BY || owner.startsWith(`${MANAGED_BY}:`)
 }
 
 /** Money in CHF with at most two decimals, so that sums do not drift (0.1 + 0.2). */
@@ -34,8 +39,8 @@ export function listingFromVacancy(vacancy: Vacancy, current?: Pick<ListingInput
     reference_number: vacancy.unitRef,
     title: vacancy.title,
     description: vacancy.description,
-    object_type: {key: vacancy.typeKey},
-    object_category: {key: vacancy.category},
+    object_type: vacancy.typeKey === null ? null : {key: vacancy.typeKey},
+    object_category: vacancy.category === null ? null : {key: vacancy.category},
     move_in_date: availability.kind === 'from_date' ? availability.date : null,
     availability: availability.kind,
     floor: vacancy.floorLabel,
@@ -62,7 +67,7 @@ export function listingFromVacancy(vacancy: Vacancy, current?: Pick<ListingInput
       land_code: vacancy.building.countryCode,
       year_of_construction: vacancy.building.yearOfConstruction,
     },
-    managed_by: managedBy(vacancy.source),
+    managed_by: managedBy(vacancy.source, vacancy.feed),
   }
 }
 

@@ -11,6 +11,9 @@ export interface NotificationInput {
   unitTitle: string | null
   unitAddress: string | null
   requestedMoveInDate: string | null
+  /** Files handed over (documents and tenant record). */
+  documents: number
+  /** Immotop 2's DocumentIds, where it answered with them. */
   immotopDocumentIds: string[]
 }
 
@@ -36,7 +39,8 @@ export function notificationFor(input: NotificationInput, domain = 'melon-immoto
     `Gewünschter Beginn:  ${input.requestedMoveInDate ? chDate(input.requestedMoveInDate) : 'nicht angegeben'}`,
     `Objektreferenz:      ${input.unitReference}`,
     '',
-    `Das Dossier liegt in Immotop 2 (Übergabe ${input.handoverId}, ${input.immotopDocumentIds.length} Dokumente).`,
+    `Das Dossier liegt in Immotop 2: Immotop 2 hat alle ${input.documents} Dateien übernommen (Übergabe ${input.handoverId}${input.immotopDocumentIds.length ? `, Dokument-IDs ${input.immotopDocumentIds.join(', ')}` : ''}).`,
+    'Die Dokumente sind in Immotop 2 noch zu indexieren (Dokumentart, Objekt, Mieter); die Datei "Mieterdaten.json" beschreibt jedes.',
     '',
     '-- ',
     `melon-immotop, melon-Mieter ${input.tenantId}`,

@@ -39,3 +39,10 @@ export function addDays(day: string, days: number): string {
   date.setUTCDate(date.getUTCDate() + days)
   return date.toISOString().slice(0, 10)
 }
+
+/** "Seestrasse 112, 8800 Thalwil"; without a house number "Bahnhofplatz, 3011 Bern". */
+export function formatAddress(address: {street: string; houseNumber: string | null; postalCode: string; city: string}): string {
+  const street = [address.street, address.houseNumber].filter(Boolean).join(' ')
+  const place = [address.postalCode, address.city].filter(Boolean).join(' ')
+  return [street, place].filter(Boolean).join(', ')
+}

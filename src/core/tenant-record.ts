@@ -14,6 +14,11 @@ export const MAX_PERSONS = 4
 export interface RecordDocument {
   position: number
   kind: DocumentKind
+  /** W&W's DmsDocumentId in the document's control file. */
+  dmsDocumentId: string
+  /** W&W's DateiName (speaking name) in the control file. */
+  dateiName: string
+  /** The file's name in the staging folder. */
   fileName: string
   contentType: string
   size: number

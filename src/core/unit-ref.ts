@@ -15,6 +15,13 @@ const PART = /^[1-9]\d{0,8}$/
  */
 export function parseUnitRef(text: string, defaultMandant?: number): UnitRef {
   const parts = text.trim().split('.')
+  if (parts.length === 2 && parts.every((p) => PART.test(p)) && defaultMandant === undefined) {
+    throw new UsageError(
+      'MANDANT_NEEDED',
+      `"${text}" names no mandant, and immotop.mandant names more than one.`,
+      `Write it as <mandant>.<liegenschaft>.<objekt>, for example 1.${text.trim()}, or pass --mandant.`,
+    )
+  }
   if (parts.length === 2 && defaultMandant !== undefined) parts.unshift(String(defaultMandant))
   if (parts.length !== 3 || !parts.every((p) => PART.test(p))) {
     throw new UsageError(

@@ -1,14 +1,16 @@
 /**
  * A vacancy (Leerstand) as the project models it, independent of where it was
- * read from (Immotop 2 REST views today; dta-mpexp and IDX later), and the pure
- * rules that decide whether a unit is vacant.
+ * read from (Immotop 2 REST views, a dta-mpexp export, an IDX 3.01 feed), the
+ * pure rules that decide whether a unit is vacant, and the merge of a REST
+ * vacancy with the details only an export carries.
  */
 import type {LiegenschaftRow, MitarbeiterRow, ObjektRow, VerhaeltnisRow} from '../contracts/immotop-wire.js'
-import {ConflictError, RemoteRejectedError} from '../errors.js'
-import {addDays, floorFromLevel, isoDay, splitPostalCity, splitStreet} from './swiss-address.js'
+import {ConflictError} from '../errors.js'
+import {addDays, isoDay, splitPostalCity, splitStreet} from './swiss-address.js'
 import {formatUnitRef} from './unit-ref.js'
 
-export type ObjectCategory = 'apartment' | 'house' | 'parking' | 'commercial'
+/** melon's object categories; IDX categories map onto them (see idx.ts). */
+export type ObjectCategory = 'apartment' | 'house' | 'parking' | 'commercial' | 'gastronomy' | 'industrial' | 'agriculture' | 'garden' | 'plot' | 'secondary'
 
 /** Where a vacancy was read from; also recorded in the listing's managed_by. */
 export type VacancySource = 'rest' | 'dta-mpexp' | 'idx'
@@ -27,9 +29,12 @@ export interface Rent {
 export interface Vacancy {
   unitRef: string
   source: VacancySource
+  /** The feed within the source that owns the listing: an IDX record's agency_id. */
+  feed?: string
   title: string
-  category: ObjectCategory
-  typeKey: string
+  /** null: the source does not know it (REST without a details file). */
+  category: ObjectCategory | null
+  typeKey: string | null
   rooms: number | null
   areaM2: number | null
   floorLabel: string | null
@@ -77,33 +82,6 @@ export function vacancyStatus(tenancies: TenancyPeriod[], today: string): Vacanc
   return {vacant: true, availableFrom: addDays(current.to, 1), reason: 'tenancy_ends'}
 }
 
-const OBJECT_KINDS: Record<string, {category: ObjectCategory; typeKey: string}> = {
-  wohnung: {category: 'apartment', typeKey: 'flat'},
-  maisonette: {category: 'apartment', typeKey: 'maisonette'},
-  attikawohnung: {category: 'apartment', typeKey: 'attic_flat'},
-  studio: {category: 'apartment', typeKey: 'studio'},
-  einfamilienhaus: {category: 'house', typeKey: 'single_house'},
-  reihenhaus: {category: 'house', typeKey: 'row_house'},
-  parkplatz: {category: 'parking', typeKey: 'open_slot'},
-  einstellhallenplatz: {category: 'parking', typeKey: 'underground_slot'},
-  garage: {category: 'parking', typeKey: 'single_garage'},
-  gewerbe: {category: 'commercial', typeKey: 'commercial'},
-  büro: {category: 'commercial', typeKey: 'office'},
-  buero: {category: 'commercial', typeKey: 'office'},
-}
-
-export function objectKind(objektart: string, unitRef: string): {category: ObjectCategory; typeKey: string} {
-  const kind = OBJECT_KINDS[objektart.trim().toLowerCase()]
-  if (!kind) {
-    throw new RemoteRejectedError(
-      'UNKNOWN_OBJECT_KIND',
-      `Unit ${unitRef} has objektart "${objektart}", which melon-immotop cannot map to a melon object type.`,
-      `Known kinds: ${Object.keys(OBJECT_KINDS).join(', ')}. Ask the melon-immotop maintainers to add this one.`,
-    )
-  }
-  return kind
-}
-
 export interface ImmotopUnitRows {
   objekt: ObjektRow
   liegenschaft: LiegenschaftRow
@@ -111,12 +89,31 @@ export interface ImmotopUnitRows {
   mitarbeiter: MitarbeiterRow | null
 }
 
-/** Builds the vacancy of one unit from the REST view rows, or says why it is not vacant. */
+/** Only tenancies count: W&W's Verhältnis also holds ownership (`Eigentümer`, in Stockwerk mandants). */
+export function isTenancy(row: Pick<VerhaeltnisRow, 'mandanttyp_rolle'>): boolean {
+  return row.mandanttyp_rolle.trim().toLowerCase() === 'mieter'
+}
+
+/**
+ * Builds the vacancy of one unit from W&W's documented view columns, or says
+ * why it is not published: deactivated (`gueltigbis` past) or let. An Objekt
+ * valid only from a future `gueltigvon` is available from that day. The REST
+ * views carry no rooms, area, floor, type or rent: those come from a details
+ * file (`mergeDetails`).
+ */
 export function vacancyFromImmotop(rows: ImmotopUnitRows, today: string): Vacancy {
   const {objekt, liegenschaft} = rows
   const unitRef = formatUnitRef({mandant: objekt.mandant_nr, liegenschaft: objekt.liegenschaft_nr, objekt: objekt.nr})
+  const validTo = isoDay(objekt.gueltigbis)
+  if (validTo !== null && validTo < today) {
+    throw new ConflictError(
+      'UNIT_INACTIVE',
+      `Unit ${unitRef} is deactivated in Immotop 2 (the Objekt is valid until ${validTo}).`,
+      'Only active units are published. Check the Objekt\'s validity (gültig bis) in Immotop 2.',
+    )
+  }
   const status = vacancyStatus(
-    rows.verhaeltnisse.map((v) => ({from: isoDay(v.gueltigvon), to: isoDay(v.gueltigbis)})),
+    rows.verhaeltnisse.filter(isTenancy).map((v) => ({from: isoDay(v.gueltigvon), to: isoDay(v.gueltigbis)})),
     today,
   )
   if (!status.vacant) {
@@ -126,35 +123,105 @@ export function vacancyFromImmotop(rows: ImmotopUnitRows, today: string): Vacanc
       'Publish only vacant units. Check the unit\'s Verhältnisse in Immotop 2.',
     )
   }
-  const kind = objectKind(objekt.objektart, unitRef)
+  const validFrom = isoDay(objekt.gueltigvon)
+  const from = [status.availableFrom, validFrom !== null && validFrom > today ? validFrom : null].filter((d): d is string => d !== null).sort().at(-1)
   const street = splitStreet(liegenschaft.strasse ?? '')
   const place = splitPostalCity(liegenschaft.plzort ?? '')
-  const floor = floorFromLevel(objekt.etage)
-  const mitarbeiter = rows.mitarbeiter
   return {
     unitRef,
     title: objekt.bez,
-    category: kind.category,
-    typeKey: kind.typeKey,
-    rooms: objekt.zimmer,
-    areaM2: objekt.flaeche,
-    floorLabel: floor.label,
-    floorNum: floor.num,
+    category: null,
+    typeKey: null,
+    rooms: null,
+    areaM2: null,
+    floorLabel: null,
+    floorNum: null,
     source: 'rest',
-    rent: {net: objekt.nettomiete, incidentals: objekt.nebenkosten, gross: objekt.nettomiete + objekt.nebenkosten, deposit: objekt.kaution, unit: 'monthly'},
-    availability: status.availableFrom ? {kind: 'from_date', date: status.availableFrom} : {kind: 'immediately'},
+    rent: null,
+    availability: from ? {kind: 'from_date', date: from} : {kind: 'immediately'},
     description: null,
     building: {
-      title: liegenschaft.bez,
+      title: liegenschaft.bez || liegenschaft.strasse || '',
       street: street.street,
       houseNumber: street.houseNumber,
       postalCode: place.postalCode,
       city: place.city,
       countryCode: 'CH',
-      yearOfConstruction: liegenschaft.baujahr ?? null,
+      yearOfConstruction: null,
     },
-    contact: mitarbeiter
-      ? {firstName: mitarbeiter.vorname ?? '', surname: mitarbeiter.name, email: mitarbeiter.email, phone: mitarbeiter.telefon}
-      : null,
+    contact: contactFrom(rows.mitarbeiter, liegenschaft.mitarbeiter ?? null),
+  }
+}
+
+/** Whether publish would take this unit: active in Immotop 2 and vacant. */
+export function isPublishable(rows: ImmotopUnitRows, today: string): boolean {
+  try {
+    vacancyFromImmotop(rows, today)
+    return true
+  } catch (error) {
+    if (error instanceof ConflictError) return false
+    throw error
+  }
+}
+
+/**
+ * The listing's contact: the manager's Mitarbeiter row (`festnetz`, else
+ * `mobile`, and `email`). Without one, the Liegenschaft's `mitarbeiter` text
+ * (first name + ' ' + surname) still names the person.
+ */
+export function contactFrom(mitarbeiter: MitarbeiterRow | null, managerText: string | null): Vacancy['contact'] {
+  if (mitarbeiter && (mitarbeiter.name || mitarbeiter.vorname)) {
+    return {
+      firstName: mitarbeiter.vorname ?? '',
+      surname: mitarbeiter.name ?? '',
+      email: mitarbeiter.email || null,
+      phone: mitarbeiter.festnetz || mitarbeiter.mobile || null,
+    }
+  }
+  const name = (managerText ?? '').trim()
+  if (!name) return null
+  const [first, ...rest] = name.split(/\s+/)
+  return {firstName: rest.length ? first! : '', surname: rest.length ? rest.join(' ') : first!, email: null, phone: null}
+}
+
+/** What a details file (IDX 3.01 or dta-mpexp) adds to a REST vacancy. */
+export type UnitDetails = Pick<Vacancy, 'category' | 'typeKey' | 'rooms' | 'areaM2' | 'floorLabel' | 'floorNum' | 'rent' | 'description'> & {
+  yearOfConstruction: number | null
+}
+
+/** The vacancy fields of a unit's details (the year of construction belongs to the building). */
+export function detailFields(details: UnitDetails): Omit<UnitDetails, 'yearOfConstruction'> {
+  const {yearOfConstruction: _year, ...fields} = details
+  return fields
+}
+
+/** The listing fields that only a details file can fill, and the vacancy fields behind them. */
+export const DETAIL_FIELDS = [
+  ['object_type', (v: Vacancy) => v.typeKey],
+  ['rooms', (v: Vacancy) => v.rooms],
+  ['area', (v: Vacancy) => v.areaM2],
+  ['floor', (v: Vacancy) => v.floorLabel],
+  ['rent', (v: Vacancy) => v.rent],
+] as const
+
+/** The detail fields a vacancy lacks (empty when a details file described it fully). */
+export function missingDetails(vacancy: Vacancy): string[] {
+  return DETAIL_FIELDS.filter(([, get]) => get(vacancy) === null).map(([name]) => name)
+}
+
+/** A REST vacancy with the details of its unit; REST keeps title, address, availability and contact. */
+export function mergeDetails(vacancy: Vacancy, details: UnitDetails): Vacancy {
+  const pick = <T>(value: T | null, fallback: T | null): T | null => (value === null ? fallback : value)
+  return {
+    ...vacancy,
+    category: pick(details.category, vacancy.category),
+    typeKey: pick(details.typeKey, vacancy.typeKey),
+    rooms: pick(details.rooms, vacancy.rooms),
+    areaM2: pick(details.areaM2, vacancy.areaM2),
+    floorLabel: pick(details.floorLabel, vacancy.floorLabel),
+    floorNum: details.floorLabel === null ? vacancy.floorNum : details.floorNum,
+    rent: pick(details.rent, vacancy.rent),
+    description: pick(details.description, vacancy.description),
+    building: {...vacancy.building, yearOfConstruction: pick(details.yearOfConstruction, vacancy.building.yearOfConstruction)},
   }
 }

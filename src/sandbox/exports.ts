@@ -1,11 +1,13 @@
 /**
  * The sandbox's Immotop 2 data as the two file formats real installations
- * send: W&W's dta-mpexp export and an IDX 3.01 portal feed. Same units and
- * references as the REST views, so all three sources can be compared.
+ * send: W&W's dta-mpexp export (every unit of the letting mandants) and an IDX
+ * 3.01 portal feed (their vacant units). Same units and references as the REST
+ * views; rooms, area, floor, type and rent come from UNIT_DETAILS, which the
+ * views do not carry. Either file is a details file for `publish --details`.
  */
 import iconv from 'iconv-lite'
 import {vacancyStatus} from '../core/vacancy.js'
-import type {ImmotopData} from './seed.js'
+import {UNIT_DETAILS, type ImmotopData, type SbObjekt} from './seed.js'
 
 /** W&W's dta-mpexp header, as in github.com/wwimmo/ww-dta-mpexp. */
 export const DTA_MPEXP_HEADER = (
@@ -18,47 +20,65 @@ export const DTA_MPEXP_HEADER = (
 
 const chDate = (iso: string | null | undefined) => (iso ? `${iso.slice(8, 10)}.${iso.slice(5, 7)}.${iso.slice(0, 4)}` : '')
 
-function unitType(objektart: string, zimmer: number | null): string {
-  if (zimmer === null) return objektart
-  const rooms = Number.isInteger(zimmer) ? String(zimmer) : `${Math.floor(zimmer)} 1/2`
-  return objektart === 'Wohnung' ? `${rooms}-Zimmerwohnung` : `${rooms}-Zimmer-${objektart}`
+const unitRef = (o: SbObjekt) => `${o.mandant_nr}.${o.liegenschaft_nr}.${o.nr}`
+
+function unitType(label: string, rooms: number | null): string {
+  if (rooms === null) return label
+  const text = Number.isInteger(rooms) ? String(rooms) : `${Math.floor(rooms)} 1/2`
+  return label === 'Wohnung' ? `${text}-Zimmerwohnung` : `${text}-Zimmer-${label}`
 }
 
-/** dta-mpexp: ISO-8859-1, `;`, CRLF, one row per unit and tenancy (a vacant unit without any tenancy has one empty row). */
+/**
+ * Units of the letting mandants (V) that have portal details. Deactivated
+ * units (gueltigbis past) are left out; units valid only from a later day too,
+ * unless `future` (a portal feed announces them). The sandbox's assumption:
+ * W&W does not document what its exports hold.
+ */
+function lettingUnits(data: ImmotopData, today: string, future: boolean): SbObjekt[] {
+  const letting = new Set(data.GetDmsMandant.filter((m) => m.mandanttypcode === 'V').map((m) => m.nr))
+  const ended = (o: SbObjekt) => Boolean(o.gueltigbis && o.gueltigbis.slice(0, 10) < today)
+  const later = (o: SbObjekt) => Boolean(o.gueltigvon && o.gueltigvon.slice(0, 10) > today)
+  return data.GetDmsObjekt.filter((o) => letting.has(o.mandant_nr) && UNIT_DETAILS[unitRef(o)] && !ended(o) && (future || !later(o)))
+}
+
+/** dta-mpexp: ISO-8859-1, `;`, CRLF, one row per unit and tenancy (a unit without any tenancy has one empty row). */
 export function dtaMpexpExport(data: ImmotopData, exportedOn: string): Buffer {
   const lines = [DTA_MPEXP_HEADER.join(';')]
-  for (const objekt of data.GetDmsObjekt) {
-    const liegenschaft = data.GetDmsLiegenschaft.find((l) => l.nr === objekt.liegenschaft_nr)!
-    const manager = data.GetDmsMitarbeiter.find((m) => m.nr === liegenschaft.mitarbeiter)
-    const [postcode, ...city] = (liegenschaft.plzort ?? '').split(' ')
-    const tenancies = data.GetDmsVerhaeltnis.filter((v) => v.liegenschaft_nr === objekt.liegenschaft_nr && v.objekt_nr === objekt.nr)
+  for (const objekt of lettingUnits(data, exportedOn, false)) {
+    const details = UNIT_DETAILS[unitRef(objekt)]!
+    const liegenschaft = data.GetDmsLiegenschaft.find((l) => l.mandant_nr === objekt.mandant_nr && l.nr === objekt.liegenschaft_nr)!
+    const manager = data.GetDmsMitarbeiter.find((m) => m.s_seqnr === liegenschaft.mitarbeiter_seqnr)
+    const [postcode, ...city] = liegenschaft.plzort.split(' ')
+    const tenancies = data.GetDmsVerhaeltnis.filter((v) => v.mandant_nr === objekt.mandant_nr && v.liegenschaft_nr === objekt.liegenschaft_nr && v.objekt_nr === objekt.nr && v.mandanttyp_rolle === 'Mieter')
     for (const tenancy of tenancies.length ? tenancies : [null]) {
       const mieter = tenancy ? data.GetDmsMieter.find((m) => m.nr === tenancy.mieter_nr) : undefined
+      const [surname, ...prename] = (mieter?.bez ?? '').split(' ')
+      const company = mieter && /GmbH|AG\b/.test(mieter.bez)
       const row: Record<string, string> = {
         customer_id: 'SANDBOX-0001',
         property_id: String(liegenschaft.nr),
         property_name: liegenschaft.bez,
-        group_id: '1',
+        group_id: String(objekt.mandant_nr),
         group_name: liegenschaft.bez,
-        unit_adress_street_name: liegenschaft.strasse ?? '',
+        unit_adress_street_name: liegenschaft.strasse,
         unit_adress_postcode: postcode ?? '',
         unit_adress_city: city.join(' '),
         unit_adress_country: '756',
         unit_id: String(objekt.nr),
         unit_name: objekt.bez,
-        unit_type: unitType(objekt.objektart, objekt.zimmer),
-        unit_square_meter: objekt.flaeche === null ? '' : String(objekt.flaeche),
-        unit_level: objekt.etage === null ? '' : String(objekt.etage),
+        unit_type: unitType(details.label, details.rooms),
+        unit_square_meter: details.area === null ? '' : String(details.area),
+        unit_level: details.level === null ? '' : String(details.level),
         utilisation_period_start: chDate(tenancy?.gueltigvon),
         utilisation_period_end: chDate(tenancy?.gueltigbis),
         contract_type: tenancy ? '1' : '',
         user1_id: mieter ? String(mieter.nr) : '',
-        user1_name: mieter && mieter.vorname ? mieter.name : '',
-        user1_prename: mieter?.vorname ?? '',
-        user1_companyname: mieter && !mieter.vorname ? mieter.name : '',
+        user1_name: mieter && !company ? surname! : '',
+        user1_prename: mieter && !company ? prename.join(' ') : '',
+        user1_companyname: company ? mieter!.bez : '',
         property_manager1_name: manager ? `${manager.vorname} ${manager.name}` : '',
         property_manager1_email: manager?.email ?? '',
-        property_manager1_phone1: manager?.telefon ?? '',
+        property_manager1_phone1: manager?.festnetz ?? manager?.mobile ?? '',
         timestamp_export: chDate(exportedOn),
       }
       lines.push(DTA_MPEXP_HEADER.map((column) => (row[column] ?? '').replace(/[;\r\n]/g, ' ')).join(';'))
@@ -67,37 +87,33 @@ export function dtaMpexpExport(data: ImmotopData, exportedOn: string): Buffer {
   return iconv.encode(lines.join('\r\n') + '\r\n', 'latin1')
 }
 
-const IDX_CATEGORY: Record<string, [string, string]> = {
-  Wohnung: ['APPT', '1'],
-  Attikawohnung: ['APPT', '3'],
-  Einstellhallenplatz: ['PARK', '5'],
-  Parkplatz: ['PARK', '1'],
-}
-
 /**
- * IDX 3.01: the vacant units, 183 fields each followed by `#`, CRLF. Lines
- * alternate between UTF-8 and ISO-8859-1, as feeds assembled by several
- * tools do.
+ * IDX 3.01: the vacant, active units, 183 fields each followed by `#`, CRLF.
+ * Lines alternate between UTF-8 and ISO-8859-1, as feeds assembled by several
+ * tools do. The refs are mandant, Liegenschaft and Objekt number.
  */
 export function idxExport(data: ImmotopData, today: string): Buffer {
   const chunks: Buffer[] = []
   let index = 0
-  for (const objekt of data.GetDmsObjekt) {
-    const tenancies = data.GetDmsVerhaeltnis.filter((v) => v.liegenschaft_nr === objekt.liegenschaft_nr && v.objekt_nr === objekt.nr)
-    const status = vacancyStatus(tenancies.map((t) => ({from: t.gueltigvon?.slice(0, 10) ?? null, to: t.gueltigbis?.slice(0, 10) ?? null})), today)
-    const kind = IDX_CATEGORY[objekt.objektart]
-    if (!status.vacant || !kind) continue
-    const liegenschaft = data.GetDmsLiegenschaft.find((l) => l.nr === objekt.liegenschaft_nr)!
-    const manager = data.GetDmsMitarbeiter.find((m) => m.nr === liegenschaft.mitarbeiter)
-    const [zip, ...city] = (liegenschaft.plzort ?? '').split(' ')
+  for (const objekt of lettingUnits(data, today, true)) {
+    const tenancies = data.GetDmsVerhaeltnis.filter((v) => v.mandant_nr === objekt.mandant_nr && v.liegenschaft_nr === objekt.liegenschaft_nr && v.objekt_nr === objekt.nr && v.mandanttyp_rolle === 'Mieter')
+    const status = vacancyStatus(tenancies.map((t) => ({from: t.gueltigvon.slice(0, 10), to: t.gueltigbis?.slice(0, 10) ?? null})), today)
+    if (!status.vacant) continue
+    const details = UNIT_DETAILS[unitRef(objekt)]!
+    const liegenschaft = data.GetDmsLiegenschaft.find((l) => l.mandant_nr === objekt.mandant_nr && l.nr === objekt.liegenschaft_nr)!
+    const manager = data.GetDmsMitarbeiter.find((m) => m.s_seqnr === liegenschaft.mitarbeiter_seqnr)
+    const mandant = data.GetDmsMandant.find((m) => m.nr === objekt.mandant_nr)!
+    const [zip, ...city] = liegenschaft.plzort.split(' ')
+    const validFrom = objekt.gueltigvon?.slice(0, 10)
+    const from = [status.availableFrom, validFrom && validFrom > today ? validFrom : null].filter((d): d is string => Boolean(d)).sort().at(-1)
     const f: string[] = Array.from({length: 183}, () => '')
     const set = (n: number, v: string | number | null | undefined) => {
       f[n - 1] = v === null || v === undefined ? '' : String(v).replace(/#/g, ' ')
     }
     set(1, 'IDX3.01')
     set(2, 'ImmoTop2 Sandbox')
-    set(3, kind[0])
-    set(4, kind[1])
+    set(3, details.idx[0])
+    set(4, details.idx[1])
     set(5, 'RENT')
     set(6, objekt.mandant_nr)
     set(7, objekt.liegenschaft_nr)
@@ -105,27 +121,26 @@ export function idxExport(data: ImmotopData, today: string): Buffer {
     set(9, liegenschaft.strasse)
     set(10, zip)
     set(11, city.join(' '))
-    set(12, zip?.startsWith('8') ? 'ZH' : 'BE')
+    set(12, zip?.startsWith('8') ? 'ZH' : zip?.startsWith('63') ? 'ZG' : 'BE')
     set(13, 'CH')
-    set(16, status.availableFrom ? chDate(status.availableFrom) : chDate(today))
+    set(16, chDate(from ?? today))
     set(17, `${objekt.bez}, ${liegenschaft.bez}`)
     set(18, `<B>${objekt.bez}</B><BR>Schöne Lage, nahe öffentlicher Verkehr.<BR><LI>Waschturm</LI><LI>Keller</LI>`)
-    set(19, objekt.nettomiete + objekt.nebenkosten)
-    set(20, objekt.nettomiete)
-    set(21, objekt.nebenkosten)
+    set(19, details.net + details.extra)
+    set(20, details.net)
+    set(21, details.extra)
     set(22, 'MONTHLY')
     set(23, 'CHF')
-    set(25, objekt.etage)
-    set(26, objekt.zimmer)
-    set(28, objekt.flaeche)
-    set(32, liegenschaft.baujahr)
+    set(25, details.level)
+    set(26, details.rooms)
+    set(28, details.area)
+    set(32, details.yearBuilt)
     set(69, 'sandbox')
-    set(70, 'Immobilien Muster AG')
-    set(77, manager?.telefon)
+    set(70, mandant.bez)
+    set(77, manager?.festnetz ?? manager?.mobile)
     set(80, manager?.email)
     set(82, manager ? `${manager.vorname} ${manager.name}` : '')
-    set(83, manager?.telefon)
-    set(84, manager?.email)
+    set(83, manager?.festnetz ?? manager?.mobile)
     set(178, `${chDate(today)} 08:00:00`)
     const line = f.map((v) => `${v}#`).join('') + '\r\n'
     chunks.push(index++ % 2 === 0 ? Buffer.from(line, 'utf8') : iconv.encode(line, 'latin1'))

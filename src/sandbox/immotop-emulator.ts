@@ -1,24 +1,30 @@
 /**
  * Immotop 2 emulator: the DMS REST services as W&W documents them (Basic auth
- * as wwdms, the Version header, JSON views filtered by any column), and the
- * staging-folder processing Immotop 2 does: read a control file once its
- * document is complete, archive the document, delete both, and answer with a
- * SavedDocument control file in the acknowledgement folder.
+ * as wwdms, the Version header, JSON views with exactly the documented
+ * columns, filtered by any column; `Test` answers 200 with an empty body), and
+ * the staging folder as W&W's use case 5: a control file with its document
+ * (same base name) is picked up, i.e. the document is archived and both files
+ * are deleted. What follows depends on the pickup mode:
+ *
+ *   saved    answer with a SavedDocument control file carrying Immotop's
+ *            DocumentId (undocumented by W&W for use case 5; the default)
+ *   consume  pick up silently, as W&W documents it
+ *   off      never pick anything up (an Immotop 2 whose import is stopped)
  */
 import {createHash, timingSafeEqual} from 'node:crypto'
 import {createReadStream, readFileSync} from 'node:fs'
-import {copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile} from 'node:fs/promises'
-import {basename, join} from 'node:path'
+import {copyFile, lstat, mkdir, readdir, readFile, rename, rm, writeFile} from 'node:fs/promises'
+import {join} from 'node:path'
 import Fastify, {type FastifyInstance} from 'fastify'
-import {buildControlFile, parseControlFile, type ControlFile} from '../core/control-file.js'
-import {controlFileName} from '../core/handover.js'
+import {readWwControl, writeWwControl, type WwControl} from './control-xml.js'
 import {dtaMpexpExport, idxExport} from './exports.js'
 import {ensureMailTable, listMails} from './smtp-sink.js'
 import {Faults, installHttpFaults} from './faults.js'
 import type {ImmotopData} from './seed.js'
 import type {Db} from './store.js'
 
-export const SERVER_VERSION = '2.7.18'
+export const PICKUP_MODES = ['saved', 'consume', 'off'] as const
+export type PickupMode = (typeof PICKUP_MODES)[number]
 
 export interface ImmotopEmulatorOptions {
   db: Db
@@ -31,6 +37,10 @@ export interface ImmotopEmulatorOptions {
   archiveDir: string
   /** How long a control file may wait for its document before it is refused. */
   missingDocumentGraceMs?: number
+  /** What Immotop 2 does with the staging folder; changeable at run time (PUT /_sandbox/pickup). `passes` counts polls of the folder. */
+  pickup: {mode: PickupMode; passes: number}
+  /** The sandbox's day: its seed and exports agree on what is vacant. */
+  today: string
   faults: Faults
   https?: {key: string | Buffer; cert: string | Buffer}
 }
@@ -53,11 +63,12 @@ export function createImmotopEmulator(options: ImmotopEmulatorOptions): FastifyI
     }
   })
 
-  app.get('/api/DmsRestServices/Test', async () => ({Erfolgreich: true, FehlerCode: 0, FehlerMeldung: null, ServerVersion: SERVER_VERSION}))
+  // W&W documents no body for Test.
+  app.get('/api/DmsRestServices/Test', async (_request, reply) => reply.code(200).send(''))
 
   for (const view of Object.keys(options.data) as Array<keyof ImmotopData>) {
     app.get(`/api/DmsRestServices/${view}`, async (request, reply) => {
-      const rows = options.data[view] as Array<Record<string, unknown>>
+      const rows = options.data[view] as unknown as Array<Record<string, unknown>>
       const filter = request.query as Record<string, string>
       const columns = new Set(rows.flatMap((r) => Object.keys(r)))
       for (const column of Object.keys(filter)) {
@@ -68,11 +79,18 @@ export function createImmotopEmulator(options: ImmotopEmulatorOptions): FastifyI
   }
 
   app.get('/_sandbox/handovers', async () => ({handovers: listHandovers(options.db)}))
+  app.get('/_sandbox/pickup', async () => ({mode: options.pickup.mode, passes: options.pickup.passes}))
+  app.put('/_sandbox/pickup', async (request, reply) => {
+    const mode = (request.body as {mode?: unknown} | null)?.mode
+    if (!PICKUP_MODES.includes(mode as PickupMode)) return reply.code(400).send({error: `mode must be one of ${PICKUP_MODES.join(', ')}`})
+    options.pickup.mode = mode as PickupMode
+    return {mode}
+  })
   app.get('/_sandbox/mails', async () => {
     ensureMailTable(options.db)
     return {mails: listMails(options.db)}
   })
-  const today = () => new Date().toISOString().slice(0, 10)
+  const today = () => options.today
   app.get('/_sandbox/export/dta-mpexp.csv', async (_request, reply) =>
     reply.type('text/csv; charset=iso-8859-1').send(dtaMpexpExport(options.data, today())),
   )
@@ -85,49 +103,77 @@ export function createImmotopEmulator(options: ImmotopEmulatorOptions): FastifyI
 export interface ReceivedDocument {
   documentId: string
   dmsDocumentId: string
+  /** The file's name in the staging folder. */
   fileName: string
+  /** The speaking name from the control file's DateiName. */
+  dateiName: string
   kind: string | null
   size: number
   sha256: string
+  archivePath: string
   receivedAt: string
 }
 
 export interface Handover {
-  handoverId: string
+  /** From the tenant record; null for documents no record lists. */
+  handoverId: string | null
   unitReference: string | null
   record: unknown
   documents: ReceivedDocument[]
 }
 
+interface StagedRow {
+  document_id: number
+  archiv_id: string
+  dms_document_id: string
+  file_name: string
+  datei_name: string
+  size: number
+  sha256: string
+  archive_path: string
+  received_at: string
+}
+
+interface RecordLike {
+  schema?: string
+  handoverId?: string
+  unit?: {reference?: string}
+  documents?: Array<{dmsDocumentId?: string; kind?: string}>
+}
+
+/**
+ * What arrived, grouped the way Immotop 2 staff would: by the tenant record,
+ * which lists its documents by DmsDocumentId (DmsArchivId is one archive for
+ * everything, not a per-handover id).
+ */
 export function listHandovers(db: Db): Handover[] {
-  const rows = db.prepare('SELECT * FROM received ORDER BY document_id').all() as Array<{
-    document_id: number
-    archiv_id: string
-    dms_document_id: string
-    file_name: string
-    kind: string | null
-    size: number
-    sha256: string
-    objekt_referenz: string | null
-    archive_path: string
-    received_at: string
-  }>
-  const byHandover = new Map<string, Handover & {recordPath?: string}>()
+  const rows = db.prepare('SELECT * FROM staged_documents ORDER BY document_id').all() as StagedRow[]
+  const toDoc = (row: StagedRow, kind: string | null): ReceivedDocument => ({
+    documentId: String(row.document_id),
+    dmsDocumentId: row.dms_document_id,
+    fileName: row.file_name,
+    dateiName: row.datei_name,
+    kind,
+    size: row.size,
+    sha256: row.sha256,
+    archivePath: row.archive_path,
+    receivedAt: row.received_at,
+  })
+  const handovers: Handover[] = []
+  const claimed = new Set<number>()
   for (const row of rows) {
-    const handover = byHandover.get(row.archiv_id) ?? {handoverId: row.archiv_id, unitReference: row.objekt_referenz, record: null, documents: []}
-    handover.documents.push({
-      documentId: String(row.document_id),
-      dmsDocumentId: row.dms_document_id,
-      fileName: row.file_name,
-      kind: row.kind,
-      size: row.size,
-      sha256: row.sha256,
-      receivedAt: row.received_at,
-    })
-    if (row.kind === 'tenant_record') handover.recordPath = row.archive_path
-    byHandover.set(row.archiv_id, handover)
+    if (!row.file_name.endsWith('.json')) continue
+    const record = readRecord(row.archive_path) as RecordLike | null
+    if (!record || typeof record.schema !== 'string' || !record.schema.startsWith('melon-immotop.tenant-record/')) continue
+    const listed = new Map((record.documents ?? []).map((d) => [d.dmsDocumentId, d.kind ?? null]))
+    const documents = rows.filter((r) => listed.has(r.dms_document_id)).map((r) => toDoc(r, listed.get(r.dms_document_id)!))
+    for (const r of rows) if (listed.has(r.dms_document_id)) claimed.add(r.document_id)
+    claimed.add(row.document_id)
+    handovers.push({handoverId: record.handoverId ?? null, unitReference: record.unit?.reference ?? null, record, documents: [...documents, toDoc(row, 'tenant_record')]})
   }
-  return [...byHandover.values()].map(({recordPath, ...handover}) => ({...handover, record: recordPath ? readRecord(recordPath) : null}))
+  const loose = rows.filter((r) => !claimed.has(r.document_id))
+  if (loose.length > 0) handovers.push({handoverId: null, unitReference: null, record: null, documents: loose.map((r) => toDoc(r, null))})
+  return handovers
 }
 
 function readRecord(path: string): unknown {
@@ -172,67 +218,74 @@ async function sha256File(path: string): Promise<{sha256: string; size: number}>
   return {sha256: hash.digest('hex'), size}
 }
 
-async function writeAck(options: ImmotopEmulatorOptions, controlName: string, control: ControlFile): Promise<void> {
+/** Answers in the other folder (folder 1), written aside and moved in. */
+async function writeAnswer(options: ImmotopEmulatorOptions, controlName: string, control: WwControl): Promise<void> {
   const tmp = join(options.ackDir, '.immotop-tmp')
   await mkdir(tmp, {recursive: true, mode: 0o700})
   const path = join(tmp, controlName)
-  await writeFile(path, buildControlFile(control), {mode: 0o600})
+  await writeFile(path, writeWwControl(control), {mode: 0o600})
   await rename(path, join(options.ackDir, controlName))
 }
 
+const CONTROL_SUFFIX = '.xml_it2'
+
 export async function processOnce(options: ImmotopEmulatorOptions, graceMs: number): Promise<void> {
+  options.pickup.passes++
+  if (options.pickup.mode === 'off') return
   const {db} = options
-  const names = (await readdir(options.incomingDir)).filter((n) => n.endsWith('.xml_it2') && !n.startsWith('.'))
-  for (const controlName of names) {
+  const entries = await readdir(options.incomingDir, {withFileTypes: true})
+  const files = entries.filter((e) => e.isFile() && !e.name.startsWith('.')).map((e) => e.name)
+  for (const controlName of files.filter((n) => n.endsWith(CONTROL_SUFFIX))) {
     const controlPath = join(options.incomingDir, controlName)
-    let control: ControlFile
-    try {
-      control = parseControlFile(await readFile(controlPath, 'utf8'), controlName)
-    } catch {
+    const base = controlName.slice(0, -CONTROL_SUFFIX.length)
+    // Refusals are answered even in consume mode: FehlerText is for a person to read.
+    const refuse = async (control: WwControl, fehlerText: string) => {
       await rm(controlPath, {force: true})
-      await writeAck(options, controlName, {version: '1.0', action: 'SavedDocument', dmsArchivId: '', dmsDocumentId: '', documentId: '', dateiName: '', fehlerText: 'Steuerdatei ist unlesbar.'})
-      continue
+      await writeAnswer(options, controlName, {...control, Version: '1.0', Action: 'SavedDocument', DocumentId: '', FehlerText: fehlerText})
     }
-    const answer = (fields: Partial<ControlFile>): ControlFile => ({...control, action: 'SavedDocument', fehlerText: '', ...fields})
-    const fileName = basename(control.dateiName)
-    if (control.action !== 'NewDocument' || fileName !== control.dateiName || controlFileName(fileName) !== controlName) {
-      await rm(controlPath, {force: true})
-      await writeAck(options, controlName, answer({fehlerText: `Steuerdatei passt nicht zum Dokument '${control.dateiName}' oder Action '${control.action}' wird nicht unterstützt.`}))
-      continue
-    }
-    const documentPath = join(options.incomingDir, fileName)
-    let info
+    let control: WwControl
     try {
-      info = await stat(documentPath)
-    } catch {
-      const age = Date.now() - (await stat(controlPath)).mtimeMs
-      if (age > graceMs) {
-        await rm(controlPath, {force: true})
-        await writeAck(options, controlName, answer({fehlerText: `Dokument '${fileName}' fehlt.`}))
+      const parsed = readWwControl(await readFile(controlPath, 'utf8'))
+      control = parsed.control
+      if (parsed.extra.length > 0) {
+        await refuse(control, `Steuerdatei enthält Elemente, die Immotop 2 nicht kennt: ${parsed.extra.join(', ')}.`)
+        continue
       }
+    } catch {
+      await refuse({}, 'Steuerdatei ist unlesbar.')
+      continue
+    }
+    if (control.Action !== 'NewDocument') {
+      await refuse(control, `Action '${control.Action ?? ''}' wird im Stagingverzeichnis 2 nicht unterstützt.`)
+      continue
+    }
+    if (!control.DmsDocumentId) {
+      await refuse(control, 'DmsDocumentId fehlt.')
+      continue
+    }
+    const fileName = files.find((n) => n !== controlName && n.startsWith(`${base}.`) && !n.endsWith(CONTROL_SUFFIX))
+    const documentPath = fileName ? join(options.incomingDir, fileName) : null
+    if (!fileName || !documentPath) {
+      const age = Date.now() - (await lstat(controlPath)).mtimeMs
+      if (age > graceMs) await refuse(control, `Zur Steuerdatei '${controlName}' fehlt das Dokument.`)
       continue
     }
     const {sha256, size} = await sha256File(documentPath)
-    if ((control.sha256 && control.sha256 !== sha256) || (control.groesse !== undefined && control.groesse !== size) || size !== info.size) {
-      await rm(documentPath, {force: true})
-      await rm(controlPath, {force: true})
-      await writeAck(options, controlName, answer({fehlerText: `Dokument '${fileName}' ist unvollständig oder beschädigt (Prüfsumme stimmt nicht).`}))
-      continue
-    }
-    const previous = db.prepare('SELECT document_id, sha256 FROM received WHERE dms_document_id = ?').get(control.dmsDocumentId) as {document_id: number; sha256: string} | undefined
+    const previous = db.prepare('SELECT document_id, sha256 FROM staged_documents WHERE dms_document_id = ?').get(control.DmsDocumentId) as {document_id: number; sha256: string} | undefined
+    if (options.faults.current.ackdelay > 0) await new Promise((resolve) => setTimeout(resolve, options.faults.current.ackdelay))
     let documentId: number
     if (previous && previous.sha256 === sha256) {
-      // The same document again: acknowledge with the id it already has, archive nothing twice.
+      // The same document again: the id it already has, nothing archived twice.
       documentId = previous.document_id
       await rm(documentPath, {force: true})
     } else if (previous) {
       await rm(documentPath, {force: true})
-      await rm(controlPath, {force: true})
-      await writeAck(options, controlName, answer({fehlerText: `DmsDocumentId '${control.dmsDocumentId}' wurde bereits mit anderem Inhalt gespeichert.`}))
+      await refuse(control, `DmsDocumentId '${control.DmsDocumentId}' wurde bereits mit anderem Inhalt gespeichert.`)
       continue
     } else {
-      const archivePath = join(options.archiveDir, `${control.dmsArchivId || 'ohne-archiv'}`, fileName)
-      await mkdir(join(options.archiveDir, control.dmsArchivId || 'ohne-archiv'), {recursive: true, mode: 0o700})
+      const archiv = control.DmsArchivId || 'ohne-archiv'
+      await mkdir(join(options.archiveDir, archiv), {recursive: true, mode: 0o700})
+      const archivePath = join(options.archiveDir, archiv, fileName)
       try {
         await rename(documentPath, archivePath)
       } catch {
@@ -241,18 +294,18 @@ export async function processOnce(options: ImmotopEmulatorOptions, graceMs: numb
       }
       documentId = Number(
         db
-          .prepare('INSERT INTO received (archiv_id, dms_document_id, file_name, kind, size, sha256, objekt_referenz, archive_path, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-          .run(control.dmsArchivId, control.dmsDocumentId, fileName, control.dokumentart ?? null, size, sha256, control.objektReferenz ?? null, archivePath, new Date().toISOString()).lastInsertRowid,
+          .prepare('INSERT INTO staged_documents (archiv_id, dms_document_id, file_name, datei_name, size, sha256, archive_path, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+          .run(control.DmsArchivId ?? '', control.DmsDocumentId, fileName, control.DateiName ?? '', size, sha256, archivePath, new Date().toISOString()).lastInsertRowid,
       )
     }
-    await rm(controlPath, {force: true})
-    if (options.faults.current.ackdelay > 0) await new Promise((resolve) => setTimeout(resolve, options.faults.current.ackdelay))
     if (options.faults.roll('ackerror')) {
       // Immotop 2 refuses after all: forget the document so a re-delivery is accepted.
-      db.prepare('DELETE FROM received WHERE document_id = ?').run(documentId)
-      await writeAck(options, controlName, answer({fehlerText: `Dokument '${fileName}' konnte nicht archiviert werden (Fehler eingespielt).`}))
+      db.prepare('DELETE FROM staged_documents WHERE document_id = ?').run(documentId)
+      await refuse(control, `Dokument '${control.DateiName ?? fileName}' konnte nicht archiviert werden (Fehler eingespielt).`)
       continue
     }
-    await writeAck(options, controlName, answer({documentId: String(documentId)}))
+    // The answer is written before the control file goes, so a client that sees the pick-up also finds it.
+    if (options.pickup.mode === 'saved') await writeAnswer(options, controlName, {...control, Action: 'SavedDocument', DocumentId: String(documentId), FehlerText: ''})
+    await rm(controlPath, {force: true})
   }
 }

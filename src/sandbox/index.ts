@@ -7,13 +7,14 @@ import {chmod, mkdir, rename, writeFile} from 'node:fs/promises'
 import {dirname, join, resolve} from 'node:path'
 import {stringify as toYaml} from 'yaml'
 import type {AppConfigInput} from '../config/schema.js'
-import {isLoopbackHost} from '../adapters/http.js'
+import {isIP} from 'node:net'
 import {ConfigError} from '../errors.js'
-import {createImmotopEmulator, startStagingProcessor} from './immotop-emulator.js'
+import {createImmotopEmulator, startStagingProcessor, type PickupMode} from './immotop-emulator.js'
 import {createMelonEmulator, randomSecret, type UnitInfo} from './melon-emulator.js'
 import {Faults, type FaultSpec} from './faults.js'
-import {immotopSeed, SEED_TENANTS} from './seed.js'
+import {immotopSeed, SEED_TENANTS, UNIT_DETAILS} from './seed.js'
 import {startSmtpSink} from './smtp-sink.js'
+import {dtaMpexpExport, idxExport} from './exports.js'
 import {getMeta, openStore, setMeta} from './store.js'
 import {splitPostalCity, splitStreet} from '../core/swiss-address.js'
 
@@ -33,13 +34,27 @@ export interface SandboxOptions {
   tls?: {key: string | Buffer; cert: string | Buffer; caFile?: string}
   /** Host name to put in the base URLs (default: the listen address); must match a TLS certificate. */
   publicHost?: string
+  /** What the emulated Immotop 2 does with the staging folder (default saved). */
+  immotopPickup?: PickupMode
+  /** The Immotop 2 version to emulate; below 2.7.19 the views lack that version's columns. */
+  immotopVersion?: string
+}
+
+/** The sandbox's own loopback check (it does not share the client's transport code). */
+function isLoopback(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '')
+  if (bare === 'localhost') return true
+  if (isIP(bare) === 4) return bare.startsWith('127.')
+  return bare === '::1'
 }
 
 export interface SandboxHandle {
   dataDir: string
   melon: {baseUrl: string; project: string; token: string}
-  immotop: {baseUrl: string; user: string; password: string; apiVersion: string; mandant: number}
+  immotop: {baseUrl: string; user: string; password: string; apiVersion: string; version: string; pickup: PickupMode}
   stagingDir: string
+  /** Immotop 2's IDX (portal.idx) and dta-mpexp (dta-mpexp.csv) exports of the sandbox's units. */
+  exportsDir: string
   incomingDir: string
   ackDir: string
   stateDir: string
@@ -52,7 +67,7 @@ export interface SandboxHandle {
 
 export async function startSandbox(options: SandboxOptions): Promise<SandboxHandle> {
   const host = options.host ?? '127.0.0.1'
-  if (!isLoopbackHost(host)) {
+  if (!isLoopback(host)) {
     throw new ConfigError('SANDBOX_NOT_LOOPBACK', `The sandbox listens on loopback only; ${host} is not a loopback address.`, 'Use --host 127.0.0.1 (the default) or ::1.')
   }
   const dataDir = resolve(options.dataDir)
@@ -72,19 +87,21 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
   setMeta(db, 'project', project)
   setMeta(db, 'melon_token', token)
   setMeta(db, 'immotop_password', password)
-  const data = immotopSeed(today)
+  const immotopVersion = options.immotopVersion ?? '2.7.23'
+  const data = immotopSeed(today, {version: immotopVersion})
 
   const unitInfo = (ref: string): UnitInfo | null => {
     const [m, l, o] = ref.split('.').map(Number)
     const objekt = data.GetDmsObjekt.find((x) => x.mandant_nr === m && x.liegenschaft_nr === l && x.nr === o)
     const liegenschaft = data.GetDmsLiegenschaft.find((x) => x.mandant_nr === m && x.nr === l)
     if (!objekt || !liegenschaft) return null
-    const street = splitStreet(liegenschaft.strasse ?? '')
-    const place = splitPostalCity(liegenschaft.plzort ?? '')
+    const street = splitStreet(liegenschaft.strasse)
+    const place = splitPostalCity(liegenschaft.plzort)
+    const details = UNIT_DETAILS[ref]
     return {
       title: objekt.bez,
       address: {street: street.street, house_number: street.houseNumber, postal_code: place.postalCode, city: place.city, country_code: 'CH'},
-      rent: {rentalgross_net: objekt.nettomiete, incidentals: objekt.nebenkosten, rentalgross: objekt.nettomiete + objekt.nebenkosten, deposit: objekt.kaution},
+      rent: details ? {rentalgross_net: details.net, incidentals: details.extra, rentalgross: details.net + details.extra, deposit: details.deposit} : null,
     }
   }
 
@@ -96,7 +113,8 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
     for (const seed of SEED_TENANTS) await melon.createTenant(seed)
     setMeta(db, 'seeded', new Date().toISOString())
   }
-  const immotopOptions = {db, data, user: 'wwdms', password, apiVersion: '1.0', incomingDir, ackDir, archiveDir: join(dataDir, 'immotop-archive'), faults: immotopFaults, https}
+  const pickup = {mode: options.immotopPickup ?? 'saved', passes: 0}
+  const immotopOptions = {db, data, user: 'wwdms', password, apiVersion: '1.0', incomingDir, ackDir, archiveDir: join(dataDir, 'immotop-archive'), faults: immotopFaults, https, pickup, today}
   const immotop = createImmotopEmulator(immotopOptions)
   const publicUrl = (listened: string) => {
     const url = new URL(listened)
@@ -113,14 +131,20 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
     throw error
   }
   const stopProcessor = startStagingProcessor(immotopOptions)
+  // Immotop 2's own exports of the same units: the details file that gives rooms, area, type and rent.
+  const exportsDir = join(dataDir, 'exports')
+  await mkdir(exportsDir, {recursive: true, mode: 0o700})
+  const detailsFile = join(exportsDir, 'portal.idx')
+  await writeFile(detailsFile, idxExport(data, today), {mode: 0o600})
+  await writeFile(join(exportsDir, 'dta-mpexp.csv'), dtaMpexpExport(data, today), {mode: 0o600})
   const smtpPassword = getMeta(db, 'smtp_password') ?? randomSecret('smtp_')
   setMeta(db, 'smtp_password', smtpPassword)
   const smtp = await startSmtpSink({db, host, port: options.smtpPort ?? 0, user: 'sandbox', password: smtpPassword})
 
   const config: AppConfigInput = {
     melon: {baseUrl: melonUrl, project, token, ...(options.tls?.caFile ? {caFile: options.tls.caFile} : {})},
-    immotop: {baseUrl: immotopUrl, user: 'wwdms', password, apiVersion: '1.0', mandant: 1, ...(options.tls?.caFile ? {caFile: options.tls.caFile} : {})},
-    staging: {incomingDir, ackDir, ackTimeoutSeconds: 30},
+    immotop: {baseUrl: immotopUrl, user: 'wwdms', password, apiVersion: '1.0', mandant: 'all', detailsFile, ...(options.tls?.caFile ? {caFile: options.tls.caFile} : {})},
+    staging: {incomingDir, ackDir, pickupTimeoutSeconds: 30, dmsArchivId: 'melon'},
     stateDir,
     notify: {
       recipients: ['vertrag@muster-immo.example'],
@@ -142,8 +166,11 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
   return {
     dataDir,
     melon: {baseUrl: melonUrl, project, token},
-    immotop: {baseUrl: immotopUrl, user: 'wwdms', password, apiVersion: '1.0', mandant: 1},
+    immotop: {baseUrl: immotopUrl, user: 'wwdms', password, apiVersion: '1.0', version: immotopVersion, get pickup() {
+      return pickup.mode
+    }},
     stagingDir,
+    exportsDir,
     incomingDir,
     ackDir,
     stateDir,

@@ -2,111 +2,322 @@
  * Realistic Swiss seed data for the sandbox. Dates are relative to the day the
  * sandbox starts, so that "vacant" means the same thing whenever it runs.
  *
- * Immotop 2, mandant 1 "Immobilien Muster AG":
+ * The views carry exactly W&W's documented columns (the sandbox's own row
+ * types below, written from W&W's `_views/*.md`, not from the client's
+ * schemas). Rooms, area, floor, type and rent are not in the views: they live
+ * in `UNIT_DETAILS`, which only the sandbox's IDX and dta-mpexp exports show,
+ * as Immotop 2's own exports do.
+ *
+ * Mandant 1 "Immobilien Muster AG" (V, letting):
  *   Liegenschaft 10001 Wohnüberbauung Sonnenhof, Seestrasse 112, 8800 Thalwil
- *     1011 3.5 Zi. let (no end)            → not vacant
- *     1012 4.5 Zi. tenancy ended           → vacant now
+ *     1011 3.5 Zi. let (no end)               → not vacant
+ *     1012 4.5 Zi. tenancy ended              → vacant now
  *     1013 2.5 Zi. tenancy ends, no successor → vacant from end + 1
- *     1014 3.5 Zi. ended, successor signed → not vacant
- *     1901 Einstellhallenplatz, never let  → vacant now
+ *     1014 3.5 Zi. ended, successor signed    → not vacant
+ *     1015 1.5 Zi. deactivated (gueltigbis past) → never published
+ *     1016 4.5 Zi. new, valid from today + 45 → vacant from that day
+ *     1901 Einstellhallenplatz, never let     → vacant now
  *   Liegenschaft 10002 Geschäftshaus Bahnhofplatz, Bahnhofplatz 3, 3011 Bern
  *     2001 Büro let, 2002 5.5 Zi. Attika vacant, 2003 Parkplatz let
+ * Mandant 2 "Pensionskasse Seeblick" (V, letting):
+ *   Liegenschaft 20001 Wohnhaus Seeblick, Seeweg 5, 6300 Zug
+ *     1 3.5 Zi. tenancy ended → vacant; 2 2.5 Zi. let
+ * Mandant 3 "STWEG Rebhalde" (S, condominium owners): two flats with
+ *   Eigentümer relationships; not a letting mandant, so `mandant: all` skips it.
  */
-import type {LiegenschaftRow, MandantRow, MieterRow, MitarbeiterRow, ObjektRow, VerhaeltnisRow} from '../contracts/immotop-wire.js'
-import type {Person} from '../contracts/melon-wire.js'
 import {addDays} from '../core/swiss-address.js'
+import type {Person} from '../contracts/melon-wire.js'
+
+/** `insts`/`updts` since 2.6.32. */
+interface Stamps {
+  insts: string
+  updts: string
+}
+
+export interface SbMandant extends Stamps {
+  s_seqnr: number
+  nr: number
+  bez: string
+  mandanttypcode: 'V' | 'S' | 'G'
+  person_seqnr: number
+  person_nr: number
+  name1: string
+  name2: string | null
+  strasse: string | null
+  Plz: string
+  postfach: string | null
+  ort: string
+  land: string | null
+  istmwstpflichtig: number | null
+  defaultzahlstelle_seqnr: number | null
+  gueltigvon: string
+  gueltigbis: string | null
+}
+
+export interface SbLiegenschaft extends Stamps {
+  s_seqnr: number
+  nr: number
+  bez: string
+  mandant_seqnr: number
+  mandant_nr: number
+  lieggruppenk_seqnr: number | null
+  grundbuchanmerkung: string | null
+  strasse: string
+  plzort: string
+  mitarbeiter_seqnr: number | null
+  mitarbeiter: string | null
+  mitarbeiter2_seqnr: number | null
+  mitarbeiter2: string | null
+  buchhalter_seqnr: number | null
+  buchhalter: string | null
+  buchhalter2_seqnr: number | null
+  buchhalter2: string | null
+  gueltigvon?: string
+  gueltigbis?: string | null
+}
+
+export interface SbObjekt extends Stamps {
+  s_seqnr: number
+  nr: number
+  bez: string
+  liegenschaft_seqnr: number
+  liegenschaft_nr: number
+  mandant_seqnr: number
+  mandant_nr: number
+  /** 2.7.19: absent when the sandbox plays an older version. */
+  gueltigvon?: string
+  gueltigbis?: string | null
+}
+
+export interface SbVerhaeltnis extends Stamps {
+  s_seqnr: number
+  gueltigvon: string
+  gueltigbis: string | null
+  objekt_seqnr: number
+  objekt_nr: number
+  liegenschaft_seqnr: number
+  liegenschaft_nr: number
+  mandant_seqnr: number
+  mandant_nr: number
+  verhaeltnisstatus_nr: number
+  mieter_seqnr: number
+  mieter_nr: number
+  mandanttyp_rolle: 'Mieter' | 'Eigentümer'
+  mandanttyp_code: 'V' | 'S' | 'G'
+}
+
+export interface SbMieter extends Stamps {
+  s_seqnr: number
+  nr: number
+  bez: string
+  mandant_seqnr: number
+  mandant_nr: number
+  IstAktiv?: number
+}
+
+export interface SbMitarbeiter extends Stamps {
+  s_seqnr: number
+  nr: number
+  vorname: string | null
+  name: string | null
+  festnetz: string | null
+  mobile: string | null
+  fax: string | null
+  email: string | null
+  geschlecht: string | null
+}
 
 export interface ImmotopData {
-  GetDmsMandant: MandantRow[]
-  GetDmsLiegenschaft: LiegenschaftRow[]
-  GetDmsObjekt: ObjektRow[]
-  GetDmsVerhaeltnis: VerhaeltnisRow[]
-  GetDmsMieter: MieterRow[]
-  GetDmsMitarbeiter: MitarbeiterRow[]
+  GetDmsMandant: SbMandant[]
+  GetDmsLiegenschaft: SbLiegenschaft[]
+  GetDmsObjekt: SbObjekt[]
+  GetDmsVerhaeltnis: SbVerhaeltnis[]
+  GetDmsMieter: SbMieter[]
+  GetDmsMitarbeiter: SbMitarbeiter[]
+}
+
+/** What Immotop 2 keeps about a unit outside the DMS views, and shows in its portal exports. */
+export interface SbUnitDetails {
+  /** IDX 3.01 category and type code; `label` is the German kind dta-mpexp writes. */
+  idx: [string, number]
+  label: string
+  rooms: number | null
+  area: number | null
+  /** dta-mpexp unit_level: 0 ground floor, 99 roof, -1 first basement. */
+  level: number | null
+  net: number
+  extra: number
+  deposit: number | null
+  yearBuilt: number
 }
 
 const net = (day: string) => `${day}T00:00:00`
+const stamp = (day: string) => ({insts: `${day}T08:15:00`, updts: `${day}T08:15:00`})
 
-export function immotopSeed(today: string): ImmotopData {
-  const obj = (
-    s: number,
-    liegenschaft: number,
-    nr: number,
-    bez: string,
-    objektart: string,
-    zimmer: number | null,
-    flaeche: number | null,
-    etage: number | null,
-    nettomiete: number,
-    nebenkosten: number,
-    kaution: number | null,
-  ): ObjektRow => ({
+/** Portal details per unit reference: exported by the sandbox's IDX and dta-mpexp files, never by the views. */
+export const UNIT_DETAILS: Record<string, SbUnitDetails> = {
+  '1.10001.1011': {idx: ['APPT', 1], label: 'Wohnung', rooms: 3.5, area: 82, level: 1, net: 1980, extra: 220, deposit: 5940, yearBuilt: 1987},
+  '1.10001.1012': {idx: ['APPT', 1], label: 'Wohnung', rooms: 4.5, area: 104.5, level: 2, net: 2450, extra: 280, deposit: 7350, yearBuilt: 1987},
+  '1.10001.1013': {idx: ['APPT', 1], label: 'Wohnung', rooms: 2.5, area: 61, level: 99, net: 1690, extra: 180, deposit: 5070, yearBuilt: 1987},
+  '1.10001.1014': {idx: ['APPT', 1], label: 'Wohnung', rooms: 3.5, area: 79, level: 0, net: 1890, extra: 210, deposit: 5670, yearBuilt: 1987},
+  '1.10001.1015': {idx: ['APPT', 5], label: 'Studio', rooms: 1.5, area: 34, level: -1, net: 890, extra: 120, deposit: 2670, yearBuilt: 1987},
+  '1.10001.1016': {idx: ['APPT', 1], label: 'Wohnung', rooms: 4.5, area: 112, level: 3, net: 2690, extra: 290, deposit: 8070, yearBuilt: 2026},
+  '1.10001.1901': {idx: ['PARK', 5], label: 'Einstellhallenplatz', rooms: null, area: 12.5, level: -1, net: 160, extra: 0, deposit: null, yearBuilt: 1987},
+  '1.10002.2001': {idx: ['INDUS', 1], label: 'Büro', rooms: null, area: 145, level: 1, net: 3200, extra: 420, deposit: 9600, yearBuilt: 1962},
+  '1.10002.2002': {idx: ['APPT', 3], label: 'Attikawohnung', rooms: 5.5, area: 148, level: 99, net: 3850, extra: 390, deposit: 11550, yearBuilt: 1962},
+  '1.10002.2003': {idx: ['PARK', 1], label: 'Parkplatz', rooms: null, area: null, level: 0, net: 90, extra: 0, deposit: null, yearBuilt: 1962},
+  '2.20001.1': {idx: ['APPT', 1], label: 'Wohnung', rooms: 3.5, area: 88, level: 1, net: 2280, extra: 240, deposit: 6840, yearBuilt: 2004},
+  '2.20001.2': {idx: ['APPT', 1], label: 'Wohnung', rooms: 2.5, area: 64, level: 2, net: 1790, extra: 190, deposit: 5370, yearBuilt: 2004},
+}
+
+const MANDANTEN: Array<[number, number, string, 'V' | 'S' | 'G', string, string, string]> = [
+  [101, 1, 'Immobilien Muster AG', 'V', 'Seestrasse 110', '8800', 'Thalwil'],
+  [102, 2, 'Pensionskasse Seeblick', 'V', 'Seeweg 1', '6300', 'Zug'],
+  [103, 3, 'STWEG Rebhalde', 'S', 'Rebhaldenweg 2', '8700', 'Küsnacht'],
+]
+
+/** The views as W&W documents them; `version` below 2.7.19 drops that version's columns. */
+export function immotopSeed(today: string, options: {version?: string} = {}): ImmotopData {
+  const gated = versionAtLeast(options.version ?? '2.7.23', '2.7.19')
+  const created = addDays(today, -400)
+  const mandants: SbMandant[] = MANDANTEN.map(([s, nr, bez, typ, strasse, plz, ort]) => ({
     s_seqnr: s,
     nr,
     bez,
-    liegenschaft_nr: liegenschaft,
-    mandant_nr: 1,
-    gueltigvon: net('1987-04-01'),
+    mandanttypcode: typ,
+    person_seqnr: 9000 + nr,
+    person_nr: 900 + nr,
+    name1: bez,
+    name2: null,
+    strasse,
+    Plz: plz,
+    postfach: null,
+    ort,
+    land: 'CH',
+    istmwstpflichtig: 0,
+    defaultzahlstelle_seqnr: null,
+    gueltigvon: net('2000-01-01'),
     gueltigbis: null,
-    objektart,
-    zimmer,
-    flaeche,
-    etage,
-    nettomiete,
-    nebenkosten,
-    kaution,
+    ...stamp(created),
+  }))
+  const mandantSeq = (nr: number) => MANDANTEN.find((m) => m[1] === nr)![0]
+  const mitarbeiter: SbMitarbeiter[] = [
+    {s_seqnr: 7, nr: 7, vorname: 'Sandra', name: 'Brunner', festnetz: '+41 44 720 11 22', mobile: '+41 79 720 11 22', fax: null, email: 'sandra.brunner@muster-immo.ch', geschlecht: 'W', ...stamp(created)},
+    {s_seqnr: 8, nr: 8, vorname: 'Thomas', name: 'Keller', festnetz: '+41 31 310 44 55', mobile: null, fax: '+41 31 310 44 56', email: 'thomas.keller@muster-immo.ch', geschlecht: 'M', ...stamp(created)},
+    {s_seqnr: 9, nr: 9, vorname: 'Nadia', name: 'Frei', festnetz: null, mobile: '+41 78 600 90 90', fax: null, email: 'nadia.frei@pk-seeblick.ch', geschlecht: 'W', ...stamp(created)},
+  ]
+  const lieg = (s: number, mandant: number, nr: number, bez: string, strasse: string, plzort: string, manager: SbMitarbeiter | null): SbLiegenschaft => ({
+    s_seqnr: s,
+    nr,
+    bez,
+    mandant_seqnr: mandantSeq(mandant),
+    mandant_nr: mandant,
+    lieggruppenk_seqnr: null,
+    grundbuchanmerkung: null,
+    strasse,
+    plzort,
+    mitarbeiter_seqnr: manager?.s_seqnr ?? null,
+    mitarbeiter: manager ? `${manager.vorname} ${manager.name}` : null,
+    mitarbeiter2_seqnr: null,
+    mitarbeiter2: null,
+    buchhalter_seqnr: null,
+    buchhalter: null,
+    buchhalter2_seqnr: null,
+    buchhalter2: null,
+    ...(gated ? {gueltigvon: net('1987-04-01'), gueltigbis: null} : {}),
+    ...stamp(created),
   })
-  let vSeq = 5000
-  const tenancy = (liegenschaft: number, objekt: number, mieter: number, from: string, to: string | null): VerhaeltnisRow => ({
-    s_seqnr: ++vSeq,
-    nr: vSeq - 4000,
-    mandant_nr: 1,
+  const liegenschaften = [
+    lieg(201, 1, 10001, 'Wohnüberbauung Sonnenhof', 'Seestrasse 112', '8800 Thalwil', mitarbeiter[0]!),
+    lieg(202, 1, 10002, 'Geschäftshaus Bahnhofplatz', 'Bahnhofplatz 3', '3011 Bern', mitarbeiter[1]!),
+    lieg(203, 2, 20001, 'Wohnhaus Seeblick', 'Seeweg 5', '6300 Zug', mitarbeiter[2]!),
+    lieg(204, 3, 30001, 'STWEG Rebhalde', 'Rebhaldenweg 2', '8700 Küsnacht', null),
+  ]
+  const liegOf = (nr: number) => liegenschaften.find((l) => l.nr === nr)!
+  const obj = (s: number, liegenschaft: number, nr: number, bez: string, validity: {from?: string; to?: string | null} = {}): SbObjekt => ({
+    s_seqnr: s,
+    nr,
+    bez,
+    liegenschaft_seqnr: liegOf(liegenschaft).s_seqnr,
     liegenschaft_nr: liegenschaft,
-    objekt_nr: objekt,
-    mieter_nr: mieter,
-    gueltigvon: net(from),
-    gueltigbis: to ? net(to) : null,
-    mandanttyp_rolle: 'Mieter',
+    mandant_seqnr: liegOf(liegenschaft).mandant_seqnr,
+    mandant_nr: liegOf(liegenschaft).mandant_nr,
+    ...(gated ? {gueltigvon: net(validity.from ?? '1987-04-01'), gueltigbis: validity.to ? net(validity.to) : null} : {}),
+    ...stamp(validity.from && validity.from > created ? addDays(today, -3) : created),
   })
-  return {
-    GetDmsMandant: [{s_seqnr: 101, nr: 1, bez: 'Immobilien Muster AG'}],
-    GetDmsLiegenschaft: [
-      {s_seqnr: 201, nr: 10001, bez: 'Wohnüberbauung Sonnenhof', mandant_nr: 1, strasse: 'Seestrasse 112', plzort: '8800 Thalwil', mitarbeiter: 7, baujahr: 1987},
-      {s_seqnr: 202, nr: 10002, bez: 'Geschäftshaus Bahnhofplatz', mandant_nr: 1, strasse: 'Bahnhofplatz 3', plzort: '3011 Bern', mitarbeiter: 8, baujahr: 1962},
-    ],
-    GetDmsObjekt: [
-      obj(301, 10001, 1011, '3.5-Zimmerwohnung 1. OG links', 'Wohnung', 3.5, 82, 1, 1980, 220, 5940),
-      obj(302, 10001, 1012, '4.5-Zimmerwohnung 2. OG rechts', 'Wohnung', 4.5, 104.5, 2, 2450, 280, 7350),
-      obj(303, 10001, 1013, '2.5-Zimmerwohnung Dachgeschoss', 'Wohnung', 2.5, 61, 99, 1690, 180, 5070),
-      obj(304, 10001, 1014, '3.5-Zimmerwohnung Erdgeschoss', 'Wohnung', 3.5, 79, 0, 1890, 210, 5670),
-      obj(305, 10001, 1901, 'Einstellhallenplatz 1', 'Einstellhallenplatz', null, 12.5, -1, 160, 0, null),
-      obj(306, 10002, 2001, 'Büro 1. OG', 'Büro', null, 145, 1, 3200, 420, 9600),
-      obj(307, 10002, 2002, '5.5-Zimmer-Attikawohnung', 'Attikawohnung', 5.5, 148, 99, 3850, 390, 11550),
-      obj(308, 10002, 2003, 'Parkplatz 7', 'Parkplatz', null, null, 0, 90, 0, null),
-    ],
-    GetDmsVerhaeltnis: [
-      tenancy(10001, 1011, 801, '2019-10-01', null),
-      tenancy(10001, 1012, 802, '2015-04-01', addDays(today, -57)),
-      tenancy(10001, 1013, 803, '2021-07-01', addDays(today, 66)),
-      tenancy(10001, 1014, 804, '2018-01-01', addDays(today, -26)),
-      tenancy(10001, 1014, 805, addDays(today, 5), null),
-      tenancy(10002, 2001, 806, '2012-01-01', null),
-      tenancy(10002, 2003, 807, '2020-05-01', null),
-    ],
-    GetDmsMieter: [
-      {s_seqnr: 801, nr: 801, mandant_nr: 1, name: 'Huber', vorname: 'Peter'},
-      {s_seqnr: 802, nr: 802, mandant_nr: 1, name: 'Zürcher', vorname: 'Ruth'},
-      {s_seqnr: 803, nr: 803, mandant_nr: 1, name: 'Rossi', vorname: 'Elena'},
-      {s_seqnr: 804, nr: 804, mandant_nr: 1, name: 'Schmid', vorname: 'Urs'},
-      {s_seqnr: 805, nr: 805, mandant_nr: 1, name: 'Nguyen', vorname: 'Minh'},
-      {s_seqnr: 806, nr: 806, mandant_nr: 1, name: 'Treuhand Aare GmbH', vorname: null},
-      {s_seqnr: 807, nr: 807, mandant_nr: 1, name: 'Frei', vorname: 'Martin'},
-    ],
-    GetDmsMitarbeiter: [
-      {s_seqnr: 7, nr: 7, name: 'Brunner', vorname: 'Sandra', email: 'sandra.brunner@muster-immo.ch', telefon: '+41 44 720 11 22'},
-      {s_seqnr: 8, nr: 8, name: 'Keller', vorname: 'Thomas', email: 'thomas.keller@muster-immo.ch', telefon: '+41 31 310 44 55'},
-    ],
+  const objekte = [
+    obj(301, 10001, 1011, '3.5-Zimmerwohnung 1. OG links'),
+    obj(302, 10001, 1012, '4.5-Zimmerwohnung 2. OG rechts'),
+    obj(303, 10001, 1013, '2.5-Zimmerwohnung Dachgeschoss'),
+    obj(304, 10001, 1014, '3.5-Zimmerwohnung Erdgeschoss'),
+    obj(309, 10001, 1015, '1.5-Zimmer-Studio Souterrain', {to: addDays(today, -90)}),
+    obj(310, 10001, 1016, '4.5-Zimmerwohnung 3. OG (Aufstockung)', {from: addDays(today, 45)}),
+    obj(305, 10001, 1901, 'Einstellhallenplatz 1'),
+    obj(306, 10002, 2001, 'Büro 1. OG'),
+    obj(307, 10002, 2002, '5.5-Zimmer-Attikawohnung'),
+    obj(308, 10002, 2003, 'Parkplatz 7'),
+    obj(311, 20001, 1, '3.5-Zimmerwohnung 1. OG'),
+    obj(312, 20001, 2, '2.5-Zimmerwohnung 2. OG'),
+    obj(313, 30001, 1, 'Stockwerkeinheit 1 (4.5 Zi.)'),
+    obj(314, 30001, 2, 'Stockwerkeinheit 2 (3.5 Zi.)'),
+  ]
+  const objOf = (liegenschaft: number, nr: number) => objekte.find((o) => o.liegenschaft_nr === liegenschaft && o.nr === nr)!
+  const mieter: SbMieter[] = []
+  const verhaeltnisse: SbVerhaeltnis[] = []
+  let vSeq = 5000
+  const relation = (liegenschaft: number, objekt: number, person: [number, string], from: string, to: string | null, rolle: 'Mieter' | 'Eigentümer' = 'Mieter') => {
+    const o = objOf(liegenschaft, objekt)
+    const [mieterNr, bez] = person
+    if (!mieter.some((m) => m.nr === mieterNr)) {
+      mieter.push({s_seqnr: mieterNr, nr: mieterNr, bez, mandant_seqnr: o.mandant_seqnr, mandant_nr: o.mandant_nr, ...(gated ? {IstAktiv: to === null || to >= today ? 1 : 0} : {}), ...stamp(created)})
+    }
+    verhaeltnisse.push({
+      s_seqnr: ++vSeq,
+      gueltigvon: net(from),
+      gueltigbis: to ? net(to) : null,
+      objekt_seqnr: o.s_seqnr,
+      objekt_nr: o.nr,
+      liegenschaft_seqnr: o.liegenschaft_seqnr,
+      liegenschaft_nr: o.liegenschaft_nr,
+      mandant_seqnr: o.mandant_seqnr,
+      mandant_nr: o.mandant_nr,
+      verhaeltnisstatus_nr: 1,
+      mieter_seqnr: mieterNr,
+      mieter_nr: mieterNr,
+      mandanttyp_rolle: rolle,
+      mandanttyp_code: MANDANTEN.find((m) => m[1] === o.mandant_nr)![3],
+      ...stamp(from < created ? created : from),
+    })
   }
+  relation(10001, 1011, [801, 'Huber Peter'], '2019-10-01', null)
+  relation(10001, 1012, [802, 'Zürcher Ruth'], '2015-04-01', addDays(today, -57))
+  relation(10001, 1013, [803, 'Rossi Elena'], '2021-07-01', addDays(today, 66))
+  relation(10001, 1014, [804, 'Schmid Urs'], '2018-01-01', addDays(today, -26))
+  relation(10001, 1014, [805, 'Nguyen Minh'], addDays(today, 5), null)
+  relation(10002, 2001, [806, 'Treuhand Aare GmbH'], '2012-01-01', null)
+  relation(10002, 2003, [807, 'Frei Martin'], '2020-05-01', null)
+  relation(20001, 1, [811, 'Lüthi Beat'], '2010-10-01', addDays(today, -12))
+  relation(20001, 2, [812, 'Kälin Sabine'], '2016-03-01', null)
+  relation(30001, 1, [821, 'Widmer-Bär Ursula'], '2008-06-01', null, 'Eigentümer')
+  relation(30001, 2, [822, 'Gerber Hans'], '2008-06-01', null, 'Eigentümer')
+  return {
+    GetDmsMandant: mandants,
+    GetDmsLiegenschaft: liegenschaften,
+    GetDmsObjekt: objekte,
+    GetDmsVerhaeltnis: verhaeltnisse,
+    GetDmsMieter: mieter,
+    GetDmsMitarbeiter: mitarbeiter,
+  }
+}
+
+/** "2.7.18" >= "2.7.19"? Numeric per part. */
+export function versionAtLeast(version: string, minimum: string): boolean {
+  const a = version.split('.').map(Number)
+  const b = minimum.split('.').map(Number)
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) > (b[i] ?? 0)
+  }
+  return true
 }
 
 export interface SeedTenant {

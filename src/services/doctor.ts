@@ -16,7 +16,8 @@ import {resolve as resolveHost, tcpConnect, tlsHandshake} from '../adapters/net-
 import {StagingDirectory} from '../adapters/staging-dir.js'
 import {configWarnings, loadConfig, type LoadedConfig} from '../config/load.js'
 import {SECRET_ENV} from '../config/schema.js'
-import {controlFileName} from '../core/handover.js'
+import {isPublishable} from '../core/vacancy.js'
+import {today as swissToday} from './publish.js'
 import {mask} from '../core/redact.js'
 import {AppError, toAppError} from '../errors.js'
 
@@ -52,8 +53,6 @@ export interface DoctorOptions {
   configPath?: string
   deep: boolean
   sendTestMail?: string
-  /** Minimum Immotop 2 version: the REST services run in the application server since 2.7. */
-  minImmotopVersion?: string
 }
 
 interface DoctorContext {
@@ -65,7 +64,6 @@ interface DoctorContext {
   serverDates: Array<{system: string; date: string}>
 }
 
-export const MIN_IMMOTOP_VERSION = '2.7.0'
 const SKEW_WARN_S = 60
 const SKEW_FAIL_S = 300
 const OLD_FILE_MINUTES = 15
@@ -82,14 +80,6 @@ function ownerOf(error: AppError): Owner | undefined {
   return undefined
 }
 
-function versionAtLeast(actual: string, minimum: string): boolean {
-  const a = actual.split(/[.-]/).map((n) => Number.parseInt(n, 10) || 0)
-  const b = minimum.split('.').map(Number)
-  for (let i = 0; i < Math.max(a.length, b.length); i++) {
-    if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) > (b[i] ?? 0)
-  }
-  return true
-}
 
 async function writableDir(key: string, dir: string, create: boolean): Promise<CheckOutcome> {
   try {
@@ -191,7 +181,6 @@ function networkChecks(system: 'melon' | 'immotop', title: string, owner: Owner)
 }
 
 export function doctorChecks(options: DoctorOptions): Check[] {
-  const minVersion = options.minImmotopVersion ?? MIN_IMMOTOP_VERSION
   const melonMe = (ctx: DoctorContext) => {
     ctx.melonMe ??= ctx.melon!.me().then((me) => {
       if (me.serverDate) ctx.serverDates.push({system: 'melon', date: me.serverDate})
@@ -391,34 +380,58 @@ export function doctorChecks(options: DoctorOptions): Check[] {
     },
     {
       id: 'immotop.mandant',
-      title: 'Immotop 2: mandant exists',
+      title: 'Immotop 2: mandants, their units and vacancies',
       needs: ['immotop.version-header'],
       owner: 'W&W',
       async run(ctx) {
-        const nr = ctx.loaded!.config.immotop.mandant
+        const immotop = ctx.loaded!.config.immotop
         try {
-          const mandant = await ctx.immotop!.mandant(nr)
-          if (!mandant) return {status: 'fail', detail: `Immotop 2 has no mandant ${nr}.`, fix: 'Set immotop.mandant to the number Immotop 2 shows for this client.', owner: 'operator'}
-          return {status: 'pass', detail: `Mandant ${nr}: ${mandant.bez}.`}
+          const all = await ctx.immotop!.mandants()
+          const wanted = immotop.mandant === 'all' ? all.filter((m) => immotop.mandantTypes.includes(m.mandanttypcode.trim().toUpperCase())).map((m) => m.nr) : typeof immotop.mandant === 'number' ? [immotop.mandant] : immotop.mandant
+          const missing = wanted.filter((nr) => !all.some((m) => m.nr === nr))
+          if (missing.length > 0) return {status: 'fail', detail: `Immotop 2 has no mandant ${missing.join(', ')} (it has ${all.map((m) => m.nr).join(', ') || 'none'}).`, fix: 'Set immotop.mandant to the numbers Immotop 2 shows, a list of them, or "all".', owner: 'operator'}
+          if (wanted.length === 0) return {status: 'fail', detail: `Immotop 2 has no mandant of type ${immotop.mandantTypes.join(', ')}.`, fix: 'Set immotop.mandant to the mandants to publish, or immotop.mandantTypes to the types that let.', owner: 'operator'}
+          const today = swissToday()
+          const parts: string[] = []
+          const notLetting: number[] = []
+          for (const nr of wanted) {
+            const mandant = all.find((m) => m.nr === nr)!
+            if (!immotop.mandantTypes.includes(mandant.mandanttypcode.trim().toUpperCase())) notLetting.push(nr)
+            const units = await ctx.immotop!.mandantUnits(nr)
+            const vacant = units.filter((u) => isPublishable(u, today)).length
+            parts.push(`${nr} ${mandant.bez} (${mandant.mandanttypcode}): ${units.length} units, ${vacant} vacant`)
+          }
+          const detail = `Mandant ${parts.join('; ')}.`
+          if (notLetting.length > 0) return {status: 'warn', detail: `${detail} Mandant ${notLetting.join(', ')} is not of a letting type (${immotop.mandantTypes.join(', ')}).`, fix: 'Check immotop.mandant: a Stockwerk (S) mandant holds owners, not tenants.', owner: 'operator'}
+          return {status: 'pass', detail}
         } catch (error) {
           return failFrom(error, 'W&W')
         }
       },
     },
     {
-      id: 'immotop.server-version',
-      title: `Immotop 2: version ${minVersion} or newer`,
-      needs: ['immotop.version-header'],
+      id: 'immotop.features',
+      title: 'Immotop 2: the views carry the columns melon-immotop needs (feature check)',
+      needs: ['immotop.mandant'],
       owner: 'W&W',
       async run(ctx) {
-        const answer = await immotopTest(ctx)
-        if (!answer.ServerVersion) {
-          return {status: 'warn', detail: 'The server does not report its version.', fix: `Check by hand in Immotop 2 (Hilfe › Info): it must be ${minVersion} or newer, the current version; W&W unlocks updates.`, owner: 'W&W'}
+        const config = ctx.loaded!.config.immotop
+        const manual = 'The REST services do not report their version: check it by hand in Immotop 2 (Hilfe › Info); melon\'s interface requires the current version.'
+        try {
+          const first = config.mandant === 'all' ? (await ctx.immotop!.mandants())[0]?.nr : typeof config.mandant === 'number' ? config.mandant : config.mandant[0]
+          if (first === undefined) return {status: 'skip', detail: 'No mandant to look at.'}
+          const features = await ctx.immotop!.features(first)
+          if (!features.sampled.objekt) return {status: 'warn', detail: `Mandant ${first} has no Objekt rows, so the columns cannot be checked. ${manual}`, fix: 'Run doctor again once Immotop 2 holds units.', owner: 'W&W'}
+          const needed = features.missing.filter((m) => m.view === 'GetDmsObjekt' && (m.column === 'gueltigvon' || m.column === 'gueltigbis'))
+          if (needed.length > 0) {
+            return {status: 'fail', detail: `GetDmsObjekt has no ${needed.map((m) => m.column).join('/')}: those columns come with Immotop 2 ${needed[0]!.version}, and without them a deactivated unit looks vacant.`, fix: `Ask W&W to update Immotop 2 to ${needed[0]!.version} or newer.`, owner: 'W&W'}
+          }
+          const other = features.missing.map((m) => `${m.view}.${m.column} (${m.version})`)
+          if (other.length > 0) return {status: 'warn', detail: `Missing gated columns: ${other.join(', ')}. ${manual}`, fix: 'Ask W&W to update Immotop 2 to the current version.', owner: 'W&W'}
+          return {status: 'pass', detail: `Objekt validity (gueltigvon/gueltigbis, 2.7.19), timestamps (insts/updts, 2.6.32) and every other gated column are present. ${manual}`}
+        } catch (error) {
+          return failFrom(error, 'W&W')
         }
-        if (!versionAtLeast(answer.ServerVersion, minVersion)) {
-          return {status: 'fail', detail: `Immotop 2 ${answer.ServerVersion} is older than ${minVersion}.`, fix: 'Ask W&W to update Immotop 2 to the current version.', owner: 'W&W'}
-        }
-        return {status: 'pass', detail: `Immotop 2 ${answer.ServerVersion}.`}
       },
     },
     {
@@ -454,27 +467,34 @@ export function doctorChecks(options: DoctorOptions): Check[] {
     },
     {
       id: 'staging.roundtrip',
-      title: 'Staging round trip: Immotop 2 acknowledges a probe',
+      title: 'Staging round trip: Immotop 2 picks up a probe',
       needs: ['staging.incoming', 'staging.ack'],
       owner: 'W&W',
       async run(ctx) {
-        if (!options.deep) return {status: 'skip', detail: 'Run with --deep to deliver a harmless probe document and wait for its acknowledgement.'}
-        const staging = new StagingDirectory(ctx.loaded!.config.staging)
+        if (!options.deep) return {status: 'skip', detail: 'Run with --deep to deliver a harmless probe document and wait until Immotop 2 picks it up.'}
+        const config = ctx.loaded!.config.staging
+        const staging = new StagingDirectory(config)
         const stamp = new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)
-        const name = `melon-immotop-doctor-${stamp}-${process.pid}.txt`
         const {createHash} = await import('node:crypto')
         const {tmpdir} = await import('node:os')
         const body = Buffer.from(`melon-immotop doctor probe ${stamp}. This file can be deleted.\n`)
-        const local = join(tmpdir(), name)
+        const probe = {fileName: `melon-immotop-doctor-${stamp}-${process.pid}.txt`, dmsDocumentId: `melon-immotop-doctor-${stamp}-${process.pid}`, dateiName: 'melon-immotop-Verbindungstest.txt', size: body.length, sha256: createHash('sha256').update(body).digest('hex')}
+        const local = join(tmpdir(), probe.fileName)
         await writeFile(local, body, {mode: 0o600})
+        const timeout = config.pickupTimeoutSeconds
         try {
-          const sha256 = createHash('sha256').update(body).digest('hex')
-          await staging.deliver(local, undefined, {version: '1.0', action: 'NewDocument', dmsArchivId: 'melon-immotop-doctor', dmsDocumentId: `doctor-${stamp}-${process.pid}`, documentId: '', dateiName: name, fehlerText: '', dokumentart: 'probe', groesse: body.length, sha256})
+          await staging.deliver(local, probe, {controlMoved: false, beforeControlMove: () => {}})
           const started = Date.now()
-          const [ack] = await staging.waitForAcks([controlFileName(name)], 10_000)
-          await staging.removeAcks([controlFileName(name)])
-          return {status: 'pass', detail: `Probe ${name} acknowledged in ${Date.now() - started} ms (Immotop 2 id ${ack!.control.documentId}).`}
+          const state = await staging.waitForPickup([probe], timeout * 1000)
+          const answer = state.pickedUp[0]
+          if (!answer) {
+            await staging.retract(probe)
+            return {status: 'fail', detail: `Immotop 2 did not pick up the probe within ${timeout} s (staging.pickupTimeoutSeconds); it was taken back from ${config.incomingDir}.`, fix: 'Ask W&W to check that Immotop 2 imports staging folder 2 (the DMS import of the Immotop 2 server) and that it is this folder.', owner: 'W&W'}
+          }
+          if (answer.answer) await staging.removeAnswers([answer.answer])
+          return {status: 'pass', detail: `Probe picked up in ${Date.now() - started} ms${answer.documentId ? ` (Immotop 2 answered with DocumentId ${answer.documentId})` : ' (Immotop 2 does not answer, as W&W documents it)'}.`}
         } catch (error) {
+          await staging.retract(probe)
           return failFrom(error, 'W&W')
         } finally {
           await rm(local, {force: true})
@@ -487,6 +507,31 @@ export function doctorChecks(options: DoctorOptions): Check[] {
       needs: ['config'],
       owner: 'operator',
       run: (ctx) => writableDir('stateDir', ctx.loaded!.config.stateDir, true),
+    },
+    {
+      id: 'staging.pickup',
+      title: 'Staging: no handover waits for pick-up longer than the timeout',
+      needs: ['config', 'state'],
+      owner: 'W&W',
+      async run(ctx) {
+        const config = ctx.loaded!.config
+        const {Ledger} = await import('../state/ledger.js')
+        const ledger = new Ledger(config.stateDir)
+        try {
+          const limit = Date.now() - config.staging.pickupTimeoutSeconds * 1000
+          const late = ledger.waitingForPickup().filter((op) => op.delivered_at && Date.parse(op.delivered_at) < limit)
+          if (late.length === 0) return {status: 'pass', detail: `No handover waits longer than ${config.staging.pickupTimeoutSeconds} s for Immotop 2 to pick it up.`}
+          const oldest = late[0]!
+          return {
+            status: 'warn',
+            detail: `${late.length} handover(s) delivered and not picked up by Immotop 2, the oldest since ${oldest.delivered_at} (tenant ${oldest.tenant_id}, handover ${oldest.handover_id}).`,
+            fix: `Ask W&W to check that Immotop 2 imports staging folder 2 (${config.staging.incomingDir}). Nothing is resent; sync picks them up once Immotop 2 does.`,
+            owner: 'W&W',
+          }
+        } finally {
+          ledger.close()
+        }
+      },
     },
     {
       id: 'smtp',

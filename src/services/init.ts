@@ -47,6 +47,8 @@ export interface InitOptions {
 export interface LiveChecks {
   melon(config: AppConfigInput['melon']): Promise<string | null>
   immotop(config: AppConfigInput['immotop']): Promise<string | null>
+  /** After a passed Immotop 2 check: its mandants, to offer them. */
+  immotopMandants?(config: AppConfigInput['immotop']): Promise<Array<{nr: number; bez: string; type: string}>>
   smtp(config: NonNullable<AppConfigInput['notify']>): Promise<string | null>
 }
 
@@ -75,7 +77,7 @@ export const QUESTIONS = {
   melonToken: {key: 'melon.token', message: 'melon API token (from emonitor)', kind: 'secret', validate: required},
   immotopUrl: {key: 'immotop.baseUrl', message: 'Immotop 2 REST URL (RestServiceUrl of the application server)', kind: 'text', default: 'https://localhost:5100', validate: urlCheck('immotop')},
   immotopPassword: {key: 'immotop.password', message: 'Immotop 2 password of user wwdms (from W&W)', kind: 'secret', validate: required},
-  immotopMandant: {key: 'immotop.mandant', message: 'Immotop 2 mandant number', kind: 'number', default: '1', validate: schemaCheck(z.string().regex(/^[1-9]\d{0,8}$/, 'A whole number greater than 0.'))},
+  immotopMandant: {key: 'immotop.mandant', message: 'Immotop 2 mandants to publish: a number, several (1,2,5), or all (every letting mandant)', kind: 'text', default: 'all', validate: (v: string) => (parseMandantAnswer(v) === null ? 'A mandant number greater than 0, numbers separated by commas, or all.' : null)},
   immotopCaFile: {key: 'immotop.caFile', message: 'CA file of the Immotop 2 server certificate (PEM; empty if it has a public certificate)', kind: 'text', optional: true, validate: (v: string) => (!v || existsSync(resolve(v)) ? null : `${resolve(v)} does not exist.`)},
   incomingDir: {key: 'staging.incomingDir', message: 'Staging folder to Immotop 2 (incoming)', kind: 'text', validate: dirCheck},
   ackDir: {key: 'staging.ackDir', message: 'Staging folder for acknowledgements from Immotop 2', kind: 'text', validate: dirCheck},
@@ -130,10 +132,14 @@ export async function runInit(io: InitIO, options: InitOptions): Promise<InitRes
   do {
     const baseUrl = await io.ask(QUESTIONS.immotopUrl)
     const password = await io.ask(QUESTIONS.immotopPassword)
-    const mandant = Number(await io.ask(QUESTIONS.immotopMandant))
     const caFile = await io.ask(QUESTIONS.immotopCaFile)
-    immotop = {baseUrl, user: 'wwdms', password, apiVersion: '1.0', mandant, ...(caFile ? {caFile: resolve(caFile)} : {})}
+    immotop = {baseUrl, user: 'wwdms', password, apiVersion: '1.0', mandant: 'all', ...(caFile ? {caFile: resolve(caFile)} : {})}
   } while (!(await live('Immotop 2', () => options.checks.immotop(immotop))))
+  if (checks['Immotop 2'] === 'passed' && options.checks.immotopMandants) {
+    const mandants = await options.checks.immotopMandants(immotop)
+    io.say(`Immotop 2 has ${mandants.length} mandant(s): ${mandants.map((m) => `${m.nr} ${m.bez} (${m.type === 'V' ? 'Vermietung' : m.type === 'S' ? 'Stockwerk' : m.type === 'G' ? 'Genossenschaft' : m.type})`).join('; ')}. "all" takes every Vermietung mandant.`)
+  }
+  immotop.mandant = parseMandantAnswer(await io.ask(QUESTIONS.immotopMandant))!
 
   const incomingDir = resolve(await io.ask(QUESTIONS.incomingDir))
   const ackDir = resolve(await io.ask(QUESTIONS.ackDir))
@@ -178,6 +184,16 @@ export async function runInit(io: InitIO, options: InitOptions): Promise<InitRes
     io.say(`For systemd: EnvironmentFile=${envFile}`)
   }
   return {file, envFile, config: written, checks}
+}
+
+/** "3" → 3, "1, 2" → [1, 2], "all" → "all"; null when it is none of these. */
+export function parseMandantAnswer(text: string): number | number[] | 'all' | null {
+  const value = text.trim().toLowerCase()
+  if (value === 'all') return 'all'
+  const parts = value.split(',').map((p) => p.trim())
+  if (parts.length === 0 || !parts.every((p) => /^[1-9]\d{0,8}$/.test(p))) return null
+  const numbers = [...new Set(parts.map(Number))]
+  return numbers.length === 1 ? numbers[0]! : numbers
 }
 
 async function atomicWrite(path: string, text: string): Promise<void> {

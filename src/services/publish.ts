@@ -7,9 +7,9 @@
 import {createHash} from 'node:crypto'
 import type {MelonClient} from '../adapters/melon-client.js'
 import type {Listing, ListingInput} from '../contracts/melon-wire.js'
-import {changedListingFields, isManagedBy, listingFromVacancy} from '../core/listing.js'
+import {changedListingFields, listingFromVacancy, managedBy} from '../core/listing.js'
 import type {VacancySource} from '../core/vacancy.js'
-import {toAppError} from '../errors.js'
+import {UsageError, toAppError} from '../errors.js'
 import type {SourceResult} from './vacancy-sources.js'
 
 export type PublishAction = 'created' | 'updated' | 'unchanged' | 'dry-run' | 'failed' | 'skipped' | 'withdrawn' | 'would-withdraw'
@@ -28,10 +28,42 @@ export interface PublishReport {
   source: VacancySource
   items: PublishItem[]
   summary: Record<'created' | 'updated' | 'unchanged' | 'failed' | 'skipped' | 'withdrawn', number>
+  /** REST vacancies published without some details: which fields, and the setting that would add them. */
+  details: {units: string[]; fields: string[]; fix: string; ambiguous: string[]} | null
+  /** REST: the mandants read. */
+  mandants: number[]
 }
 
-export function today(): string {
-  return new Date().toISOString().slice(0, 10)
+/** Today in Switzerland (Europe/Zurich), as YYYY-MM-DD: just after midnight it is already tomorrow there. */
+export function today(now = new Date()): string {
+  return new Intl.DateTimeFormat('en-CA', {timeZone: 'Europe/Zurich', year: 'numeric', month: '2-digit', day: '2-digit'}).format(now)
+}
+
+/**
+ * An empty IDX file names no agency. Without --agency, its feed is the one
+ * IDX agency that owns listings; with several, the operator has to say which.
+ */
+function emptyFeedOwner(input: SourceResult, listings: Listing[]): SourceResult['owns'] {
+  const named = listings.filter((l) => input.owns(l))
+  if (named.length > 0) return input.owns
+  const feeds = [...new Set(listings.map((l) => l.managed_by ?? '').filter((owner) => owner.startsWith(`${managedBy('idx')}:`)))]
+  if (feeds.length > 1) {
+    const agencies = feeds.map((owner) => owner.slice(managedBy('idx').length + 1))
+    throw new UsageError('AGENCY_NEEDED', `The IDX file is empty and names no agency; listings of ${feeds.length} IDX feeds exist (agency ${agencies.join(', ')}).`, `Pass --agency <agency_id> to say whose listings to withdraw, e.g. --agency ${agencies[0]}.`)
+  }
+  return (listing) => feeds.includes(listing.managed_by ?? '')
+}
+
+/** The note for units published without details (REST has no rooms, area, type or rent). */
+function detailsNote(input: SourceResult, published: Set<string>): PublishReport['details'] {
+  const lacking = input.withoutDetails.filter((w) => published.has(w.reference))
+  if (lacking.length === 0) return null
+  return {
+    units: lacking.map((w) => w.reference),
+    fields: [...new Set(lacking.flatMap((w) => w.missing))],
+    fix: 'Set immotop.detailsFile (or pass --details) to Immotop 2\'s IDX 3.01 or dta-mpexp export: its records give rooms, area, floor, type and rent.',
+    ambiguous: lacking.flatMap((w) => (w.reason ? [w.reason] : [])),
+  }
 }
 
 export interface PublishOptions {
@@ -83,10 +115,11 @@ export async function publishVacancies(melon: MelonClient, input: SourceResult, 
   options.onProgress?.(done, input.vacancies.length, '')
 
   if (options.prune && known) {
+    const owns = input.emptyFeed ? emptyFeedOwner(input, [...known.values()]) : input.owns
     const vacant = new Set(input.vacancies.map((v) => v.reference))
     const failedRefs = new Set(items.filter((i) => i.action === 'failed').map((i) => i.reference))
     const stale = [...known.values()]
-      .filter((l) => isManagedBy(l, input.source) && !vacant.has(l.reference_number) && !failedRefs.has(l.reference_number))
+      .filter((l) => owns(l) && !vacant.has(l.reference_number) && !failedRefs.has(l.reference_number))
       .map((l) => l.reference_number)
     if (stale.length > 0) {
       if (options.dryRun) {
@@ -106,8 +139,11 @@ export async function publishVacancies(melon: MelonClient, input: SourceResult, 
     }
   }
   const count = (action: PublishAction) => items.filter((i) => i.action === action).length
+  const published = new Set(items.filter((i) => ['created', 'updated', 'unchanged', 'dry-run'].includes(i.action)).map((i) => i.reference))
   return {
     source: input.source,
+    details: detailsNote(input, published),
+    mandants: input.mandants,
     items,
     summary: {created: count('created'), updated: count('updated'), unchanged: count('unchanged'), failed: count('failed'), skipped: count('skipped'), withdrawn: count('withdrawn')},
   }

@@ -7,7 +7,7 @@
 import pLimit from 'p-limit'
 import type {Tenant} from '../contracts/melon-wire.js'
 import {toAppError} from '../errors.js'
-import {exportTenant, type HandoverDeps} from './export-tenant.js'
+import {exportTenant, type HandoverDeps} from './handover/index.js'
 
 export interface SyncFailure {
   tenantId: string
@@ -24,24 +24,26 @@ export interface SyncPassReport {
   /** Exported in this pass after an earlier failed attempt (in this pass or an earlier run). */
   retried: string[]
   failed: SyncFailure[]
+  /** Delivered, not yet picked up by Immotop 2: checked again on every pass, never resent. */
+  waiting: Array<{tenantId: string; handoverId: string | null; since: string | null}>
   /** Not started because the pass was stopping. */
   notStarted: string[]
-  summary: {tenants: number; exported: number; alreadyDone: number; retried: number; failed: number}
+  summary: {tenants: number; exported: number; alreadyDone: number; retried: number; failed: number; waiting: number}
 }
 
 export interface SyncOptions {
   project: string
   concurrency: number
-  ackTimeoutMs: number
+  pickupTimeoutMs: number
   notify: boolean
   /** Aborted on the first SIGINT/SIGTERM: no new tenant starts, work in flight is abandoned safely. */
   signal: AbortSignal
   publish?: () => Promise<Record<string, number>>
-  onTenant?: (tenantId: string, outcome: 'exported' | 'already_done' | 'failed', detail?: string) => void
+  onTenant?: (tenantId: string, outcome: 'exported' | 'already_done' | 'failed' | 'waiting', detail?: string) => void
 }
 
 /** Failures worth a second try in the same pass. */
-const PASSING = new Set(['SERVER_ERROR', 'RATE_LIMITED', 'CONNECTION_RESET', 'TIMEOUT', 'NETWORK', 'CHECKSUM_MISMATCH', 'ACK_TIMEOUT', 'IMMOTOP_ACK_ERROR', 'SMTP_UNAVAILABLE', 'SMTP_FAILED'])
+const PASSING = new Set(['SERVER_ERROR', 'RATE_LIMITED', 'CONNECTION_RESET', 'TIMEOUT', 'NETWORK', 'CHECKSUM_MISMATCH', 'IMMOTOP_REFUSED', 'SMTP_UNAVAILABLE', 'SMTP_FAILED'])
 
 export async function syncPass(deps: HandoverDeps, options: SyncOptions): Promise<SyncPassReport> {
   const startedAt = new Date().toISOString()
@@ -59,6 +61,7 @@ export async function syncPass(deps: HandoverDeps, options: SyncOptions): Promis
   const alreadyDone: string[] = []
   const retried: string[] = []
   const notStarted: string[] = []
+  const waiting: SyncPassReport['waiting'] = []
   let failed: Array<SyncFailure & {tenant: Tenant}> = []
   const limit = pLimit(options.concurrency)
 
@@ -73,7 +76,9 @@ export async function syncPass(deps: HandoverDeps, options: SyncOptions): Promis
           project: options.project,
           dryRun: false,
           wait: true,
-          ackTimeoutMs: options.ackTimeoutMs,
+          pickupTimeoutMs: options.pickupTimeoutMs,
+          // A handover delivered by an earlier pass is checked, not waited for again.
+          recheckTimeoutMs: 0,
           notify: options.notify,
           redoChangedDossier: false,
           signal: options.signal,
@@ -88,6 +93,12 @@ export async function syncPass(deps: HandoverDeps, options: SyncOptions): Promis
         }
       } catch (error) {
         const app = toAppError(error)
+        if (app.code === 'PICKUP_PENDING') {
+          const details = app.details as {handoverId?: string; waitingSince?: string | null} | undefined
+          waiting.push({tenantId: tenant.id, handoverId: details?.handoverId ?? null, since: details?.waitingSince ?? null})
+          options.onTenant?.(tenant.id, 'waiting', app.message)
+          return
+        }
         failed.push({tenant, tenantId: tenant.id, code: app.code, message: app.message})
         options.onTenant?.(tenant.id, 'failed', app.message)
       }
@@ -109,7 +120,8 @@ export async function syncPass(deps: HandoverDeps, options: SyncOptions): Promis
     alreadyDone,
     retried,
     failed: failures,
+    waiting,
     notStarted,
-    summary: {tenants: tenants.length, exported: exported.length, alreadyDone: alreadyDone.length, retried: retried.length, failed: failures.length},
+    summary: {tenants: tenants.length, exported: exported.length, alreadyDone: alreadyDone.length, retried: retried.length, failed: failures.length, waiting: waiting.length},
   }
 }

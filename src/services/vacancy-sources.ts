@@ -1,38 +1,89 @@
 /**
- * Reads vacancies from one of the three sources: Immotop 2's REST views, a
- * dta-mpexp export, or an IDX 3.01 file. File problems are collected with
- * file, line and field; unless skipInvalid is set, any problem stops the run
- * before anything is published.
+ * Reads vacancies from one of the three sources: Immotop 2's REST views (every
+ * configured letting mandant, with details from a details file), a dta-mpexp
+ * export, or an IDX 3.01 file. File problems are collected with file, line and
+ * field; unless skipInvalid is set, any problem stops the run before anything
+ * is published.
  */
-import {readFile} from 'node:fs/promises'
 import type {ImmotopRestClient} from '../adapters/immotop-rest.js'
+import {singleMandant, type AppConfig} from '../config/schema.js'
+import {missingGatedColumns} from '../contracts/immotop-wire.js'
 import {parseDtaMpexp, vacanciesFromDta} from '../core/dta-mpexp.js'
-import {parseIdx, vacancyFromIdx, type ParseProblem} from '../core/idx.js'
+import {idxAgency, idxRecordKey, parseIdx, vacancyFromIdx, type ParseProblem} from '../core/idx.js'
+import {managedBy} from '../core/listing.js'
 import {formatUnitRef, parseUnitRef} from '../core/unit-ref.js'
-import {vacancyFromImmotop, type Vacancy, type VacancySource} from '../core/vacancy.js'
-import {AppError, InvalidInputError, NotFoundError, UsageError, toAppError} from '../errors.js'
+import {mergeDetails, missingDetails, vacancyFromImmotop, type ImmotopUnitRows, type Vacancy, type VacancySource} from '../core/vacancy.js'
+import {AppError, ConfigError, IntegrityError, InvalidInputError, NotFoundError, UsageError, toAppError} from '../errors.js'
+import {detailsFor, readDetailsFile, readInput, type DetailsIndex} from './details-file.js'
 
 export interface SourceSpec {
   kind: VacancySource
   /** For dta-mpexp and idx. */
   file?: string
+  /** For rest: an IDX 3.01 or dta-mpexp export that gives the units' details. */
+  detailsFile?: string
   /** Named references; empty means every vacancy of the source. */
   refs: string[]
   includeSale: boolean
   skipInvalid: boolean
-  mandant: number
+  /** For rest: the mandants to read, or "all" letting mandants (mandanttypcode in mandantTypes). */
+  mandants: number[] | 'all'
+  mandantTypes: string[]
+  /** The mandant of two-part references and of dta-mpexp units, when there is exactly one. */
+  defaultMandant?: number
+  /** For an empty IDX file (withdraw the feed): whose listings; needed when several IDX feeds publish. */
+  agency?: string
+  /** Withdrawing is asked for: an empty IDX file may then withdraw its feed. */
+  prune: boolean
   today: string
+}
+
+/**
+ * The source as the config names it, with a command's overrides: the one
+ * place where publish and sync turn settings into what to read.
+ */
+export function sourceSpecFromConfig(
+  config: AppConfig,
+  overrides: {kind?: VacancySource; file?: string; detailsFile?: string; mandant?: number; refs?: string[]; includeSale?: boolean; skipInvalid?: boolean; prune?: boolean; agency?: string; today: string},
+): SourceSpec {
+  const configured = config.immotop.mandant
+  return {
+    kind: overrides.kind ?? config.publish.source,
+    file: overrides.file ?? config.publish.file,
+    detailsFile: overrides.detailsFile ?? config.immotop.detailsFile,
+    refs: overrides.refs ?? [],
+    includeSale: overrides.includeSale || config.publish.includeSale,
+    skipInvalid: overrides.skipInvalid ?? false,
+    mandants: overrides.mandant !== undefined ? [overrides.mandant] : configured === 'all' ? 'all' : typeof configured === 'number' ? [configured] : configured,
+    mandantTypes: config.immotop.mandantTypes,
+    defaultMandant: overrides.mandant ?? singleMandant(configured),
+    agency: overrides.agency,
+    prune: overrides.prune ?? false,
+    today: overrides.today,
+  }
 }
 
 export interface SourceResult {
   source: VacancySource
   vacancies: Array<{reference: string; vacancy: Vacancy; line?: number}>
-  /** Records deliberately not published (SALE, not vacant), with the reason. */
+  /** Records deliberately not published (SALE, not vacant, deactivated), with the reason. */
   skipped: Array<{reference: string; reason: string; line?: number}>
   /** Records that could not be read; only returned with skipInvalid. */
   invalid: Array<{reference: string | null; problem: string; line?: number}>
   /** Named references that failed for a reason of their own (not vacant, unknown unit). */
   failed: Array<{reference: string; error: AppError}>
+  /**
+   * The listings this read speaks for, which prune may withdraw when they are
+   * no longer vacant: same source (and IDX feed), and for REST a mandant that
+   * was read.
+   */
+  owns: (listing: {reference_number: string; managed_by: string | null}) => boolean
+  /** REST vacancies published without (some) details, and the listing fields they lack. */
+  withoutDetails: Array<{reference: string; missing: string[]; reason?: string}>
+  /** REST: the mandants read. */
+  mandants: number[]
+  /** IDX: the file holds no record, which in IDX (a full load) means "withdraw every listing of this feed". */
+  emptyFeed: boolean
 }
 
 const describe = (file: string, p: ParseProblem) => `${file}:${p.line}: ${p.field ? `${p.field} ` : ''}${p.message}`
@@ -47,81 +98,162 @@ function stopOnProblems(file: string, problems: ParseProblem[], skipInvalid: boo
   )
 }
 
-async function readInput(file: string): Promise<Buffer> {
-  try {
-    return await readFile(file)
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    throw new UsageError('INPUT_UNREADABLE', `Cannot read ${file} (${code === 'ENOENT' ? 'no such file' : code ?? 'error'}).`, 'Check the path of the export file.')
-  }
+function emptyResult(kind: VacancySource): SourceResult {
+  return {source: kind, vacancies: [], skipped: [], invalid: [], failed: [], owns: () => false, withoutDetails: [], mandants: [], emptyFeed: false}
 }
 
 export async function readVacancies(spec: SourceSpec, deps: {immotop?: ImmotopRestClient}): Promise<SourceResult> {
-  const result: SourceResult = {source: spec.kind, vacancies: [], skipped: [], invalid: [], failed: []}
-  if (spec.kind === 'rest') return readRest(spec, deps.immotop!, result)
+  if (spec.kind === 'rest') return readRest(spec, deps.immotop!)
+  return spec.kind === 'idx' ? readIdxFile(spec) : readDtaFile(spec)
+}
+
+async function readIdxFile(spec: SourceSpec): Promise<SourceResult> {
+  const result = emptyResult('idx')
   const file = spec.file!
-  const buffer = await readInput(file)
-  const problems: ParseProblem[] = []
+  const parsed = parseIdx(await readInput(file))
+  const problems: ParseProblem[] = [...parsed.problems]
   const found = new Map<string, {line?: number}>()
-  if (spec.kind === 'idx') {
-    const parsed = parseIdx(buffer)
-    problems.push(...parsed.problems)
-    for (const record of parsed.records) {
-      const outcome = vacancyFromIdx(record, {includeSale: spec.includeSale, today: spec.today})
-      found.set(outcome.reference, {line: record.line})
-      if (outcome.kind === 'vacancy') result.vacancies.push({reference: outcome.reference, vacancy: outcome.vacancy, line: record.line})
-      else if (outcome.kind === 'skipped') result.skipped.push({reference: outcome.reference, reason: outcome.reason, line: record.line})
-      else problems.push(outcome.problem)
+  const agencies = new Set<string>()
+  const keys = new Map<string, number>()
+  for (const record of parsed.records) {
+    agencies.add(idxAgency(record))
+    const key = idxRecordKey(record)
+    const first = keys.get(key)
+    if (first !== undefined) {
+      problems.push({line: record.line, field: 'agency_id + ref_property.ref_house.ref_object', message: `repeats the record key of line ${first}; each unit appears once in a feed`})
+      continue
     }
-    if (parsed.records.length === 0 && parsed.problems.length === 0) problems.push({line: 1, message: 'the file holds no IDX 3.01 record'})
-  } else {
-    const parsed = parseDtaMpexp(buffer)
-    problems.push(...parsed.problems)
-    for (const outcome of vacanciesFromDta(parsed.rows, {mandant: spec.mandant, today: spec.today})) {
-      found.set(outcome.reference, {line: outcome.line})
-      if (outcome.kind === 'vacancy') result.vacancies.push({reference: outcome.reference, vacancy: outcome.vacancy, line: outcome.line})
-      else if (outcome.kind === 'let') result.skipped.push({reference: outcome.reference, reason: 'not vacant: it has a current tenancy without end, or a successor', line: outcome.line})
-      else problems.push(outcome.problem)
-    }
-    if (parsed.rows.length === 0 && parsed.problems.length === 0) problems.push({line: 2, message: 'the file holds a header but no unit'})
+    keys.set(key, record.line)
+    const outcome = vacancyFromIdx(record, {includeSale: spec.includeSale, today: spec.today})
+    found.set(outcome.reference, {line: record.line})
+    if (outcome.kind === 'vacancy') result.vacancies.push({reference: outcome.reference, vacancy: outcome.vacancy, line: record.line})
+    else if (outcome.kind === 'skipped') result.skipped.push({reference: outcome.reference, reason: outcome.reason, line: record.line})
+    else problems.push(outcome.problem)
   }
+  result.emptyFeed = parsed.records.length === 0 && parsed.problems.length === 0
+  if (result.emptyFeed && !spec.prune) {
+    throw new InvalidInputError(
+      'EMPTY_FEED',
+      `${file} holds no IDX 3.01 record. In IDX an empty file means "withdraw every listing of this feed"; nothing was changed.`,
+      'If that is meant, run publish --from-idx with --all --prune (it asks first; --agency names the feed when several publish). Otherwise check the export.',
+    )
+  }
+  if (result.emptyFeed && spec.agency !== undefined) agencies.add(spec.agency)
+  // Per spec the key is agency_id + refs: each agency's feed owns its own listings.
+  const owners = new Set([...agencies].map((agency) => managedBy('idx', agency || undefined)))
+  result.owns = (listing) => owners.has(listing.managed_by ?? '')
   stopOnProblems(file, problems, spec.skipInvalid)
   result.invalid = problems.map((p) => ({reference: null, problem: describe(file, p), line: p.line}))
-  if (spec.refs.length > 0) {
-    const wanted = spec.kind === 'dta-mpexp' ? spec.refs.map((r) => formatUnitRef(parseUnitRef(r, spec.mandant))) : spec.refs
-    const unknown = wanted.find((ref) => !found.has(ref))
-    if (unknown) {
-      throw new NotFoundError('UNKNOWN_REFERENCE', `${file} has no record with reference ${unknown}.`, spec.kind === 'idx' ? 'An IDX reference is ref_property.ref_house.ref_object (fields 6 to 8).' : 'A dta-mpexp unit is <mandant>.<property_id>.<unit_id>.')
-    }
-    const keep = (ref: string) => wanted.includes(ref)
-    result.vacancies = result.vacancies.filter((v) => keep(v.reference))
-    result.skipped = result.skipped.filter((s) => keep(s.reference))
-  }
+  keepNamed(result, spec.refs, found, file, 'An IDX reference is ref_property.ref_house.ref_object (fields 6 to 8).')
   return result
 }
 
-async function readRest(spec: SourceSpec, immotop: ImmotopRestClient, result: SourceResult): Promise<SourceResult> {
+async function readDtaFile(spec: SourceSpec): Promise<SourceResult> {
+  const result = emptyResult('dta-mpexp')
+  const file = spec.file!
+  if (spec.defaultMandant === undefined) {
+    throw new UsageError('MANDANT_NEEDED', `${file}: a dta-mpexp export carries no mandant number, and immotop.mandant names more than one.`, 'Pass --mandant <nr> for the mandant this export belongs to, or use the file as a details file with REST (--details).')
+  }
+  const parsed = parseDtaMpexp(await readInput(file))
+  const problems: ParseProblem[] = [...parsed.problems]
+  const found = new Map<string, {line?: number}>()
+  for (const outcome of vacanciesFromDta(parsed.rows, {mandant: spec.defaultMandant, today: spec.today})) {
+    found.set(outcome.reference, {line: outcome.line})
+    if (outcome.kind === 'vacancy') result.vacancies.push({reference: outcome.reference, vacancy: outcome.vacancy, line: outcome.line})
+    else if (outcome.kind === 'let') result.skipped.push({reference: outcome.reference, reason: 'not vacant: it has a current tenancy without end, or a successor', line: outcome.line})
+    else problems.push(outcome.problem)
+  }
+  if (parsed.rows.length === 0 && parsed.problems.length === 0) problems.push({line: 2, message: 'the file holds a header but no unit'})
+  const owner = managedBy('dta-mpexp')
+  const prefix = `${spec.defaultMandant}.`
+  result.owns = (listing) => listing.managed_by === owner && listing.reference_number.startsWith(prefix)
+  stopOnProblems(file, problems, spec.skipInvalid)
+  result.invalid = problems.map((p) => ({reference: null, problem: describe(file, p), line: p.line}))
+  const wanted = spec.refs.map((r) => formatUnitRef(parseUnitRef(r, spec.defaultMandant)))
+  keepNamed(result, wanted, found, file, 'A dta-mpexp unit is <mandant>.<property_id>.<unit_id>.')
+  return result
+}
+
+/** With named references: every one must be in the file, and only they are kept. */
+function keepNamed(result: SourceResult, wanted: string[], found: Map<string, unknown>, file: string, fix: string): void {
+  if (wanted.length === 0) return
+  const unknown = wanted.find((ref) => !found.has(ref))
+  if (unknown) throw new NotFoundError('UNKNOWN_REFERENCE', `${file} has no record with reference ${unknown}.`, fix)
+  result.vacancies = result.vacancies.filter((v) => wanted.includes(v.reference))
+  result.skipped = result.skipped.filter((s) => wanted.includes(s.reference))
+}
+
+/** The mandants to read: the configured ones, or every mandant of a letting type. */
+export async function resolveMandants(immotop: ImmotopRestClient, mandants: number[] | 'all', types: string[]): Promise<number[]> {
+  if (mandants !== 'all') return mandants
+  const letting = (await immotop.mandants()).filter((m) => types.includes(m.mandanttypcode.trim().toUpperCase())).map((m) => m.nr)
+  if (letting.length === 0) {
+    throw new ConfigError('NO_LETTING_MANDANT', `Immotop 2 has no mandant of type ${types.join(', ')} (immotop.mandant is "all").`, 'Set immotop.mandant to the mandant numbers to publish, or immotop.mandantTypes to the types that let (V Vermietung, G Genossenschaft).')
+  }
+  return letting.sort((a, b) => a - b)
+}
+
+/** Objekt rows without gueltigvon come from a server older than 2.7.19: say so once, naming the version. */
+function assertObjektColumns(rows: ImmotopUnitRows[]): void {
+  const first = rows[0]
+  if (!first) return
+  const missing = missingGatedColumns('GetDmsObjekt', first.objekt as Record<string, unknown>).filter((m) => m.column === 'gueltigvon' || m.column === 'gueltigbis')
+  if (missing.length === 0) return
+  throw new IntegrityError(
+    'IMMOTOP_TOO_OLD',
+    `Immotop 2 answers GetDmsObjekt without ${missing.map((m) => m.column).join(' and ')}, columns that Immotop 2 has since version ${missing[0]!.version}; without them a deactivated unit cannot be told from a vacant one.`,
+    `Ask W&W to update Immotop 2 to ${missing[0]!.version} or newer (melon's interface requires the current version); \`melon-immotop doctor\` shows which columns the server has.`,
+  )
+}
+
+async function readRest(spec: SourceSpec, immotop: ImmotopRestClient): Promise<SourceResult> {
+  const result = emptyResult('rest')
+  const details = spec.detailsFile ? await readDetailsFile(spec.detailsFile) : null
+  if (details) {
+    stopOnProblems(details.file, details.problems, spec.skipInvalid)
+    result.invalid = details.problems.map((p) => ({reference: null, problem: `details: ${describe(details.file, p)}`, line: p.line}))
+  }
+  const rows: ImmotopUnitRows[] = []
   if (spec.refs.length > 0) {
     for (const text of spec.refs) {
-      const ref = parseUnitRef(text, spec.mandant)
-      const reference = formatUnitRef(ref)
+      const ref = parseUnitRef(text, spec.defaultMandant)
       try {
-        result.vacancies.push({reference, vacancy: vacancyFromImmotop(await immotop.unitRows(ref), spec.today)})
+        rows.push(await immotop.unitRows(ref))
       } catch (error) {
-        result.failed.push({reference, error: toAppError(error)})
+        result.failed.push({reference: formatUnitRef(ref), error: toAppError(error)})
       }
     }
-    return result
+    result.mandants = [...new Set(rows.map((r) => r.objekt.mandant_nr))]
+  } else {
+    result.mandants = await resolveMandants(immotop, spec.mandants, spec.mandantTypes)
+    for (const mandant of result.mandants) rows.push(...(await immotop.mandantUnits(mandant)))
   }
-  for (const rows of await immotop.mandantUnits(spec.mandant)) {
-    const reference = formatUnitRef({mandant: rows.objekt.mandant_nr, liegenschaft: rows.objekt.liegenschaft_nr, objekt: rows.objekt.nr})
+  assertObjektColumns(rows)
+  const owner = managedBy('rest')
+  const read = new Set(result.mandants)
+  result.owns = (listing) => listing.managed_by === owner && read.has(Number(listing.reference_number.split('.')[0]))
+  const named = spec.refs.length > 0
+  const references = rows.map((r) => formatUnitRef({mandant: r.objekt.mandant_nr, liegenschaft: r.objekt.liegenschaft_nr, objekt: r.objekt.nr}))
+  rows.forEach((unit, index) => {
+    const reference = references[index]!
     try {
-      result.vacancies.push({reference, vacancy: vacancyFromImmotop(rows, spec.today)})
+      const vacancy = withDetails(vacancyFromImmotop(unit, spec.today), details, references, result)
+      result.vacancies.push({reference, vacancy})
     } catch (error) {
       const app = toAppError(error)
-      if (app.code === 'UNIT_NOT_VACANT') result.skipped.push({reference, reason: 'not vacant'})
+      if (!named && app.code === 'UNIT_NOT_VACANT') result.skipped.push({reference, reason: 'not vacant'})
+      else if (!named && app.code === 'UNIT_INACTIVE') result.skipped.push({reference, reason: 'deactivated in Immotop 2 (Objekt gültig bis is past)'})
       else result.failed.push({reference, error: app})
     }
-  }
+  })
   return result
+}
+
+function withDetails(vacancy: Vacancy, index: DetailsIndex | null, references: readonly string[], result: SourceResult): Vacancy {
+  const match = index ? detailsFor(index, vacancy.unitRef, references) : ({kind: 'none'} as const)
+  const merged = match.kind === 'found' ? mergeDetails(vacancy, match.details) : vacancy
+  // A described unit may rightly have no rooms (a parking space); only a rent the file cannot give (dta-mpexp) is missing then.
+  const missing = match.kind === 'found' ? missingDetails(merged).filter((field) => field === 'rent') : missingDetails(merged)
+  if (missing.length > 0) result.withoutDetails.push({reference: vacancy.unitRef, missing, ...(match.kind === 'ambiguous' ? {reason: match.reason} : {})})
+  return merged
 }

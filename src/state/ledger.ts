@@ -3,8 +3,9 @@
  * every handover and publication with a stable operation key, so that re-runs
  * resume from the last completed step and never redo or skip one.
  *
- * Handover steps, in order: started → fetched → delivered → acknowledged →
- * (notifying →) notified. Status: in_progress, done, failed.
+ * Handover steps, in order: started → fetched → delivered → picked_up →
+ * (notifying →) notified. Status: in_progress, done, failed. "delivered" and
+ * in_progress means: waiting for Immotop 2 to pick the files up.
  * Claims (owner pid + lease) keep two processes off the same operation.
  * Nothing personal is stored: ids, references, file names, sizes, hashes,
  * Immotop 2 document ids, error codes and messages built from ids.
@@ -14,7 +15,7 @@ import {join} from 'node:path'
 import Database from 'better-sqlite3'
 import {isProcessAlive} from './process-alive.js'
 
-export const HANDOVER_STEPS = ['started', 'fetched', 'delivered', 'acknowledged', 'notifying', 'notified'] as const
+export const HANDOVER_STEPS = ['started', 'fetched', 'delivered', 'picked_up', 'notifying', 'notified'] as const
 export type HandoverStep = (typeof HANDOVER_STEPS)[number]
 export type OperationStatus = 'in_progress' | 'done' | 'failed'
 
@@ -33,6 +34,8 @@ export interface OperationRow {
   notify: number
   owner_pid: number | null
   lease_until: number | null
+  /** When every file was in the staging folder: since then, waiting for pick-up. */
+  delivered_at: string | null
   created_at: string
   updated_at: string
 }
@@ -43,7 +46,10 @@ export interface FileRow {
   kind: string
   size: number
   sha256: string
+  /** Recorded just before the control file is moved in: from then on, the file counts as delivered. */
+  control_moved_at: string | null
   delivered_at: string | null
+  picked_up_at: string | null
   immotop_document_id: string | null
 }
 
@@ -77,15 +83,46 @@ export class Ledger {
         op_key TEXT PRIMARY KEY, kind TEXT NOT NULL, tenant_id TEXT NOT NULL, unit_ref TEXT NOT NULL,
         handover_id TEXT NOT NULL, dossier_hash TEXT NOT NULL, step TEXT NOT NULL, status TEXT NOT NULL,
         attempts INTEGER NOT NULL DEFAULT 0, last_error_code TEXT, last_error TEXT, notify INTEGER NOT NULL DEFAULT 0,
-        owner_pid INTEGER, lease_until INTEGER, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+        owner_pid INTEGER, lease_until INTEGER, delivered_at TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
       CREATE INDEX IF NOT EXISTS operations_tenant ON operations (tenant_id);
       CREATE TABLE IF NOT EXISTS operation_files (
         op_key TEXT NOT NULL, file_name TEXT NOT NULL, kind TEXT NOT NULL, size INTEGER NOT NULL, sha256 TEXT NOT NULL,
-        delivered_at TEXT, immotop_document_id TEXT, PRIMARY KEY (op_key, file_name));
+        control_moved_at TEXT, delivered_at TEXT, picked_up_at TEXT, immotop_document_id TEXT, PRIMARY KEY (op_key, file_name));
       CREATE TABLE IF NOT EXISTS events (
         id INTEGER PRIMARY KEY AUTOINCREMENT, op_key TEXT, kind TEXT NOT NULL, reference TEXT, tenant_id TEXT,
         step TEXT NOT NULL, detail TEXT, at TEXT NOT NULL);
     `)
+    this.migrate()
+  }
+
+  /**
+   * Ledgers written before pick-up was the acknowledgement lack three columns
+   * and name the step "acknowledged". A new ledger has them already, so the
+   * common open only reads; a migration takes the write lock up front
+   * (BEGIN IMMEDIATE), which waits for other processes instead of failing.
+   */
+  private migrate(): void {
+    const columns = (table: string) => new Set((this.db.prepare(`PRAGMA table_info(${table})`).all() as Array<{name: string}>).map((c) => c.name))
+    const needed = () => {
+      const files = columns('operation_files')
+      return {
+        controlMoved: !files.has('control_moved_at'),
+        pickedUp: !files.has('picked_up_at'),
+        deliveredAt: !columns('operations').has('delivered_at'),
+        steps: this.db.prepare("SELECT 1 FROM operations WHERE step = 'acknowledged' LIMIT 1").get() !== undefined,
+      }
+    }
+    if (!Object.values(needed()).some(Boolean)) return
+    this.db
+      .transaction(() => {
+        const todo = needed()
+        if (todo.controlMoved) this.db.exec('ALTER TABLE operation_files ADD COLUMN control_moved_at TEXT')
+        if (todo.pickedUp) this.db.exec('ALTER TABLE operation_files ADD COLUMN picked_up_at TEXT')
+        if (todo.deliveredAt) this.db.exec('ALTER TABLE operations ADD COLUMN delivered_at TEXT')
+        // "acknowledged" was the step's name while Immotop 2 was assumed to answer every file.
+        if (todo.steps) this.db.exec("UPDATE operations SET step = 'picked_up' WHERE step = 'acknowledged'")
+      })
+      .immediate()
   }
 
   close(): void {
@@ -142,9 +179,21 @@ export class Ledger {
   advance(opKey: string, step: HandoverStep, status: OperationStatus = 'in_progress', detail: string | null = null): void {
     this.db.transaction(() => {
       const op = this.get(opKey)!
-      this.db.prepare('UPDATE operations SET step = ?, status = ?, updated_at = ?, lease_until = ? WHERE op_key = ?').run(step, status, this.now(), Date.now() + LEASE_MS, opKey)
+      const deliveredAt = step === 'delivered' ? this.now() : stepRank(step) < stepRank('delivered') ? null : op.delivered_at
+      this.db.prepare('UPDATE operations SET step = ?, status = ?, delivered_at = ?, updated_at = ?, lease_until = ? WHERE op_key = ?').run(step, status, deliveredAt, this.now(), Date.now() + LEASE_MS, opKey)
       this.event(opKey, 'handover', op.unit_ref, op.tenant_id, step, detail)
     })()
+  }
+
+  /** An event without a change of step (e.g. "still waiting for pick-up"). */
+  note(opKey: string, what: string, detail: string | null): void {
+    const op = this.get(opKey)!
+    this.event(opKey, 'handover', op.unit_ref, op.tenant_id, what, detail)
+  }
+
+  /** Handovers delivered and not yet picked up by Immotop 2, oldest first. */
+  waitingForPickup(): OperationRow[] {
+    return this.db.prepare("SELECT * FROM operations WHERE step = 'delivered' AND status = 'in_progress' ORDER BY delivered_at").all() as OperationRow[]
   }
 
   startAttempt(opKey: string): void {
@@ -171,12 +220,28 @@ export class Ledger {
     })()
   }
 
+  /** The intent, recorded before the control file is moved in: a resumed run never writes that control file again. */
+  markControlMoving(opKey: string, fileName: string): void {
+    this.db.prepare('UPDATE operation_files SET control_moved_at = COALESCE(control_moved_at, ?) WHERE op_key = ? AND file_name = ?').run(this.now(), opKey, fileName)
+  }
+
   markDelivered(opKey: string, fileName: string): void {
     this.db.prepare('UPDATE operation_files SET delivered_at = COALESCE(delivered_at, ?) WHERE op_key = ? AND file_name = ?').run(this.now(), opKey, fileName)
   }
 
-  recordAck(opKey: string, fileName: string, documentId: string | null): void {
-    this.db.prepare('UPDATE operation_files SET immotop_document_id = ? WHERE op_key = ? AND file_name = ?').run(documentId, opKey, fileName)
+  /** Picked up by Immotop 2, with the DocumentId of a SavedDocument answer where one came. */
+  recordPickup(opKey: string, fileName: string, documentId: string | null): void {
+    this.db
+      .prepare('UPDATE operation_files SET picked_up_at = COALESCE(picked_up_at, ?), immotop_document_id = COALESCE(?, immotop_document_id) WHERE op_key = ? AND file_name = ?')
+      .run(this.now(), documentId, opKey, fileName)
+  }
+
+  /** Forgets the delivery of files (after a refusal they are delivered anew). */
+  resetDelivery(opKey: string, fileNames: string[]): void {
+    const reset = this.db.prepare('UPDATE operation_files SET control_moved_at = NULL, delivered_at = NULL, picked_up_at = NULL WHERE op_key = ? AND file_name = ?')
+    this.db.transaction(() => {
+      for (const name of fileNames) reset.run(opKey, name)
+    })()
   }
 
   recordPublication(reference: string, source: string, action: string, detail: string | null): void {
@@ -206,6 +271,8 @@ export class Ledger {
     return this.db.prepare(`SELECT * FROM operations ${sql} ORDER BY created_at`).all(...params) as OperationRow[]
   }
 }
+
+const stepRank = (step: HandoverStep) => HANDOVER_STEPS.indexOf(step)
 
 /** A WHERE clause of the conditions whose value is given. */
 function where(conditions: Array<[string, string | undefined]>): {sql: string; params: string[]} {

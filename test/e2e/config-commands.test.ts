@@ -70,7 +70,7 @@ describe('config validate', () => {
     ['a YAML syntax error, with the line', 'broken.yaml', 'melon:\n  project: acme\n  token: [x\n', /Cannot parse config .*broken\.yaml \(line \d+, column \d+\)/],
     ['a JSON syntax error', 'broken.json', '{"melon": }', /Cannot parse config .*broken\.json/],
     ['an unknown key, with a suggestion', 'typo.json', JSON.stringify({...base, staging: {...base.staging, ackDirectory: 'x'}}), /unknown key "staging\.ackDirectory"[\s\S]*Did you mean "staging\.ackDir"\?/],
-    ['a wrong type', 'type.json', JSON.stringify({...base, immotop: {...base.immotop, mandant: '3'}}), /immotop\.mandant: .*\(got string\)/],
+    ['a wrong type', 'type.json', JSON.stringify({...base, immotop: {...base.immotop, mandant: '3'}}), /immotop\.mandant: expected a mandant number, a list of numbers, or "all" \(got string\)/],
     ['a missing secret, naming the variable', 'nosecret.json', JSON.stringify({...base, melon: {project: 'acme'}}), /melon\.token is not set[\s\S]*MELON_IMMOTOP_MELON_TOKEN/],
   ])('%s exits 78 naming the file', async (_name, fileName, content, message) => {
     const file = write(fileName, content)

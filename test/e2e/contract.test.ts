@@ -9,10 +9,14 @@ import addFormats from 'ajv-formats'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {parse as parseYaml} from 'yaml'
 import {MELON_ROUTES} from '../../src/adapters/melon-client.js'
-import {LiegenschaftRowSchema, MandantRowSchema, MieterRowSchema, MitarbeiterRowSchema, ObjektRowSchema, TestAnswerSchema, VerhaeltnisRowSchema} from '../../src/contracts/immotop-wire.js'
+import {XMLParser} from 'fast-xml-parser'
+import {z} from 'zod'
+import {LiegenschaftRowSchema, MandantRowSchema, MieterRowSchema, MitarbeiterRowSchema, ObjektRowSchema, VerhaeltnisRowSchema} from '../../src/contracts/immotop-wire.js'
+import {buildControlFile, parseControlFile} from '../../src/core/control-file.js'
 import {listingFromVacancy} from '../../src/core/listing.js'
-import {vacancyFromImmotop} from '../../src/core/vacancy.js'
+import {mergeDetails, vacancyFromImmotop} from '../../src/core/vacancy.js'
 import {immotopSeed} from '../../src/sandbox/seed.js'
+import {documentedRow, WW_CONTROL_ELEMENTS, WW_VIEWS} from '../fixtures/ww-views.js'
 import {testSandbox, type TestSandbox} from '../helpers/sandbox.js'
 
 const api = parseYaml(readFileSync(new URL('../../docs/contracts/melon-partner-api.yaml', import.meta.url), 'utf8'))
@@ -56,13 +60,16 @@ describe('melon partner API contract', () => {
     for (const objekt of data.GetDmsObjekt) {
       const liegenschaft = data.GetDmsLiegenschaft.find((l) => l.nr === objekt.liegenschaft_nr)!
       const verhaeltnisse = data.GetDmsVerhaeltnis.filter((v) => v.liegenschaft_nr === objekt.liegenschaft_nr && v.objekt_nr === objekt.nr)
-      let listing
+      let vacancy
       try {
-        listing = listingFromVacancy(vacancyFromImmotop({objekt, liegenschaft, verhaeltnisse, mitarbeiter: null}, '2026-11-26'))
+        vacancy = vacancyFromImmotop({objekt, liegenschaft, verhaeltnisse, mitarbeiter: null}, '2026-11-26')
       } catch {
         continue // not vacant
       }
-      expectValid('ListingInput', listing)
+      // From REST alone (no type, rooms, rent) and with details from an export.
+      expectValid('ListingInput', listingFromVacancy(vacancy))
+      const details = {category: 'apartment' as const, typeKey: 'flat', rooms: 3.5, areaM2: 80, floorLabel: 'Erdgeschoss', floorNum: 0, rent: {net: 1500, incidentals: 200, gross: 1700, deposit: 4500, unit: 'monthly' as const}, description: 'x', yearOfConstruction: 1990}
+      expectValid('ListingInput', listingFromVacancy(mergeDetails(vacancy, details)))
     }
   })
 
@@ -148,16 +155,63 @@ describe('Immotop 2 DMS REST contract', () => {
   const headers = () => ({authorization: `Basic ${Buffer.from(`wwdms:${sb.immotop.password}`).toString('base64')}`, version: '1.0'})
   const get = (method: string, init: RequestInit = {}) => fetch(`${sb.immotop.baseUrl}/api/DmsRestServices/${method}`, {headers: headers(), ...init})
 
+  const SCHEMAS = [
+    ['GetDmsMandant', MandantRowSchema],
+    ['GetDmsLiegenschaft', LiegenschaftRowSchema],
+    ['GetDmsObjekt', ObjektRowSchema],
+    ['GetDmsVerhaeltnis', VerhaeltnisRowSchema],
+    ['GetDmsMieter', MieterRowSchema],
+    ['GetDmsMitarbeiter', MitarbeiterRowSchema],
+  ] as const
+
+  it('the client reads no column that W&W does not document', () => {
+    for (const [view, schema] of SCHEMAS) {
+      const invented = Object.keys((schema as z.ZodObject).shape).filter((column) => !(column in WW_VIEWS[view]!))
+      expect(invented, view).toEqual([])
+    }
+  })
+
+  it('the client accepts rows with exactly the documented columns, with nulls where W&W allows them, and with unknown extra columns', () => {
+    for (const [view, schema] of SCHEMAS) {
+      for (const nulls of [false, true]) {
+        const row = documentedRow(view, nulls)
+        expect(schema.safeParse(row).success, `${view} nulls=${nulls}: ${JSON.stringify(schema.safeParse(row).error?.issues[0])}`).toBe(true)
+        expect(schema.safeParse({...row, SpalteAusVersion3: 'neu'}).success, view).toBe(true)
+      }
+    }
+  })
+
+  it('the sandbox serves exactly the documented columns, and an older version exactly those of its version', async () => {
+    for (const [version, gated] of [['2.7.23', false], ['2.7.18', true]] as const) {
+      const data = immotopSeed('2026-11-26', {version})
+      for (const [view, rows] of Object.entries(data)) {
+        const expected = Object.entries(WW_VIEWS[view]!)
+          .filter(([, column]) => !(gated && column.since === '2.7.19'))
+          .map(([name]) => name)
+          .sort()
+        for (const row of rows as Array<Record<string, unknown>>) expect(Object.keys(row).sort(), `${version} ${view}`).toEqual(expected)
+      }
+    }
+  })
+
+  it('Test answers 200 with an empty body, and the client takes any 2xx', async () => {
+    const test = await get('Test')
+    expect(test.status).toBe(200)
+    expect(await test.text()).toBe('')
+  })
+
+  it('the control files the client writes carry W&W\'s elements only, and read back', () => {
+    const xml = buildControlFile({dmsArchivId: 'Archiv1', dmsDocumentId: 'mi-T-1-abc-03', dateiName: 'Betreibungsregisterauszug.pdf'})
+    const root = new XMLParser({ignoreDeclaration: true}).parse(xml).ControlFile as Record<string, unknown>
+    expect(Object.keys(root).filter((e) => !WW_CONTROL_ELEMENTS.includes(e))).toEqual([])
+    expect(Object.keys(root)).toEqual(['Version', 'Action', 'DmsArchivId', 'DmsDocumentId', 'DocumentId', 'DateiName'])
+    expect(parseControlFile(xml, 'x')).toEqual({version: '1.0', action: 'NewDocument', dmsArchivId: 'Archiv1', dmsDocumentId: 'mi-T-1-abc-03', documentId: '', dateiName: 'Betreibungsregisterauszug.pdf', fehlerText: ''})
+    // DmsArchivId unset in the config: the element stays, empty.
+    expect(buildControlFile({dmsArchivId: '', dmsDocumentId: 'd', dateiName: 'Referenz.pdf'})).toContain('<DmsArchivId/>')
+  })
+
   it('serves every view the client reads, in the documented row shapes', async () => {
-    expect(TestAnswerSchema.parse(await (await get('Test')).json()).Erfolgreich).toBe(true)
-    for (const [view, schema] of [
-      ['GetDmsMandant', MandantRowSchema],
-      ['GetDmsLiegenschaft', LiegenschaftRowSchema],
-      ['GetDmsObjekt', ObjektRowSchema],
-      ['GetDmsVerhaeltnis', VerhaeltnisRowSchema],
-      ['GetDmsMieter', MieterRowSchema],
-      ['GetDmsMitarbeiter', MitarbeiterRowSchema],
-    ] as const) {
+    for (const [view, schema] of SCHEMAS) {
       const rows = (await (await get(view)).json()) as unknown[]
       expect(rows.length, view).toBeGreaterThan(0)
       for (const row of rows) schema.parse(row)

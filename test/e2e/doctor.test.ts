@@ -3,12 +3,12 @@
  * dependants, a fix and an owner for every fail and warn, and each kind of
  * failure told apart against the sandbox or a local server that behaves so.
  */
-import {chmodSync, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync} from 'node:fs'
+import {chmodSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync} from 'node:fs'
 import {createServer} from 'node:net'
 import {join} from 'node:path'
 import {afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 import {json, runCli} from '../helpers/cli.js'
-import {configVariant, getJson, setFaults, testSandbox, type TestSandbox} from '../helpers/sandbox.js'
+import {configVariant, getJson, setFaults, testSandbox, testSandboxWith, type TestSandbox} from '../helpers/sandbox.js'
 
 let sb: TestSandbox
 beforeAll(async () => {
@@ -20,8 +20,8 @@ beforeEach(() => setFaults(sb, ''))
 const IDS = [
   'config', 'config.permissions', 'secrets', 'node', 'network.proxy',
   'melon.dns', 'melon.tcp', 'melon.tls', 'melon.auth', 'melon.project', 'melon.rights',
-  'immotop.dns', 'immotop.tcp', 'immotop.tls', 'immotop.test', 'immotop.auth', 'immotop.version-header', 'immotop.mandant', 'immotop.server-version',
-  'staging.incoming', 'staging.ack', 'staging.roundtrip', 'state', 'smtp', 'smtp.test-mail', 'clock',
+  'immotop.dns', 'immotop.tcp', 'immotop.tls', 'immotop.test', 'immotop.auth', 'immotop.version-header', 'immotop.mandant', 'immotop.features',
+  'staging.incoming', 'staging.ack', 'staging.roundtrip', 'state', 'staging.pickup', 'smtp', 'smtp.test-mail', 'clock',
 ]
 const doctor = (config: string, extra: string[] = [], env?: NodeJS.ProcessEnv) => runCli(['doctor', '--json', '--config', config, ...extra], {env})
 const check = (report: any, id: string) => report.checks.find((c: any) => c.id === id)
@@ -33,14 +33,17 @@ describe('doctor against a healthy sandbox', () => {
     expect(result.code).toBe(0)
     const report = json(result)
     expect(report.checks.map((c: any) => c.id)).toEqual(IDS)
-    expect(report.summary).toEqual({passed: 24, warned: 0, failed: 0, skipped: 2, total: 26})
+    expect(report.summary).toEqual({passed: 25, warned: 0, failed: 0, skipped: 2, total: 27})
     expect(check(report, 'staging.roundtrip')).toMatchObject({status: 'skip', detail: expect.stringContaining('--deep')})
     expect(check(report, 'smtp.test-mail')).toMatchObject({status: 'skip', detail: expect.stringContaining('--send-test-mail')})
     for (const c of report.checks) {
       expect(Object.keys(c).sort()).toEqual(['detail', 'durationMs', 'fix', 'id', 'owner', 'status', 'title'])
       expect(typeof c.durationMs).toBe('number')
     }
-    expect(check(report, 'immotop.server-version').detail).toBe('Immotop 2 2.7.18.')
+    // A feature check, not a version number: W&W's REST services do not report one; the manual check is named.
+    expect(check(report, 'immotop.features').detail).toMatch(/^Objekt validity \(gueltigvon\/gueltigbis, 2\.7\.19\), timestamps .* are present\. The REST services do not report their version: check it by hand in Immotop 2 \(Hilfe › Info\)/)
+    // Every letting mandant, with its units and vacant units; the Stockwerk mandant 3 is not one.
+    expect(check(report, 'immotop.mandant').detail).toBe('Mandant 1 Immobilien Muster AG (V): 10 units, 5 vacant; 2 Pensionskasse Seeblick (V): 2 units, 1 vacant.')
     expect(check(report, 'clock').detail).toMatch(/^Within 60 s of the servers \(melon [+-]\d+ s, Immotop 2 [+-]\d+ s\)\.$/)
     expect(result.stdout).toContain(`…${sb.melon.token.slice(-4)}`)
     expect(result.stdout + result.stderr).not.toContain(sb.melon.token)
@@ -50,15 +53,15 @@ describe('doctor against a healthy sandbox', () => {
   it('prints one line per check, the detail, and a summary; --verbose adds durations', async () => {
     const result = await runCli(['doctor', '--verbose', '--config', sb.configPath])
     expect(result.code).toBe(0)
-    expect(result.stdout).toMatch(/✔ Immotop 2: mandant exists \[immotop\.mandant\] \(\d+ ms\)\n    Mandant 1: Immobilien Muster AG\./)
-    expect(result.stdout.trim().split('\n').at(-1)).toBe('24 of 26 checks passed.')
+    expect(result.stdout).toMatch(/✔ Immotop 2: mandants, their units and vacancies \[immotop\.mandant\] \(\d+ ms\)\n    Mandant 1 Immobilien Muster AG \(V\): 10 units, 5 vacant;/)
+    expect(result.stdout.trim().split('\n').at(-1)).toBe('25 of 27 checks passed.')
   })
 
-  it('--deep delivers a probe and sees it acknowledged; --send-test-mail really sends one', async () => {
+  it('--deep delivers a probe and sees it picked up; --send-test-mail really sends one', async () => {
     const result = await doctor(sb.configPath, ['--deep', '--send-test-mail', 'it@muster-immo.example'])
     expect(result.code).toBe(0)
     const report = json(result)
-    expect(check(report, 'staging.roundtrip').detail).toMatch(/^Probe melon-immotop-doctor-\d+-\d+\.txt acknowledged in \d+ ms \(Immotop 2 id \d+\)\.$/)
+    expect(check(report, 'staging.roundtrip').detail).toMatch(/^Probe picked up in \d+ ms \(Immotop 2 answered with DocumentId \d+\)\.$/)
     const mails = (await getJson(sb.smtp.inbox)).mails
     expect(mails.at(-1)).toMatchObject({to: ['it@muster-immo.example'], subject: 'melon-immotop: Testnachricht'})
   })
@@ -217,17 +220,45 @@ describe('doctor on local settings', () => {
     expect(check(report, 'staging.incoming').detail).toMatch(/1 control file\(s\) in .* are older than 15 minutes/)
   })
 
-  it('--deep against a staging folder nobody processes fails the round trip', async () => {
+  it('--deep against an Immotop 2 that never picks up fails the round trip naming W&W, and takes the probe back', async () => {
     const idle = join(sb.root, 'idle')
     mkdirSync(join(idle, 'in'), {recursive: true})
     mkdirSync(join(idle, 'ack'))
     const config = configVariant(sb, 'idle', (c) => {
       c.staging.incomingDir = join(idle, 'in')
       c.staging.ackDir = join(idle, 'ack')
+      c.staging.pickupTimeoutSeconds = 1
     })
-    const report = json(await doctor(config, ['--deep', '--budget', '20', '--timeout', '15']))
+    const report = json(await doctor(config, ['--deep']))
     expect(check(report, 'staging.roundtrip')).toMatchObject({status: 'fail', owner: 'W&W'})
-    expect(check(report, 'staging.roundtrip').detail).toContain('acknowledged 0 of 1 files')
+    expect(check(report, 'staging.roundtrip').detail).toBe(`Immotop 2 did not pick up the probe within 1 s (staging.pickupTimeoutSeconds); it was taken back from ${join(idle, 'in')}.`)
+    expect(check(report, 'staging.roundtrip').fix).toMatch(/^Ask W&W to check that Immotop 2 imports staging folder 2/)
+    expect(readdirSync(join(idle, 'in')).filter((n) => !n.startsWith('.'))).toEqual([])
+  })
+
+  it('a handover waiting for pick-up longer than the timeout is a warning naming W&W, with since when', async () => {
+    const idle = join(sb.root, 'idle-sync')
+    mkdirSync(join(idle, 'in'), {recursive: true})
+    mkdirSync(join(idle, 'ack'))
+    const config = configVariant(sb, 'idle-sync', (c) => {
+      c.staging.incomingDir = join(idle, 'in')
+      c.staging.ackDir = join(idle, 'ack')
+      c.staging.pickupTimeoutSeconds = 0.2
+      c.stateDir = join(idle, 'state')
+    })
+    expect((await runCli(['export-tenant', 'T-1003', '--config', config])).code).toBe(7)
+    const report = json(await doctor(config, ['--only', 'staging.pickup']))
+    expect(check(report, 'staging.pickup')).toMatchObject({status: 'warn', owner: 'W&W'})
+    expect(check(report, 'staging.pickup').detail).toMatch(/^1 handover\(s\) delivered and not picked up by Immotop 2, the oldest since \d{4}-\d\d-\d\dT.* \(tenant T-1003, handover mi-T-1003-[0-9a-f]{12}\)\.$/)
+    expect(check(report, 'staging.pickup').fix).toContain('Ask W&W to check that Immotop 2 imports staging folder 2')
+  })
+
+  it('mandants: a configured list is checked one by one; an unknown one fails naming the ones Immotop 2 has; a Stockwerk mandant warns', async () => {
+    const unknown = json(await doctor(configVariant(sb, 'mandant-9', (c) => (c.immotop.mandant = [1, 9])), ['--only', 'immotop.mandant']))
+    expect(check(unknown, 'immotop.mandant')).toMatchObject({status: 'fail', owner: 'operator', detail: 'Immotop 2 has no mandant 9 (it has 1, 2, 3).'})
+    const owners = json(await doctor(configVariant(sb, 'mandant-3', (c) => (c.immotop.mandant = 3)), ['--only', 'immotop.mandant']))
+    expect(check(owners, 'immotop.mandant')).toMatchObject({status: 'warn', owner: 'operator'})
+    expect(check(owners, 'immotop.mandant').detail).toBe('Mandant 3 STWEG Rebhalde (S): 2 units, 2 vacant. Mandant 3 is not of a letting type (V).')
   })
 
   it('a wrong SMTP password fails the smtp check; without notify there is nothing to check', async () => {
@@ -236,6 +267,24 @@ describe('doctor on local settings', () => {
     expect(check(wrong, 'smtp').fix).toContain('MELON_IMMOTOP_SMTP_PASSWORD')
     const none = json(await doctor(configVariant(sb, 'no-notify', (c) => delete c.notify)))
     expect(check(none, 'smtp')).toMatchObject({status: 'pass', detail: expect.stringContaining('not configured')})
+  })
+})
+
+describe('doctor against an Immotop 2 older than 2.7.19', () => {
+  it('the feature check fails naming the version; publish --all stops once with the same reason instead of guessing', async () => {
+    const old = await testSandboxWith({immotopVersion: '2.7.18'})
+    try {
+      const report = json(await doctor(old.configPath, ['--only', 'immotop.features']))
+      expect(check(report, 'immotop.features')).toMatchObject({status: 'fail', owner: 'W&W', fix: 'Ask W&W to update Immotop 2 to 2.7.19 or newer.'})
+      expect(check(report, 'immotop.features').detail).toBe('GetDmsObjekt has no gueltigvon/gueltigbis: those columns come with Immotop 2 2.7.19, and without them a deactivated unit looks vacant.')
+      const publish = await runCli(['publish', '--all', '--json', '--config', old.configPath])
+      expect(publish.code).toBe(8)
+      expect(json(publish).error).toMatchObject({code: 'IMMOTOP_TOO_OLD'})
+      expect(json(publish).error.message).toContain('columns that Immotop 2 has since version 2.7.19')
+      expect((await getJson(`${old.melon.baseUrl}/api/v2/objects/?format=json`))).toEqual([])
+    } finally {
+      await old.dispose()
+    }
   })
 })
 

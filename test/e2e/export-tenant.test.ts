@@ -1,5 +1,5 @@
 import {createHash} from 'node:crypto'
-import {existsSync, mkdirSync, readdirSync, readFileSync, statSync} from 'node:fs'
+import {existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {json, runCli} from '../helpers/cli.js'
@@ -24,7 +24,7 @@ describe('export-tenant', () => {
     const result = await run(['export-tenant', 'T-1001', '--dry-run', '--json', '--config', sb.configPath])
     expect(result.code).toBe(0)
     const out = json(result)
-    expect(out).toMatchObject({tenantId: 'T-1001', unitReference: '1.10001.1012', dryRun: true, acknowledged: false})
+    expect(out).toMatchObject({tenantId: 'T-1001', unitReference: '1.10001.1012', dryRun: true, pickedUp: false})
     expect(out.files.map((f: any) => f.kind)).toEqual(['dossier', 'id_copy', 'debt_enforcement_extract', 'salary_statement', 'tenant_record'])
     expect(await handovers()).toEqual([])
     expect(visible(sb.incomingDir)).toEqual([])
@@ -34,7 +34,7 @@ describe('export-tenant', () => {
     const result = await run(['export-tenant', 'T-1001', '--json', '--config', sb.configPath])
     expect(result.code).toBe(0)
     const out = json(result)
-    expect(out.acknowledged).toBe(true)
+    expect(out.pickedUp).toBe(true)
     expect(out.handoverId).toMatch(/^mi-T-1001-[0-9a-f]{12}$/)
     const melon = await tenant('T-1001')
     const [handover] = await handovers()
@@ -45,8 +45,12 @@ describe('export-tenant', () => {
     for (const doc of melon.documents) {
       expect(received.get(doc.kind)).toMatchObject({sha256: doc.sha256, size: doc.size})
     }
-    // The CLI reports the ids Immotop 2 assigned.
+    // The CLI reports the ids Immotop 2 answered with, and the speaking names it received.
     for (const file of out.files) expect(file.immotopDocumentId).toBe(received.get(file.kind)!.documentId)
+    expect(handover.documents.map((d: any) => d.dateiName).sort()).toEqual(['Ausweiskopie.pdf', 'Betreibungsregisterauszug.pdf', 'Bewerbungsdossier.pdf', 'Lohnausweis.pdf', 'Mieterdaten.json'])
+    expect(handover.documents.every((d: any) => !/Meier|Laura/.test(d.dateiName + d.fileName))).toBe(true)
+    // DmsArchivId is the configured archive, one for everything.
+    expect(new Set(handover.documents.map((d: any) => d.archivePath.split('/').at(-2)))).toEqual(new Set(['melon']))
     // The tenant record carries all persons and references every document.
     const record = handover.record
     expect(record.schema).toBe('melon-immotop.tenant-record/1')
@@ -59,6 +63,10 @@ describe('export-tenant', () => {
     expect(record.rent).toMatchObject({netMonthly: 2450, grossMonthly: 2730})
     expect(record.requestedMoveInDate).toBe(melon.requested_move_in_date)
     expect(record.documents.map((d: any) => d.sha256)).toEqual(melon.documents.map((d: any) => d.sha256))
+    // The record lists every document with kind, size, hash and the ids of its control file.
+    expect(record.documents.map((d: any) => [d.kind, d.dmsDocumentId, d.dateiName])).toEqual(
+      out.files.filter((f: any) => f.kind !== 'tenant_record').map((f: any) => [f.kind, f.dmsDocumentId, f.dateiName]),
+    )
     // Nothing left behind: staging and acknowledgement folders empty, no temporary files.
     expect(visible(sb.incomingDir)).toEqual([])
     expect(visible(sb.ackDir)).toEqual([])
@@ -75,13 +83,13 @@ describe('export-tenant', () => {
     expect(json(result).files.map((f: any) => f.immotopDocumentId)).toEqual(json(result).files.map((f: any) => after[0].documents.find((d: any) => d.fileName === f.fileName).documentId))
   })
 
-  it('--no-wait returns after delivery; a later run collects the acknowledgements without delivering again', async () => {
+  it('--no-wait returns after delivery; a later run sees the pick-up without delivering again', async () => {
     const first = await run(['export-tenant', 'T-1002', '--no-wait', '--json', '--config', sb.configPath])
     expect(first.code).toBe(0)
-    expect(json(first).acknowledged).toBe(false)
+    expect(json(first)).toMatchObject({status: 'delivered', pickedUp: false})
     const second = await run(['export-tenant', 'T-1002', '--json', '--config', sb.configPath])
     expect(second.code).toBe(0)
-    expect(json(second).acknowledged).toBe(true)
+    expect(json(second).pickedUp).toBe(true)
     const h = (await handovers()).find((x) => x.handoverId === json(second).handoverId)
     expect(h.documents).toHaveLength(5)
     expect(visible(sb.ackDir)).toEqual([])
@@ -105,7 +113,7 @@ describe('export-tenant', () => {
     const received = h.documents.find((d: any) => d.kind === 'dossier')
     expect(received.sha256).toBe(dossier.sha256)
     // …and the archived bytes really hash to it.
-    const archived = join(sb.dataDir, 'immotop-archive', h.handoverId, received.fileName)
+    const archived = received.archivePath
     expect(statSync(archived).size).toBe(dossier.size)
     expect(createHash('sha256').update(readFileSync(archived)).digest('hex')).toBe(dossier.sha256)
     expect(readdirSync(tmp)).toEqual([])
@@ -138,8 +146,8 @@ describe('export-tenant', () => {
     expect(readdirSync(tmp)).toEqual([])
   })
 
-  it('waits only as long as told when Immotop 2 does not acknowledge, and says the files are delivered', async () => {
-    // An acknowledgement folder nobody writes to stands in for a stopped Immotop 2.
+  it('an Immotop 2 that never picks up: waits only as long as told, says so naming W&W, never resends, and completes on pick-up alone', async () => {
+    // A staging folder nobody processes stands in for a stopped Immotop 2.
     const silentAck = join(sb.root, 'silent-ack')
     mkdirSync(silentAck)
     const silentIn = join(sb.root, 'silent-in')
@@ -148,14 +156,51 @@ describe('export-tenant', () => {
       c.staging.incomingDir = silentIn
       c.staging.ackDir = silentAck
     })
-    const result = await run(['export-tenant', 'T-1003', '--ack-timeout', '1', '--json', '--config', config])
+    const result = await run(['export-tenant', 'T-1003', '--pickup-timeout', '1', '--json', '--config', config])
     expect(result.code).toBe(7)
-    expect(json(result).error).toMatchObject({code: 'ACK_TIMEOUT'})
-    expect(json(result).error.message).toContain('acknowledged 0 of 5 files')
+    expect(json(result).error).toMatchObject({code: 'PICKUP_PENDING'})
+    expect(json(result).error.message).toContain('has not picked up 5 of 5 files of tenant T-1003')
+    expect(json(result).error.fix).toMatch(/Ask W&W to check that Immotop 2 imports its staging folder 2/)
     expect(visible(silentIn).filter((n) => n.endsWith('.xml_it2'))).toHaveLength(5)
     expect(visible(silentIn)).toHaveLength(10)
     for (const name of visible(silentIn)) expect(statSync(join(silentIn, name)).mode & 0o077).toBe(0)
     expect(readdirSync(tmp)).toEqual([])
+    // The ledger says "delivered, waiting for pick-up", with the time.
+    const history = json(await run(['history', '--tenant', 'T-1003', '--json', '--config', config]))
+    expect(history.handovers[0]).toMatchObject({status: 'in_progress', step: 'delivered'})
+    expect(history.handovers[0].waitingForPickupSince).toMatch(/^\d{4}-\d\d-\d\dT/)
+
+    // A second run checks again and writes nothing: the same files, untouched.
+    const stamp = (dir: string) => visible(dir).map((n) => `${n}:${statSync(join(dir, n)).ino}:${statSync(join(dir, n)).mtimeMs}`).sort()
+    const before = stamp(silentIn)
+    const again = await run(['export-tenant', 'T-1003', '--pickup-timeout', '1', '--json', '--config', config])
+    expect(again.code).toBe(7)
+    expect(stamp(silentIn)).toEqual(before)
+
+    // Immotop 2 picks the files up (deletes them) and answers nothing, as W&W documents it: that completes the handover.
+    for (const name of visible(silentIn)) rmSync(join(silentIn, name))
+    const done = await run(['export-tenant', 'T-1003', '--pickup-timeout', '1', '--json', '--config', config])
+    expect(done.code).toBe(0)
+    expect(json(done)).toMatchObject({status: 'exported', pickedUp: true})
+    expect(json(done).files.every((f: any) => f.delivery === 'picked_up' && f.immotopDocumentId === null)).toBe(true)
+    expect(visible(silentIn)).toEqual([])
+  })
+
+  it('an Immotop 2 that picks up without answering (pick-up mode consume) completes the handover', async () => {
+    await fetch(`${sb.immotop.baseUrl}/_sandbox/pickup`, {method: 'PUT', headers: {'content-type': 'application/json'}, body: JSON.stringify({mode: 'consume'})})
+    try {
+      const created = await fetch(`${sb.melon.baseUrl}/_sandbox/tenants`, {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({object_reference_number: '2.20001.1'})})
+      const {id} = (await created.json()) as {id: string}
+      const result = await run(['export-tenant', id, '--json', '--config', sb.configPath])
+      expect(result.code).toBe(0)
+      expect(json(result)).toMatchObject({status: 'exported', pickedUp: true})
+      expect(json(result).files.map((f: any) => f.immotopDocumentId)).toEqual(json(result).files.map(() => null))
+      const h = (await handovers()).find((x) => x.handoverId === json(result).handoverId)
+      expect(h.documents.map((d: any) => d.sha256).sort()).toEqual(json(result).files.map((f: any) => f.sha256).sort())
+      expect(visible(sb.ackDir)).toEqual([])
+    } finally {
+      await fetch(`${sb.immotop.baseUrl}/_sandbox/pickup`, {method: 'PUT', headers: {'content-type': 'application/json'}, body: JSON.stringify({mode: 'saved'})})
+    }
   })
 })
 

@@ -11,14 +11,22 @@ import {configVariant, getJson, testSandbox, type TestSandbox} from '../helpers/
 const FIXTURES = new URL('../../../shared/fixtures/', import.meta.url)
 let sb: TestSandbox
 let csv: string
+let csv1: string
 let idx: string
-const VACANT = ['1.10001.1012', '1.10001.1013', '1.10001.1901', '1.10002.2002']
+/** Vacant and active in Immotop 2, over both letting mandants (1 and 2); 1.10001.1016 is valid from a later day. */
+const VACANT = ['1.10001.1012', '1.10001.1013', '1.10001.1016', '1.10001.1901', '1.10002.2002', '2.20001.1']
+/** What mandant 1's dta-mpexp extract shows vacant (it has no Objekt validity; the export holds active units only). */
+const VACANT_1 = ['1.10001.1012', '1.10001.1013', '1.10001.1901', '1.10002.2002']
 
 beforeAll(async () => {
   sb = await testSandbox()
   csv = join(sb.root, 'units.csv')
+  csv1 = join(sb.root, 'units-mandant-1.csv')
   idx = join(sb.root, 'units.idx')
-  writeFileSync(csv, Buffer.from(await (await fetch(`${sb.immotop.baseUrl}/_sandbox/export/dta-mpexp.csv`)).arrayBuffer()))
+  const csvBytes = Buffer.from(await (await fetch(`${sb.immotop.baseUrl}/_sandbox/export/dta-mpexp.csv`)).arrayBuffer())
+  writeFileSync(csv, csvBytes)
+  // dta-mpexp carries no mandant number: an extract per mandant, as an operator would use with --mandant.
+  writeFileSync(csv1, Buffer.from(csvBytes.toString('latin1').split('\r\n').filter((l) => !l.includes(';20001;')).join('\r\n'), 'latin1'))
   writeFileSync(idx, Buffer.from(await (await fetch(`${sb.immotop.baseUrl}/_sandbox/export/portal.idx`)).arrayBuffer()))
 })
 afterAll(() => sb.dispose())
@@ -35,39 +43,92 @@ describe('three sources, the same units', () => {
     expect(csvBytes.includes(Buffer.from('Wohnüberbauung', 'latin1'))).toBe(true)
     expect(csvBytes.includes(Buffer.from('\r\n'))).toBe(true)
     const idxLines = readFileSync(idx).toString('latin1').split('\r\n').filter(Boolean)
-    expect(idxLines).toHaveLength(4)
+    expect(idxLines).toHaveLength(VACANT.length)
     for (const l of idxLines) expect(l.split('#')).toHaveLength(184)
+    // The sandbox's config points immotop.detailsFile at the same export.
+    expect(readFileSync(join(sb.exportsDir, 'portal.idx'))).toEqual(readFileSync(idx))
   })
 
-  it('--from-csv publishes the vacant units with rent on request, and lists the let ones as skipped', async () => {
+  it('--from-csv needs the mandant when several are configured: the export has no mandant number', async () => {
     const result = await publish(['--from-csv', csv])
+    expect(result.code).toBe(2)
+    expect(json(result).error.message).toBe(`${csv}: a dta-mpexp export carries no mandant number, and immotop.mandant names more than one.`)
+    expect(json(result).error.fix).toContain('--mandant')
+  })
+
+  it('--from-csv --mandant 1 publishes the vacant units with rent on request, and lists the let ones as skipped', async () => {
+    const result = await publish(['--from-csv', csv1, '--mandant', '1'])
     expect(result.code).toBe(0)
     const report = json(result)
     expect(report.source).toBe('dta-mpexp')
     expect(report.summary).toEqual({created: 4, updated: 0, unchanged: 0, failed: 0, skipped: 4, withdrawn: 0})
-    for (const ref of VACANT) expect(byRef(report)[ref]).toBe('created')
+    for (const ref of VACANT_1) expect(byRef(report)[ref]).toBe('created')
     const l1013 = report.items.find((i: any) => i.reference === '1.10001.1013').listing
     expect(l1013).toMatchObject({availability: 'from_date', rentalgross: null, rooms: 2.5, floor: 'Dachgeschoss', managed_by: 'melon-immotop:dta-mpexp'})
     expect(l1013.building).toMatchObject({building_title: 'Wohnüberbauung Sonnenhof', city: 'Thalwil', land_code: 'CH'})
   })
 
-  it('--from-idx updates the same four listings (rent now known), never duplicating them', async () => {
+  it('--from-idx updates the same four listings (rent now known) and adds the other two, never duplicating them', async () => {
     const report = json(await publish(['--from-idx', idx]))
     expect(report.source).toBe('idx')
-    expect(report.summary).toMatchObject({created: 0, updated: 4, failed: 0})
-    expect(report.items.find((i: any) => i.reference === '1.10001.1012').listing).toMatchObject({rentalgross: 2730, rentalgross_net: 2450, incidentals: 280, managed_by: 'melon-immotop:idx'})
+    expect(report.summary).toMatchObject({created: 2, updated: 4, failed: 0})
+    expect(report.items.find((i: any) => i.reference === '1.10001.1012').listing).toMatchObject({rentalgross: 2730, rentalgross_net: 2450, incidentals: 280, managed_by: 'melon-immotop:idx:sandbox'})
     expect(report.items.find((i: any) => i.reference === '1.10001.1012').listing.description).toBe('4.5-Zimmerwohnung 2. OG rechts\nSchöne Lage, nahe öffentlicher Verkehr.\n- Waschturm\n- Keller')
     expect((await listings()).map((l) => l.reference_number).sort()).toEqual(VACANT)
   })
 
-  it('--all from the REST views updates them again; a second --all is unchanged and writes nothing', async () => {
+  it('--all from the REST views of every letting mandant, with the details file: updates them again; a second --all is unchanged and writes nothing', async () => {
     const first = json(await publish(['--all']))
     expect(first.source).toBe('rest')
-    expect(first.summary).toMatchObject({updated: 4, failed: 0, skipped: 4})
+    expect(first.mandants).toEqual([1, 2])
+    // Skipped: 5 let units and the deactivated 1.10001.1015; the Stockwerk mandant 3 is not read at all.
+    expect(first.summary).toMatchObject({updated: 6, failed: 0, skipped: 6})
+    expect(first.items.find((i: any) => i.reference === '1.10001.1015')).toMatchObject({action: 'skipped', reason: expect.stringContaining('deactivated')})
+    expect(first.items.some((i: any) => i.reference.startsWith('3.'))).toBe(false)
+    expect(first.details).toBeNull()
+    const l1016 = first.items.find((i: any) => i.reference === '1.10001.1016').listing
+    expect(l1016).toMatchObject({availability: 'from_date', rooms: 4.5, rentalgross: 2980, object_type: {key: 'flat'}, managed_by: 'melon-immotop:rest'})
+    // Contact from the manager (mitarbeiter_seqnr): festnetz, else mobile.
+    expect(first.items.find((i: any) => i.reference === '1.10001.1012').listing.contact_person).toEqual({first_name: 'Sandra', surname: 'Brunner', email: 'sandra.brunner@muster-immo.ch', phone: '+41 44 720 11 22'})
+    expect(first.items.find((i: any) => i.reference === '2.20001.1').listing.contact_person).toEqual({first_name: 'Nadia', surname: 'Frei', email: 'nadia.frei@pk-seeblick.ch', phone: '+41 78 600 90 90'})
     const before = (await writes()).length
     const second = json(await publish(['--all']))
-    expect(second.summary).toMatchObject({created: 0, updated: 0, unchanged: 4, failed: 0})
+    expect(second.summary).toMatchObject({created: 0, updated: 0, unchanged: 6, failed: 0})
     expect(await writes()).toHaveLength(before)
+  })
+
+  it('REST without a details file publishes what REST knows, and the summary names what is missing and the key that adds it', async () => {
+    const bare = configVariant(sb, 'no-details', (c) => delete c.immotop.detailsFile)
+    const report = json(await publish(['--all', '--dry-run'], bare))
+    expect(report.details).toEqual({units: VACANT, fields: ['object_type', 'rooms', 'area', 'floor', 'rent'], fix: expect.stringContaining('immotop.detailsFile'), ambiguous: []})
+    const listing = report.items.find((i: any) => i.reference === '1.10001.1012').listing
+    expect(listing).toMatchObject({title: '4.5-Zimmerwohnung 2. OG rechts', object_type: null, rooms: null, area: null, availability: 'immediately', building: {city: 'Thalwil'}, contact_person: {surname: 'Brunner'}})
+    const human = await runCli(['publish', '--all', '--dry-run', '--config', bare])
+    expect(human.stdout).toContain('6 unit(s) published without object_type, rooms, area, floor, rent: Immotop 2\'s REST views carry none of these.')
+    expect(human.stdout).toContain('Set immotop.detailsFile (or pass --details)')
+  })
+
+  it('a details record for a unit REST does not find vacant never publishes it; dta-mpexp details give all but rent', async () => {
+    // A portal feed that also (wrongly) lists the let unit 1.10001.1011.
+    const lines = readFileSync(idx).toString('latin1').split('\r\n').filter(Boolean)
+    const let1011 = lines.find((l) => l.includes('#1012#'))!.replace('#1012#', '#1011#')
+    const withLet = join(sb.root, 'with-let.idx')
+    writeFileSync(withLet, Buffer.from([...lines, let1011].join('\r\n'), 'latin1'))
+    const report = json(await publish(['--all', '--dry-run', '--details', withLet]))
+    expect(report.items.find((i: any) => i.reference === '1.10001.1011')).toMatchObject({action: 'skipped', reason: 'not vacant'})
+    expect(report.items.filter((i: any) => i.action === 'dry-run').map((i: any) => i.reference).sort()).toEqual(VACANT)
+
+    const dta = json(await publish(['--all', '--dry-run', '--details', csv]))
+    expect(dta.items.find((i: any) => i.reference === '1.10001.1012').listing).toMatchObject({rooms: 4.5, area: 104.5, floor: '2. Obergeschoss', object_type: {key: 'flat'}})
+    // dta-mpexp has no rent; and the future unit 1016 is not in that export.
+    expect(dta.details.fields).toEqual(expect.arrayContaining(['rent']))
+  })
+
+  it('--mandant reads one mandant only, and prune never touches another mandant\'s listings', async () => {
+    const report = json(await publish(['--all', '--mandant', '2', '--prune', '--dry-run']))
+    expect(report.mandants).toEqual([2])
+    expect(report.items.filter((i: any) => i.action === 'dry-run').map((i: any) => i.reference)).toEqual(['2.20001.1'])
+    expect(report.items.filter((i: any) => i.action === 'would-withdraw')).toEqual([])
   })
 
   it('names records of a file; an unknown one is an error naming the file', async () => {
@@ -98,15 +159,27 @@ describe('bad input files', () => {
     expect(skipping.items.find((i: any) => i.action === 'skipped' && i.line === 2).reason).toContain(':2: rent_net (field 20)')
   })
 
-  it('a file with no records, and a file that does not exist', async () => {
+  it('an empty IDX file means "withdraw the feed": without --prune nothing changes; a file that does not exist', async () => {
     const empty = join(sb.root, 'empty.idx')
     writeFileSync(empty, '')
+    const before = (await writes()).length
     const r1 = await publish(['--from-idx', empty])
     expect(r1.code).toBe(65)
-    expect(json(r1).error.message).toContain('the file holds no IDX 3.01 record')
-    const r2 = await publish(['--from-csv', join(sb.root, 'nope.csv')])
+    expect(json(r1).error).toMatchObject({code: 'EMPTY_FEED'})
+    expect(json(r1).error.message).toBe(`${empty} holds no IDX 3.01 record. In IDX an empty file means "withdraw every listing of this feed"; nothing was changed.`)
+    expect(await writes()).toHaveLength(before)
+    const r2 = await publish(['--from-csv', join(sb.root, 'nope.csv'), '--mandant', '1'])
     expect(r2.code).toBe(2)
     expect(json(r2).error.message).toContain('nope.csv (no such file)')
+  })
+
+  it('a record key (agency_id and refs) twice in one feed is reported with both lines', async () => {
+    const lines = readFileSync(idx).toString('latin1').split('\r\n').filter(Boolean)
+    const twice = join(sb.root, 'twice.idx')
+    writeFileSync(twice, Buffer.from([lines[0], lines[1], lines[0]].join('\r\n'), 'latin1'))
+    const result = await publish(['--from-idx', twice, '--dry-run'])
+    expect(result.code).toBe(65)
+    expect(json(result).error.message).toBe(`${twice}:3: agency_id + ref_property.ref_house.ref_object repeats the record key of line 1; each unit appears once in a feed. Nothing was published.`)
   })
 })
 
@@ -137,7 +210,7 @@ describe('the real fixture files', () => {
   it('dta-mpexp.csv: every unit let, so nothing is published and the run succeeds', async () => {
     const file = join(sb.root, 'wwimmo.csv')
     copyFileSync(new URL('wwimmo/dta-mpexp.csv', FIXTURES), file)
-    const result = await publish(['--from-csv', file])
+    const result = await publish(['--from-csv', file, '--mandant', '1'])
     expect(result.code).toBe(0)
     expect(json(result).summary).toEqual({created: 0, updated: 0, unchanged: 0, failed: 0, skipped: 5, withdrawn: 0})
   })
@@ -160,25 +233,37 @@ describe('withdrawing', () => {
     const lines = readFileSync(idx).toString('latin1').split('\r\n').filter(Boolean)
     const smaller = join(sb.root, 'smaller.idx')
     writeFileSync(smaller, Buffer.from(lines.filter((l) => !l.includes('#1901#')).join('\r\n'), 'latin1'))
-    await publish(['--from-idx', idx]) // the IDX source owns the four units now
+    await publish(['--from-idx', idx]) // the sandbox's IDX feed (agency "sandbox") owns the six units now
 
-    // Stale: every listing from the IDX source that the smaller feed no longer has, which includes
-    // the fixture records published above, but not 8.8.8 (foreign) nor 7.7.7 (REST source).
-    const stale = ['1.10001.1901', '134.13401.134011402', '134.13470.134700024', '..826588']
+    // Stale: only this feed's listings that the smaller feed no longer has. Not the fixture records
+    // published above (agencies "sulzer" and "7w42w_cfpimmo": other feeds), nor 8.8.8 (foreign) nor 7.7.7 (REST).
     const noTty = await publish(['--from-idx', smaller, '--all', '--prune'])
     expect(noTty.code).toBe(2)
-    expect(json(noTty).error.message).toMatch(/^--prune would withdraw 4 listing\(s\) \(.*1\.10001\.1901.*\), and there is no terminal to ask\.$/)
+    expect(json(noTty).error.message).toBe('--prune would withdraw 1 listing(s) (1.10001.1901), and there is no terminal to ask.')
 
     const dry = json(await publish(['--from-idx', smaller, '--all', '--prune', '--dry-run']))
-    expect(dry.items.filter((i: any) => i.action === 'would-withdraw').map((i: any) => i.reference).sort()).toEqual([...stale].sort())
+    expect(dry.items.filter((i: any) => i.action === 'would-withdraw').map((i: any) => i.reference)).toEqual(['1.10001.1901'])
 
     const result = await publish(['--from-idx', smaller, '--all', '--prune', '--yes'])
     expect(result.code).toBe(0)
-    expect(json(result).summary.withdrawn).toBe(4)
+    expect(json(result).summary.withdrawn).toBe(1)
     const refs = (await listings()).map((l) => l.reference_number)
     expect(refs).not.toContain('1.10001.1901')
-    expect(refs).toContain('8.8.8')
-    expect(refs).toContain('7.7.7')
+    for (const kept of ['8.8.8', '7.7.7', '134.13401.134011402', '134.13470.134700024', '..826588']) expect(refs).toContain(kept)
+  })
+
+  it('an empty IDX file with --prune withdraws its feed; with several feeds it asks which (--agency), and withdraws only that one', async () => {
+    const empty = join(sb.root, 'empty-feed.idx')
+    writeFileSync(empty, '')
+    const several = await publish(['--from-idx', empty, '--all', '--prune', '--yes'])
+    expect(several.code).toBe(2)
+    expect(json(several).error).toMatchObject({code: 'AGENCY_NEEDED'})
+    expect(json(several).error.message).toMatch(/^The IDX file is empty and names no agency; listings of 3 IDX feeds exist \(agency .*sulzer.*\)\.$/)
+    const sulzer = json(await publish(['--from-idx', empty, '--all', '--prune', '--yes', '--agency', 'sulzer']))
+    expect(sulzer.items.filter((i: any) => i.action === 'withdrawn').map((i: any) => i.reference).sort()).toEqual(['134.13401.134011402', '134.13470.134700024'])
+    const refs = (await listings()).map((l) => l.reference_number)
+    expect(refs).toContain('..826588')
+    expect(refs).toContain('1.10001.1012')
   })
 
   it('unpublish withdraws one listing; refuses one the tool did not create unless --force; unknown is 3', async () => {

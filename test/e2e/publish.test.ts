@@ -49,7 +49,9 @@ describe('publish <unit-ref>', () => {
       body: JSON.stringify({...input, title: 'Old title', incidentals: 250, rentalgross: 2700}),
     })
     expect(put.status).toBe(200)
-    const result = await runCli(['publish', '10001.1012', '--json', '--config', sb.configPath])
+    // Two parts take the one configured mandant.
+    const one = configVariant(sb, 'mandant-1', (c) => (c.immotop.mandant = 1))
+    const result = await runCli(['publish', '10001.1012', '--json', '--config', one])
     expect(result.code).toBe(0)
     expect(json(result).items).toMatchObject([{action: 'updated', changedFields: ['title', 'incidentals', 'rentalgross']}])
     const objects = await publicObjects()
@@ -71,6 +73,8 @@ describe('publish <unit-ref>', () => {
     ['an unknown unit', ['1.10001.4040'], 3, /Immotop 2 has no unit 1\.10001\.4040/],
     ['an unknown Liegenschaft', ['1.999.1'], 3, /no such Liegenschaft/],
     ['a malformed reference', ['1-10001-1012'], 2, /not a unit reference/],
+    ['a reference without mandant while several are configured', ['10001.1012'], 2, /"10001\.1012" names no mandant, and immotop\.mandant names more than one/],
+    ['a deactivated unit', ['1.10001.1015'], 5, /1\.10001\.1015 is deactivated in Immotop 2/],
   ])('refuses %s with a clear message and its exit code', async (_name, args, code, message) => {
     const result = await runCli(['publish', ...args, '--config', sb.configPath])
     expect(result.code).toBe(code)

@@ -105,18 +105,18 @@ describe('sync', () => {
     await expectExactlyOnce(sb)
   })
 
-  it('an acknowledgement with a FehlerText is reported, and the next run retries it', async () => {
+  it('an answer with a FehlerText is reported, and the next run delivers the refused files anew', async () => {
     const sb = await sandboxWith(0)
     await setFaults(sb, 'ackerror=1')
     const failing = await runCli(['sync', '--once', '--json', '--config', sb.configPath])
     expect(failing.code).toBe(1)
     const report = json(failing)
     expect(report.summary).toMatchObject({exported: 0, failed: 3})
-    expect(report.failed[0]).toMatchObject({code: 'IMMOTOP_ACK_ERROR'})
-    expect(report.failed[0].message).toMatch(/Immotop 2 did not save mi-T-\d+-[0-9a-f]+_\d\d_\w+\.\w+: Dokument .* konnte nicht archiviert werden/)
+    expect(report.failed[0]).toMatchObject({code: 'IMMOTOP_REFUSED'})
+    expect(report.failed[0].message).toMatch(/Immotop 2 did not take mi-T-\d+-[0-9a-f]+_\d\d_\w+\.\w+: Dokument .* konnte nicht archiviert werden/)
     expect((await getJson(`${sb.immotop.baseUrl}/_sandbox/mails`)).mails).toEqual([])
     const history = json(await runCli(['history', '--json', '--config', sb.configPath]))
-    expect(history.handovers.every((h: any) => h.status === 'failed' && h.lastError.code === 'IMMOTOP_ACK_ERROR')).toBe(true)
+    expect(history.handovers.every((h: any) => h.status === 'failed' && h.lastError.code === 'IMMOTOP_REFUSED')).toBe(true)
 
     await setFaults(sb, '')
     const retry = json(await runCli(['sync', '--once', '--json', '--config', sb.configPath]))
@@ -193,7 +193,7 @@ describe('notifications', () => {
 })
 
 describe('history', () => {
-  it('lists handovers with checksums and acknowledgements, and publications; filters by tenant, unit and date', async () => {
+  it('lists handovers with checksums, pick-up and Immotop 2\'s ids, and publications; filters by tenant, unit and date', async () => {
     const sb = await sandboxWith(0)
     await runCli(['publish', '1.10001.1012', '--config', sb.configPath])
     await runCli(['export-tenant', 'T-1002', '--config', sb.configPath])
@@ -202,11 +202,13 @@ describe('history', () => {
     expect(all.handovers).toHaveLength(1)
     const h = all.handovers[0]
     expect(h).toMatchObject({tenantId: 'T-1002', unitReference: '1.10002.2002', status: 'done', step: 'notified', attempts: 1})
-    expect(h.events.map((e: any) => e.step)).toEqual(['started', 'fetched', 'delivered', 'acknowledged', 'notifying', 'notified'])
+    expect(h.events.map((e: any) => e.step)).toEqual(['started', 'fetched', 'delivered', 'picked_up', 'notifying', 'notified'])
+    expect(h.waitingForPickupSince).toBeNull()
     expect(h.files).toHaveLength(5)
     for (const f of h.files) {
       expect(f.sha256).toMatch(/^[0-9a-f]{64}$/)
       expect(f.immotopDocumentId).toMatch(/^\d+$/)
+      expect(f.pickedUpAt).toMatch(/^\d{4}-/)
     }
     expect(json(await runCli(['history', '--json', '--tenant', 'T-1001', '--config', sb.configPath])).handovers).toEqual([])
     expect(json(await runCli(['history', '--json', '--unit', '1.10002.2002', '--config', sb.configPath])).handovers).toHaveLength(1)
@@ -252,22 +254,34 @@ describe('sync options', () => {
   it('--publish also publishes the configured source\'s vacancies on the pass', async () => {
     const sb = await sandboxWith(0)
     const report = json(await runCli(['sync', '--once', '--publish', '--json', '--config', sb.configPath]))
-    expect(report.publish.summary).toMatchObject({created: 4, failed: 0})
-    expect((await getJson(`${sb.melon.baseUrl}/api/v2/objects/?format=json`)).map((o: any) => o.reference_number).sort()).toEqual(['1.10001.1012', '1.10001.1013', '1.10001.1901', '1.10002.2002'])
+    expect(report.publish.summary).toMatchObject({created: 6, failed: 0})
+    // Every letting mandant (1 and 2; the Stockwerk mandant 3 is not one), without the deactivated unit 1.10001.1015.
+    expect((await getJson(`${sb.melon.baseUrl}/api/v2/objects/?format=json`)).map((o: any) => o.reference_number).sort()).toEqual(['1.10001.1012', '1.10001.1013', '1.10001.1016', '1.10001.1901', '1.10002.2002', '2.20001.1'])
     expect(report.summary.exported).toBe(3)
   })
 
-  it('slow acknowledgements: a run that stops waiting leaves the files delivered, and the next run collects them without sending again', async () => {
+  it('a slow pick-up: the pass reports the handovers as waiting (not failed), and later passes complete them without sending again', async () => {
     const sb = await sandboxWith(0)
     await setFaults(sb, 'ackdelay=1500ms')
     const {configVariant} = await import('../helpers/sandbox.js')
-    const impatient = configVariant(sb, 'impatient', (c) => (c.staging.ackTimeoutSeconds = 0.5))
-    const first = json(await runCli(['sync', '--once', '--json', '--concurrency', '1', '--config', impatient]))
-    expect(first.summary.failed).toBeGreaterThan(0)
-    expect(first.failed.every((f: any) => f.code === 'ACK_TIMEOUT')).toBe(true)
+    const impatient = configVariant(sb, 'impatient', (c) => (c.staging.pickupTimeoutSeconds = 0.5))
+    const first = await runCli(['sync', '--once', '--json', '--concurrency', '1', '--config', impatient])
+    expect(first.code).toBe(0)
+    const report = json(first)
+    expect(report.summary.failed).toBe(0)
+    expect(report.summary.waiting).toBeGreaterThan(0)
+    expect(report.waiting[0]).toMatchObject({tenantId: expect.stringMatching(/^T-/), handoverId: expect.stringMatching(/^mi-T-/), since: expect.stringMatching(/^\d{4}-/)})
+    const human = await runCli(['sync', '--once', '--config', impatient])
+    expect(human.stdout).toMatch(/waiting {6}T-\d+ {2}delivered .*, not yet picked up by Immotop 2/)
+    expect(human.stdout).toContain('ask W&W to check that Immotop 2 imports its staging folder 2')
     await setFaults(sb, '')
-    const second = json(await runCli(['sync', '--once', '--json', '--config', sb.configPath]))
-    expect(second.summary.failed).toBe(0)
+    // The emulated Immotop 2 finishes what it has in hand; each pass checks, none resends. Bounded, not timed.
+    let last: any = null
+    for (let pass = 0; pass < 40 && !(last && last.summary.waiting === 0 && last.summary.exported + last.summary.alreadyDone === 3); pass++) {
+      last = json(await runCli(['sync', '--once', '--json', '--config', sb.configPath]))
+      expect(last.summary.failed).toBe(0)
+    }
+    expect(last.summary.waiting).toBe(0)
     await expectExactlyOnce(sb)
   })
 })

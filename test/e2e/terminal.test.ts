@@ -62,8 +62,8 @@ describe('on a terminal', () => {
     try {
       const {code, output} = await inTerminal('publish --all', {})
       expect(code).toBe(0)
-      expect(output).toMatch(/\[█*░+\] \d\/4 1\.100/)
-      expect(output).toContain('Summary: 4 created')
+      expect(output).toMatch(/\[█*░+\] \d\/6 [12]\.\d/)
+      expect(output).toContain('Summary (mandants 1, 2): 6 created')
     } finally {
       await setFaults(sb, '')
     }

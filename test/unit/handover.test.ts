@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 import {buildControlFile, parseControlFile} from '../../src/core/control-file.js'
-import {controlFileName, dossierHash, handoverFileName, handoverId, operationKey} from '../../src/core/handover.js'
+import {controlFileName, dmsDocumentId, dossierHash, handoverFileName, handoverId, operationKey, speakingNames} from '../../src/core/handover.js'
 import {MAX_PERSONS, tenantRecordFrom} from '../../src/core/tenant-record.js'
 import type {Person, Tenant} from '../../src/contracts/melon-wire.js'
 import {ConflictError, IntegrityError} from '../../src/errors.js'
@@ -30,6 +30,19 @@ describe('handover identity', () => {
     expect(controlFileName('mi-T-1_01_dossier.pdf')).toBe('mi-T-1_01_dossier.xml_it2')
     expect(controlFileName('noext')).toBe('noext.xml_it2')
   })
+  it('gives each file a stable DmsDocumentId and a speaking DateiName without personal data', () => {
+    expect(dmsDocumentId('mi-T-1001-abcdef012345', 3)).toBe('mi-T-1001-abcdef012345-03')
+    expect(
+      speakingNames([
+        {kind: 'dossier', contentType: 'application/pdf'},
+        {kind: 'debt_enforcement_extract', contentType: 'application/pdf'},
+        {kind: 'reference', contentType: 'application/pdf'},
+        {kind: 'reference', contentType: 'image/jpeg'},
+        {kind: 'other', contentType: 'application/x-unknown'},
+        {kind: 'tenant_record', contentType: 'application/json'},
+      ]),
+    ).toEqual(['Bewerbungsdossier.pdf', 'Betreibungsregisterauszug.pdf', 'Referenz.pdf', 'Referenz-2.jpg', 'Dokument.bin', 'Mieterdaten.json'])
+  })
 })
 
 describe('control file (.xml_it2)', () => {
@@ -53,25 +66,18 @@ describe('control file (.xml_it2)', () => {
     })
   })
 
-  it('round-trips every field, escaping XML characters', () => {
-    const control = {
-      version: '1.0',
-      action: 'NewDocument' as const,
-      dmsArchivId: 'mi-T-1-abc',
-      dmsDocumentId: 'mi-T-1-abc-01',
-      documentId: '',
-      dateiName: 'a&b<c>.pdf',
-      fehlerText: 'Prüfsumme "falsch" & <fehlt>',
-      dokumentart: 'dossier',
-      groesse: 123,
-      sha256: 'f'.repeat(64),
-      objektReferenz: '1.10001.1012',
-    }
-    const xml = buildControlFile(control)
-    expect(xml.startsWith('<?xml version="1.0" encoding="utf-8"?>\n<ControlFile>')).toBe(true)
-    expect(xml).toContain('a&amp;b&lt;c&gt;.pdf')
-    expect(xml.indexOf('<Version>')).toBeLessThan(xml.indexOf('<Action>'))
-    expect(parseControlFile(xml, 'x')).toEqual(control)
+  it('writes W&W\'s elements only, in W&W\'s order, escaping XML characters, and reads them back', () => {
+    const xml = buildControlFile({dmsArchivId: 'Archiv&1', dmsDocumentId: 'mi-T-1-abc-01', dateiName: 'a&b<c>.pdf'})
+    expect(xml).toBe(
+      '<?xml version="1.0" encoding="utf-8"?>\n<ControlFile>\n  <Version>1.0</Version>\n  <Action>NewDocument</Action>\n  <DmsArchivId>Archiv&amp;1</DmsArchivId>\n' +
+        '  <DmsDocumentId>mi-T-1-abc-01</DmsDocumentId>\n  <DocumentId/>\n  <DateiName>a&amp;b&lt;c&gt;.pdf</DateiName>\n</ControlFile>\n',
+    )
+    expect(parseControlFile(xml, 'x')).toEqual({version: '1.0', action: 'NewDocument', dmsArchivId: 'Archiv&1', dmsDocumentId: 'mi-T-1-abc-01', documentId: '', dateiName: 'a&b<c>.pdf', fehlerText: ''})
+  })
+
+  it('reads a FehlerText, and ignores elements that are not W&W\'s', () => {
+    const xml = '<ControlFile><Action>SavedDocument</Action><DmsDocumentId>d-1</DmsDocumentId><FehlerText>Prüfsumme "falsch" &amp; &lt;fehlt&gt;</FehlerText><Extra>x</Extra></ControlFile>'
+    expect(parseControlFile(xml, 'x')).toMatchObject({dmsDocumentId: 'd-1', fehlerText: 'Prüfsumme "falsch" & <fehlt>'})
   })
 
   it.each([

@@ -2,7 +2,7 @@ import {readFileSync} from 'node:fs'
 import fc from 'fast-check'
 import iconv from 'iconv-lite'
 import {describe, expect, it} from 'vitest'
-import {idxReference, parseIdx, vacancyFromIdx, type IdxRecord} from '../../src/core/idx.js'
+import {idxRecordKey, idxReference, normalizeReference, parseIdx, vacancyFromIdx, type IdxRecord} from '../../src/core/idx.js'
 import {htmlToText, swissDate} from '../../src/core/text-decoding.js'
 
 const FIXTURES = new URL('../../../shared/fixtures/idx/', import.meta.url)
@@ -58,6 +58,7 @@ describe('IDX 3.01 fixtures, record by record', () => {
     expect({...v, description: undefined}).toEqual({
       unitRef: '134.13401.134011402',
       source: 'idx',
+      feed: 'sulzer',
       title: 'Schöne 4 1/2-Zimmerwohnung an der Weinberglistrasse 29',
       category: 'apartment',
       typeKey: 'flat',
@@ -159,29 +160,126 @@ describe('IDX tolerance', () => {
     expect((vacancyFromIdx(records[0]!, {includeSale: false, today: TODAY}) as {vacancy: any}).vacancy.availability).toEqual(availability)
   })
 
+  // Spec §5, code by code where the spec names the type.
   it.each([
+    ['APPT', '1', 'apartment', 'flat'],
+    ['APPT', '2', 'apartment', 'maisonette'],
     ['APPT', '3', 'apartment', 'attic_flat'],
+    ['APPT', '4', 'apartment', 'roof_flat'],
+    ['APPT', '5', 'apartment', 'studio'],
+    ['APPT', '6', 'apartment', 'single_room'],
+    ['APPT', '7', 'apartment', 'furnished_flat'],
+    ['APPT', '8', 'apartment', 'terrace_flat'],
+    ['APPT', '9', 'apartment', 'bachelor_flat'],
+    ['APPT', '10', 'apartment', 'loft'],
+    ['APPT', '11', 'apartment', 'attic'],
     ['HOUSE', '1', 'house', 'single_house'],
+    ['HOUSE', '7', 'house', 'multiple_dwelling'],
+    ['HOUSE', '9', 'house', 'cave_house'],
+    ['HOUSE', '10', 'house', 'castle'],
+    ['HOUSE', '11', 'house', 'granny_flat'],
+    ['HOUSE', '12', 'house', 'chalet'],
+    ['HOUSE', '13', 'house', 'rustico'],
+    ['PARK', '1', 'parking', 'open_slot'],
     ['PARK', '3', 'parking', 'single_garage'],
-    ['PARK', '42', 'parking', 'open_slot'],
+    ['PARK', '5', 'parking', 'underground_slot'],
+    ['PARK', '7', 'parking', 'boat_dry_dock'],
+    ['PARK', '8', 'parking', 'boat_landing_stage'],
+    ['PARK', '9', 'parking', 'covered_parking_motorbike'],
+    ['PARK', '10', 'parking', 'outdoor_parking_motorbike'],
+    ['PARK', '11', 'parking', 'horse_box'],
+    ['PARK', '12', 'parking', 'boat_mooring'],
+    ['SECONDARY', '0', 'secondary', 'hobby_room'],
+    ['SECONDARY', '2', 'secondary', 'attic_compartment'],
+    ['GASTRO', '17', 'gastronomy', 'gastro_17'],
+    ['INDUS', '38', 'industrial', 'industrial_38'],
+    ['AGRI', '3', 'agriculture', 'agri_3'],
+    ['GARDEN', '1', 'garden', 'garden_1'],
+    ['PROP', '4', 'plot', 'plot_4'],
   ])('maps category %s type %s', (category, type, expectedCategory, typeKey) => {
     const {records} = parseIdx(Buffer.from(rent({3: category, 4: type})))
     expect((vacancyFromIdx(records[0]!, {includeSale: false, today: TODAY}) as {vacancy: any}).vacancy).toMatchObject({category: expectedCategory, typeKey})
   })
 
-  it('reports other categories clearly instead of dropping them', () => {
-    const {records} = parseIdx(Buffer.from(rent({3: 'INDUS'})))
+  it.each([
+    ['HOUSE', '8', 'HOUSE (1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13)'],
+    ['PARK', '6', 'PARK (1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 12)'],
+    ['APPT', '12', 'APPT'],
+    ['INDUS', '39', 'INDUS'],
+    ['APPT', '', 'APPT'],
+  ])('reports %s type %j, which the spec does not define, instead of guessing', (category, type, named) => {
+    const {records} = parseIdx(Buffer.from(rent({3: category, 4: type})))
+    const outcome = vacancyFromIdx(records[0]!, {includeSale: false, today: TODAY}) as {kind: string; problem: any}
+    expect(outcome.kind).toBe('invalid')
+    expect(outcome.problem.field).toBe('object_type (field 4)')
+    expect(outcome.problem.message).toContain(`is not an IDX 3.01 code for ${named}`)
+  })
+
+  it('reports an unknown category clearly instead of dropping it', () => {
+    const {records} = parseIdx(Buffer.from(rent({3: 'BOAT'})))
     expect(vacancyFromIdx(records[0]!, {includeSale: false, today: TODAY})).toMatchObject({
       kind: 'invalid',
-      problem: {line: 1, field: 'object_category (field 3)', message: '"INDUS" is not supported; supported: APPT, HOUSE, PARK'},
+      problem: {line: 1, field: 'object_category (field 3)', message: '"BOAT" is not an IDX 3.01 category; known: APPT, HOUSE, PARK, AGRI, GARDEN, GASTRO, INDUS, PROP, SECONDARY'},
     })
+  })
+
+  it.each([
+    ['MONTHLY', {}, {net: 2000, incidentals: 200, gross: 2200, unit: 'monthly'}],
+    ['', {}, {net: 2000, incidentals: 200, gross: 2200, unit: 'monthly'}],
+    ['YEARLY', {20: '24000', 21: '2400'}, {net: 2000, incidentals: 200, gross: 2200, unit: 'monthly'}],
+    ['M2YEARLY', {20: '240', 21: '24', 28: '100'}, {net: 2000, incidentals: 200, gross: 2200, unit: 'monthly'}],
+    ['M2YEARLY', {20: '250', 21: '0', 28: '61'}, {net: 1270.83, incidentals: 0, gross: 1270.83, unit: 'monthly'}],
+  ])('price_unit %j is converted to melon\'s CHF per month exactly', (unit, fields, expected) => {
+    const {records} = parseIdx(Buffer.from(rent({22: unit, ...(fields as Record<number, string>)})))
+    expect((vacancyFromIdx(records[0]!, {includeSale: false, today: TODAY}) as {vacancy: any}).vacancy.rent).toMatchObject(expected)
+  })
+
+  it.each([
+    ['WEEKLY', {}, /WEEKLY; a weekly rent cannot be converted/],
+    ['DAILY', {}, /DAILY; a daily rent cannot be converted/],
+    ['M2YEARLY', {28: ''}, /surface_living \(field 28\) is empty/],
+    ['SELLM2', {}, /not supported for rent/],
+  ])('price_unit %j that cannot be converted is reported, not guessed', (unit, fields, message) => {
+    const {records} = parseIdx(Buffer.from(rent({22: unit, ...(fields as Record<number, string>)})))
+    const outcome = vacancyFromIdx(records[0]!, {includeSale: false, today: TODAY}) as {kind: string; problem: any}
+    expect(outcome.kind).toBe('invalid')
+    expect(outcome.problem.field).toBe('price_unit (field 22)')
+    expect(outcome.problem.message).toMatch(message)
+  })
+
+  it('SALE with SELLM2 multiplies by the surface; without a surface it is reported', () => {
+    const sale = (extra: Record<number, string>) => parseIdx(Buffer.from(rent({5: 'SALE', 19: '8000', 22: 'SELLM2', ...extra}))).records[0]!
+    expect((vacancyFromIdx(sale({28: '120'}), {includeSale: true, today: TODAY}) as {vacancy: any}).vacancy.rent).toEqual({net: null, incidentals: null, gross: 960000, deposit: null, unit: 'once'})
+    expect(vacancyFromIdx(sale({}), {includeSale: true, today: TODAY})).toMatchObject({kind: 'invalid', problem: {field: 'price_unit (field 22)'}})
+  })
+
+  it('visit_email (field 84) is not used: the contact\'s e-mail is the agency\'s (field 80)', () => {
+    const one = (extra: Record<number, string>) => (vacancyFromIdx(parseIdx(Buffer.from(rent({82: 'Hidde Stalder', ...extra}))).records[0]!, {includeSale: false, today: TODAY}) as {vacancy: any}).vacancy.contact
+    expect(one({84: 'visit@example.ch'}).email).toBeNull()
+    expect(one({80: 'agency@example.ch', 84: 'visit@example.ch'}).email).toBe('agency@example.ch')
+  })
+
+  it('a record with an empty ref_object but another ref is valid; one with no ref at all is not', () => {
+    const ok = vacancyFromIdx(parseIdx(Buffer.from(rent({8: ''}))).records[0]!, {includeSale: false, today: TODAY})
+    expect(ok).toMatchObject({kind: 'vacancy', reference: '7.70.'})
+    const none = vacancyFromIdx(parseIdx(Buffer.from(rent({6: '', 7: '', 8: ''}))).records[0]!, {includeSale: false, today: TODAY})
+    expect(none).toMatchObject({kind: 'invalid', problem: {field: 'ref_property / ref_house / ref_object (fields 6 to 8)'}})
+  })
+
+  it('the record key is agency_id plus the refs; the agency names the feed that owns the listing', () => {
+    const [a, b] = parseIdx(Buffer.from([rent({69: 'agency-a'}), rent({69: 'agency-b'})].join('\n'))).records
+    expect(idxRecordKey(a!)).toBe('agency-a|7.70.701')
+    expect(idxRecordKey(a!)).not.toBe(idxRecordKey(b!))
+    expect(idxReference(a!)).toBe(idxReference(b!))
+    expect((vacancyFromIdx(a!, {includeSale: false, today: TODAY}) as {vacancy: any}).vacancy.feed).toBe('agency-a')
+    expect(normalizeReference('001.10001.01012')).toBe('1.10001.1012')
   })
 
   it.each([
     [{20: 'zwei'}, 'rent_net (field 20)', /not a number/],
     [{16: '31.02.2027'}, 'available_from (field 16)', /not a valid date/],
     [{5: 'LEASE'}, 'offer_type (field 5)', /expected RENT or SALE/],
-    [{22: 'WEEKLY'}, 'price_unit (field 22)', /not supported/],
+    [{22: 'FORTNIGHTLY'}, 'price_unit (field 22)', /not supported/],
     [{17: ''}, 'title (field 17)', /is empty/],
   ])('a bad value %j names line and field', (fields, fieldName, message) => {
     const {records} = parseIdx(Buffer.from(rent(fields as Record<number, string>)))

@@ -10,7 +10,7 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {parse as parseYaml} from 'yaml'
 import {loadConfig} from '../../src/config/load.js'
 import {UsageError} from '../../src/errors.js'
-import {runInit, type InitIO, type LiveChecks, type Question} from '../../src/services/init.js'
+import {parseMandantAnswer, runInit, type InitIO, type LiveChecks, type Question} from '../../src/services/init.js'
 
 let dir: string
 beforeEach(() => {
@@ -65,13 +65,13 @@ describe('init wizard', () => {
     const {io, asked} = scripted(answers())
     const file = join(dir, 'config.yaml')
     const result = await runInit(io, {file, force: false, liveChecks: true, secrets: 'file', notify: false, checks: ok})
-    expect(asked).toEqual(['melon.baseUrl', 'melon.project', 'melon.token', 'immotop.baseUrl', 'immotop.password', 'immotop.mandant', 'immotop.caFile', 'staging.incomingDir', 'staging.ackDir', 'stateDir'])
+    expect(asked).toEqual(['melon.baseUrl', 'melon.project', 'melon.token', 'immotop.baseUrl', 'immotop.password', 'immotop.caFile', 'immotop.mandant', 'staging.incomingDir', 'staging.ackDir', 'stateDir'])
     expect(statSync(file).mode & 0o777).toBe(0o600)
     expect(result.checks).toEqual({'melon': 'passed', 'Immotop 2': 'passed'})
     const written = parseYaml(readFileSync(file, 'utf8'))
     expect(written).toEqual({
       melon: {baseUrl: 'https://{project}.api.melon.rent', project: 'muster-immo', token: 'tok-secret-0001'},
-      immotop: {baseUrl: 'https://immotop.muster-immo.ch:5100', user: 'wwdms', password: 'pw-secret-0002', apiVersion: '1.0', mandant: 1},
+      immotop: {baseUrl: 'https://immotop.muster-immo.ch:5100', user: 'wwdms', password: 'pw-secret-0002', apiVersion: '1.0', mandant: 'all'},
       staging: {incomingDir: join(dir, 'in'), ackDir: join(dir, 'ack')},
       stateDir: join(dir, 'state'),
     })
@@ -92,13 +92,24 @@ describe('init wizard', () => {
       ['melon.project', 'Muster Immo'],
       ['immotop.baseUrl', 'http://immotop.muster-immo.ch:5100'],
       ['immotop.baseUrl', 'not a url'],
+      ['immotop.caFile', join(dir, 'nope.pem')],
       ['immotop.mandant', 'drei'],
       ['immotop.mandant', '0'],
-      ['immotop.caFile', join(dir, 'nope.pem')],
       ['staging.incomingDir', join(dir, 'missing')],
     ])
     expect(rejected[1]!.reason).toContain('plain http:// to immotop.muster-immo.ch:5100 is refused')
     expect(rejected[6]!.reason).toContain(`mkdir -p ${join(dir, 'missing')}`)
+  })
+
+  it('offers the mandants Immotop 2 has, and takes one, several or all', async () => {
+    const script = answers()
+    script['immotop.mandant'] = ['1, 2']
+    const {io, said} = scripted(script)
+    const checks: LiveChecks = {...ok, immotopMandants: async () => [{nr: 1, bez: 'Immobilien Muster AG', type: 'V'}, {nr: 3, bez: 'STWEG Rebhalde', type: 'S'}]}
+    const result = await runInit(io, {file: join(dir, 'm.yaml'), force: false, liveChecks: true, secrets: 'file', notify: false, checks})
+    expect(said.join('\n')).toContain('Immotop 2 has 2 mandant(s): 1 Immobilien Muster AG (Vermietung); 3 STWEG Rebhalde (Stockwerk). "all" takes every Vermietung mandant.')
+    expect(result.config.immotop.mandant).toEqual([1, 2])
+    expect([parseMandantAnswer('all'), parseMandantAnswer(' 3 '), parseMandantAnswer('2,2'), parseMandantAnswer('1,x'), parseMandantAnswer('')]).toEqual(['all', 3, 2, null, null])
   })
 
   it('a failing live check is shown; entering the settings again fixes it; a check can be skipped', async () => {

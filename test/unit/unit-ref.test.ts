@@ -11,7 +11,17 @@ describe('parseUnitRef', () => {
     expect(parseUnitRef(text, mandant)).toEqual(expected)
   })
 
-  it.each(['10001.1012', '1.2.3.4', '1..3', 'a.b.c', '0.1.2', '1.-2.3', '', '1.10001.1012x'])('refuses %j with a usage error that shows the format', (text) => {
+  it('refuses two parts when no single mandant is configured, saying which part is missing and how to write it', () => {
+    expect(() => parseUnitRef('10001.1012')).toThrowError(UsageError)
+    expect(() => parseUnitRef('10001.1012')).toThrowError('"10001.1012" names no mandant, and immotop.mandant names more than one.')
+    try {
+      parseUnitRef('10001.1012')
+    } catch (error) {
+      expect((error as UsageError).fix).toBe('Write it as <mandant>.<liegenschaft>.<objekt>, for example 1.10001.1012, or pass --mandant.')
+    }
+  })
+
+  it.each(['1.2.3.4', '1..3', 'a.b.c', '0.1.2', '1.-2.3', '', '1.10001.1012x'])('refuses %j with a usage error that shows the format', (text) => {
     expect(() => parseUnitRef(text)).toThrowError(UsageError)
     expect(() => parseUnitRef(text)).toThrowError(/<mandant>\.<liegenschaft>\.<objekt>|not a unit reference/)
   })

@@ -1,9 +1,8 @@
 import {describe, expect, it} from 'vitest'
-import {changedListingFields, isManagedBy, listingFromVacancy} from '../../src/core/listing.js'
+import {changedListingFields, isManagedBy, listingFromVacancy, managedBy} from '../../src/core/listing.js'
 import {floorFromLevel, splitPostalCity, splitStreet} from '../../src/core/swiss-address.js'
-import {objectKind, vacancyFromImmotop, vacancyStatus} from '../../src/core/vacancy.js'
-import {ConflictError, RemoteRejectedError} from '../../src/errors.js'
-import {immotopSeed} from '../../src/sandbox/seed.js'
+import {isPublishable, isTenancy, mergeDetails, missingDetails, vacancyFromImmotop, vacancyStatus, type ImmotopUnitRows, type UnitDetails} from '../../src/core/vacancy.js'
+import {ConflictError} from '../../src/errors.js'
 
 const TODAY = '2026-11-26'
 
@@ -45,94 +44,122 @@ describe('Swiss address helpers', () => {
   ])('floorFromLevel(%j)', (level, expected) => expect(floorFromLevel(level)).toEqual(expected))
 })
 
-describe('objectKind', () => {
-  it('maps W&W object kinds case-insensitively', () => {
-    expect(objectKind('Wohnung', '1.1.1')).toEqual({category: 'apartment', typeKey: 'flat'})
-    expect(objectKind('EINSTELLHALLENPLATZ', '1.1.1')).toEqual({category: 'parking', typeKey: 'underground_slot'})
-  })
-  it('refuses an unknown kind instead of dropping it, naming unit and kind', () => {
-    expect(() => objectKind('Bootsplatz', '1.2.3')).toThrowError(RemoteRejectedError)
-    expect(() => objectKind('Bootsplatz', '1.2.3')).toThrowError(/1\.2\.3.*Bootsplatz/)
-  })
-})
-
-describe('vacancyFromImmotop → listingFromVacancy', () => {
-  const data = immotopSeed(TODAY)
-  const rowsOf = (l: number, o: number) => {
-    const liegenschaft = data.GetDmsLiegenschaft.find((x) => x.nr === l)!
-    return {
-      objekt: data.GetDmsObjekt.find((x) => x.liegenschaft_nr === l && x.nr === o)!,
-      liegenschaft,
-      verhaeltnisse: data.GetDmsVerhaeltnis.filter((v) => v.liegenschaft_nr === l && v.objekt_nr === o),
-      mitarbeiter: data.GetDmsMitarbeiter.find((m) => m.nr === liegenschaft.mitarbeiter) ?? null,
-    }
+/** Rows with exactly the columns W&W documents (spec §2), written here by hand. */
+function wwRows(options: {objekt?: Record<string, unknown>; tenancies?: Array<[string, string | null, string?]>; mitarbeiter?: Record<string, unknown> | null; managerText?: string | null} = {}): ImmotopUnitRows {
+  const stamps = {insts: '2025-01-10T08:15:00', updts: '2025-01-10T08:15:00'}
+  return {
+    objekt: {s_seqnr: 302, nr: 1012, bez: '4.5-Zimmerwohnung 2. OG rechts', liegenschaft_seqnr: 201, liegenschaft_nr: 10001, mandant_seqnr: 101, mandant_nr: 1, gueltigvon: '1987-04-01T00:00:00', gueltigbis: null, ...stamps, ...options.objekt} as ImmotopUnitRows['objekt'],
+    liegenschaft: {
+      s_seqnr: 201, nr: 10001, bez: 'Wohnüberbauung Sonnenhof', mandant_seqnr: 101, mandant_nr: 1, lieggruppenk_seqnr: null, grundbuchanmerkung: null,
+      strasse: 'Seestrasse 112', plzort: '8800 Thalwil', mitarbeiter_seqnr: options.mitarbeiter === null ? null : 7, mitarbeiter: options.managerText === undefined ? 'Sandra Brunner' : options.managerText,
+      mitarbeiter2_seqnr: null, mitarbeiter2: null, buchhalter_seqnr: null, buchhalter: null, buchhalter2_seqnr: null, buchhalter2: null, gueltigvon: '1987-04-01T00:00:00', gueltigbis: null, ...stamps,
+    },
+    verhaeltnisse: (options.tenancies ?? []).map(([from, to, rolle], i) => ({
+      s_seqnr: 5001 + i, gueltigvon: `${from}T00:00:00`, gueltigbis: to ? `${to}T00:00:00` : null, objekt_seqnr: 302, objekt_nr: 1012, liegenschaft_seqnr: 201, liegenschaft_nr: 10001,
+      mandant_seqnr: 101, mandant_nr: 1, verhaeltnisstatus_nr: 1, mieter_seqnr: 800 + i, mieter_nr: 800 + i, mandanttyp_rolle: rolle ?? 'Mieter', mandanttyp_code: 'V', ...stamps,
+    })),
+    mitarbeiter:
+      options.mitarbeiter === null
+        ? null
+        : {s_seqnr: 7, nr: 7, vorname: 'Sandra', name: 'Brunner', festnetz: '+41 44 720 11 22', mobile: '+41 79 720 11 22', fax: null, email: 'sandra.brunner@muster-immo.ch', geschlecht: 'W', ...stamps, ...options.mitarbeiter},
   }
+}
 
-  it('maps a vacant flat to every melon listing field', () => {
-    expect(listingFromVacancy(vacancyFromImmotop(rowsOf(10001, 1012), TODAY))).toEqual({
+describe('vacancyFromImmotop: W&W\'s documented columns only', () => {
+  it('maps a vacant flat to a listing with what REST knows: title, address, availability, contact; type, rooms, area, floor and rent stay empty', () => {
+    expect(listingFromVacancy(vacancyFromImmotop(wwRows({tenancies: [['2015-04-01', '2026-09-30']]}), TODAY))).toEqual({
       reference_number: '1.10001.1012',
       title: '4.5-Zimmerwohnung 2. OG rechts',
       description: null,
-      object_type: {key: 'flat'},
-      object_category: {key: 'apartment'},
+      object_type: null,
+      object_category: null,
       move_in_date: null,
       availability: 'immediately',
-      floor: '2. Obergeschoss',
-      floor_num: 2,
-      rooms: 4.5,
-      area: 104.5,
-      rentalgross_net: 2450,
-      incidentals: 280,
-      rentalgross: 2730,
-      deposit: 7350,
+      floor: null,
+      floor_num: null,
+      rooms: null,
+      area: null,
+      rentalgross_net: null,
+      incidentals: null,
+      rentalgross: null,
+      deposit: null,
       price_unit: 'monthly',
       start_date: null,
       end_date: null,
       contact_person: {first_name: 'Sandra', surname: 'Brunner', email: 'sandra.brunner@muster-immo.ch', phone: '+41 44 720 11 22'},
       object_state: 'free',
-      building: {
-        building_title: 'Wohnüberbauung Sonnenhof',
-        address: 'Seestrasse',
-        house_number: '112',
-        postal_code: '8800',
-        city: 'Thalwil',
-        land_code: 'CH',
-        year_of_construction: 1987,
-      },
+      building: {building_title: 'Wohnüberbauung Sonnenhof', address: 'Seestrasse', house_number: '112', postal_code: '8800', city: 'Thalwil', land_code: 'CH', year_of_construction: null},
       managed_by: 'melon-immotop:rest',
     })
+    expect(missingDetails(vacancyFromImmotop(wwRows(), TODAY))).toEqual(['object_type', 'rooms', 'area', 'floor', 'rent'])
   })
 
-  it('a unit whose tenancy ends is published with the day after as move-in date, on the roof floor', () => {
-    const listing = listingFromVacancy(vacancyFromImmotop(rowsOf(10001, 1013), TODAY))
-    expect(listing.move_in_date).toBe('2027-02-01')
-    expect(listing.availability).toBe('from_date')
-    expect(listing.floor).toBe('Dachgeschoss')
-    expect(listing.floor_num).toBeNull()
-    expect(listing.rentalgross).toBe(1870)
+  it('the contact is the manager by mitarbeiter_seqnr: festnetz, else mobile; without a row, the Liegenschaft\'s mitarbeiter text', () => {
+    expect(vacancyFromImmotop(wwRows(), TODAY).contact).toEqual({firstName: 'Sandra', surname: 'Brunner', email: 'sandra.brunner@muster-immo.ch', phone: '+41 44 720 11 22'})
+    expect(vacancyFromImmotop(wwRows({mitarbeiter: {festnetz: null}}), TODAY).contact?.phone).toBe('+41 79 720 11 22')
+    expect(vacancyFromImmotop(wwRows({mitarbeiter: {festnetz: null, mobile: null, email: null}}), TODAY).contact).toEqual({firstName: 'Sandra', surname: 'Brunner', email: null, phone: null})
+    expect(vacancyFromImmotop(wwRows({mitarbeiter: null}), TODAY).contact).toEqual({firstName: 'Sandra', surname: 'Brunner', email: null, phone: null})
+    expect(vacancyFromImmotop(wwRows({mitarbeiter: null, managerText: null}), TODAY).contact).toBeNull()
   })
 
-  it('a parking space in the basement has no rooms', () => {
-    const listing = listingFromVacancy(vacancyFromImmotop(rowsOf(10001, 1901), TODAY))
-    expect(listing).toMatchObject({object_category: {key: 'parking'}, object_type: {key: 'underground_slot'}, rooms: null, floor: '1. Untergeschoss', deposit: null})
+  it('only Mieter relationships are tenancies: an open-ended Eigentümer row does not make a unit let', () => {
+    expect(vacancyFromImmotop(wwRows({tenancies: [['2008-06-01', null, 'Eigentümer']]}), TODAY).availability).toEqual({kind: 'immediately'})
+    expect(() => vacancyFromImmotop(wwRows({tenancies: [['2008-06-01', null, 'Mieter']]}), TODAY)).toThrowError(ConflictError)
+    expect(() => vacancyFromImmotop(wwRows({tenancies: [['2008-06-01', null, ' mieter ']]}), TODAY)).toThrowError(/not vacant/)
+    expect(isTenancy({mandanttyp_rolle: 'Eigentümer'})).toBe(false)
+  })
+
+  it('an Objekt whose gueltigbis is past is never published; one valid until today still is', () => {
+    expect(() => vacancyFromImmotop(wwRows({objekt: {gueltigbis: '2026-08-31T00:00:00'}}), TODAY)).toThrowError(/1\.10001\.1012 is deactivated in Immotop 2 \(the Objekt is valid until 2026-08-31\)/)
+    expect(vacancyFromImmotop(wwRows({objekt: {gueltigbis: `${TODAY}T00:00:00`}}), TODAY).availability).toEqual({kind: 'immediately'})
+    expect(isPublishable(wwRows({objekt: {gueltigbis: '2026-08-31T00:00:00'}}), TODAY)).toBe(false)
+    expect(isPublishable(wwRows(), TODAY)).toBe(true)
+  })
+
+  it('an Objekt valid only from a future gueltigvon is available from that day, or from the end of its tenancy if later', () => {
+    expect(vacancyFromImmotop(wwRows({objekt: {gueltigvon: '2027-01-15T00:00:00'}}), TODAY).availability).toEqual({kind: 'from_date', date: '2027-01-15'})
+    expect(vacancyFromImmotop(wwRows({objekt: {gueltigvon: '2027-01-15T00:00:00'}, tenancies: [['2020-01-01', '2027-03-31']]}), TODAY).availability).toEqual({kind: 'from_date', date: '2027-04-01'})
+    expect(vacancyFromImmotop(wwRows({objekt: {gueltigvon: '2027-05-01T00:00:00'}, tenancies: [['2020-01-01', '2027-03-31']]}), TODAY).availability).toEqual({kind: 'from_date', date: '2027-05-01'})
   })
 
   it.each([
-    [10001, 1011],
-    [10001, 1014],
-    [10002, 2001],
-  ])('refuses the let unit 1.%i.%i with a conflict', (l, o) => {
-    expect(() => vacancyFromImmotop(rowsOf(l, o), TODAY)).toThrowError(ConflictError)
+    ['let without end', [['2019-10-01', null]]],
+    ['ended, successor signed', [['2018-01-01', '2026-10-31'], ['2026-12-01', null]]],
+  ] as Array<[string, Array<[string, string | null]>]>)('refuses a unit that is %s with a conflict', (_name, tenancies) => {
+    expect(() => vacancyFromImmotop(wwRows({tenancies}), TODAY)).toThrowError(ConflictError)
+  })
+})
+
+describe('details from an export, merged into a REST vacancy', () => {
+  const details: UnitDetails = {
+    category: 'apartment', typeKey: 'flat', rooms: 4.5, areaM2: 104.5, floorLabel: '2. Obergeschoss', floorNum: 2,
+    rent: {net: 2450, incidentals: 280, gross: 2730, deposit: null, unit: 'monthly'}, description: 'Hell', yearOfConstruction: 1987,
+  }
+
+  it('adds type, rooms, area, floor, rent, description and year; REST keeps title, address, availability and contact', () => {
+    const rest = vacancyFromImmotop(wwRows({tenancies: [['2021-07-01', '2027-01-31']]}), TODAY)
+    const merged = mergeDetails(rest, details)
+    expect(merged).toMatchObject({title: rest.title, availability: {kind: 'from_date', date: '2027-02-01'}, contact: rest.contact, typeKey: 'flat', category: 'apartment', rooms: 4.5, areaM2: 104.5, floorNum: 2, description: 'Hell'})
+    expect(merged.building).toEqual({...rest.building, yearOfConstruction: 1987})
+    expect(missingDetails(merged)).toEqual([])
+    expect(listingFromVacancy(merged)).toMatchObject({object_type: {key: 'flat'}, rentalgross: 2730, floor: '2. Obergeschoss'})
   })
 
+  it('a details record without rent (dta-mpexp) leaves the rent missing', () => {
+    expect(missingDetails(mergeDetails(vacancyFromImmotop(wwRows(), TODAY), {...details, rent: null}))).toEqual(['rent'])
+  })
+})
+
+describe('listings', () => {
+  const base = () => vacancyFromImmotop(wwRows(), TODAY)
+
   it('adds money without floating-point drift', () => {
-    const rows = rowsOf(10001, 1012)
-    const listing = listingFromVacancy(vacancyFromImmotop({...rows, objekt: {...rows.objekt, nettomiete: 0.1, nebenkosten: 0.2}}, TODAY))
+    const listing = listingFromVacancy({...base(), rent: {net: 0.1, incidentals: 0.2, gross: null, deposit: null, unit: 'monthly'}})
     expect(listing.rentalgross).toBe(0.3)
   })
 
   it('a source without any rent keeps the rent melon has, or publishes "on request"', () => {
-    const vacancy = {...vacancyFromImmotop(rowsOf(10001, 1012), TODAY), rent: null, source: 'dta-mpexp' as const}
+    const vacancy = {...base(), rent: null, source: 'dta-mpexp' as const}
     const fresh = listingFromVacancy(vacancy)
     expect([fresh.rentalgross_net, fresh.incidentals, fresh.rentalgross, fresh.deposit]).toEqual([null, null, null, null])
     const kept = listingFromVacancy(vacancy, {rentalgross_net: 2450, incidentals: 280, rentalgross: 2730, deposit: 7350, price_unit: 'monthly'})
@@ -140,17 +167,18 @@ describe('vacancyFromImmotop → listingFromVacancy', () => {
     expect(kept.managed_by).toBe('melon-immotop:dta-mpexp')
   })
 
-  it('isManagedBy tells the tool\'s listings, per source, from everyone else\'s', () => {
-    expect(isManagedBy({managed_by: 'melon-immotop:idx'})).toBe(true)
-    expect(isManagedBy({managed_by: 'melon-immotop:idx'}, 'idx')).toBe(true)
-    expect(isManagedBy({managed_by: 'melon-immotop:idx'}, 'rest')).toBe(false)
+  it('managedBy names source and IDX feed; isManagedBy tells the tool\'s listings from everyone else\'s', () => {
+    expect(managedBy('rest')).toBe('melon-immotop:rest')
+    expect(managedBy('idx', 'sulzer')).toBe('melon-immotop:idx:sulzer')
+    expect(listingFromVacancy({...base(), source: 'idx', feed: 'sulzer'}).managed_by).toBe('melon-immotop:idx:sulzer')
+    expect(isManagedBy({managed_by: 'melon-immotop:idx:sulzer'})).toBe(true)
     expect(isManagedBy({managed_by: 'melon-immotop'})).toBe(true)
     expect(isManagedBy({managed_by: null})).toBe(false)
     expect(isManagedBy({managed_by: 'melon-immotopia'})).toBe(false)
   })
 
   it('changedListingFields names exactly the fields that differ', () => {
-    const a = listingFromVacancy(vacancyFromImmotop(rowsOf(10001, 1012), TODAY))
+    const a = listingFromVacancy(base())
     expect(changedListingFields(a, {...a})).toEqual([])
     expect(changedListingFields(a, {...a, title: 'x', building: {...a.building, city: 'Zug'}})).toEqual(['title', 'building'])
   })

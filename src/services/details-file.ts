@@ -1,0 +1,101 @@
+/**
+ * A details file: an IDX 3.01 or dta-mpexp export of Immotop 2 whose records
+ * give rooms, area, floor, type (and, for IDX, rent and description) of the
+ * units that Immotop 2's REST views find vacant. The views carry none of
+ * these. The format is detected from the content.
+ *
+ * Matching is by unit reference:
+ * - IDX: ref_property.ref_house.ref_object is `<mandant>.<liegenschaft>.<objekt>`
+ *   (numeric parts compared as numbers);
+ * - dta-mpexp: property_id.unit_id is `<liegenschaft>.<objekt>`. The file has no
+ *   mandant number, so a key that fits units of two mandants is ambiguous and
+ *   is not applied (reported instead of guessed).
+ */
+import {readFile} from 'node:fs/promises'
+import {dtaDetails, dtaUnitKey, parseDtaMpexp} from '../core/dta-mpexp.js'
+import {catchProblem, idxDetails, idxOffer, idxReference, isProblem, normalizeReference, parseIdx, type ParseProblem} from '../core/idx.js'
+import type {UnitDetails} from '../core/vacancy.js'
+import {InvalidInputError, UsageError} from '../errors.js'
+
+export type DetailsFormat = 'idx' | 'dta-mpexp'
+
+export interface DetailsIndex {
+  file: string
+  format: DetailsFormat
+  /** IDX: full reference → details. */
+  byReference: Map<string, UnitDetails>
+  /** dta-mpexp: `<liegenschaft>.<objekt>` → details. */
+  byUnitKey: Map<string, UnitDetails>
+  problems: ParseProblem[]
+}
+
+export type DetailsMatch = {kind: 'found'; details: UnitDetails} | {kind: 'none'} | {kind: 'ambiguous'; reason: string}
+
+export async function readInput(file: string, what = 'export file'): Promise<Buffer> {
+  try {
+    return await readFile(file)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    throw new UsageError('INPUT_UNREADABLE', `Cannot read ${file} (${code === 'ENOENT' ? 'no such file' : code ?? 'error'}).`, `Check the path of the ${what}.`)
+  }
+}
+
+/** IDX when the first non-empty line is an IDX 3.01 record; dta-mpexp when it is a header with property_id and unit_id. */
+export function detectFormat(buffer: Buffer): DetailsFormat | null {
+  const head = buffer.subarray(0, 4096).toString('latin1').replace(/^\uFEFF|^\xEF\xBB\xBF/, '').trimStart()
+  if (head.startsWith('IDX3.01#')) return 'idx'
+  const firstLine = head.split(/\r?\n/, 1)[0] ?? ''
+  if (firstLine.includes(';') && /(^|;)property_id(;|$)/.test(firstLine) && /(^|;)unit_id(;|$)/.test(firstLine)) return 'dta-mpexp'
+  return null
+}
+
+export async function readDetailsFile(file: string): Promise<DetailsIndex> {
+  const buffer = await readInput(file, 'details file (immotop.detailsFile or --details)')
+  const format = detectFormat(buffer)
+  if (!format) {
+    throw new InvalidInputError('DETAILS_FORMAT', `${file} is neither an IDX 3.01 file nor a dta-mpexp export.`, 'Point immotop.detailsFile (or --details) at Immotop 2\'s IDX 3.01 portal export or its dta-mpexp master-data export.')
+  }
+  const index: DetailsIndex = {file, format, byReference: new Map(), byUnitKey: new Map(), problems: []}
+  if (format === 'idx') {
+    const parsed = parseIdx(buffer)
+    index.problems.push(...parsed.problems)
+    for (const record of parsed.records) {
+      const offer = idxOffer(record)
+      if (typeof offer !== 'string') index.problems.push(offer)
+      if (offer !== 'RENT') continue
+      const details = catchProblem(() => idxDetails(record, offer))
+      if (isProblem(details)) index.problems.push(details)
+      else index.byReference.set(normalizeReference(idxReference(record)), details)
+    }
+  } else {
+    const parsed = parseDtaMpexp(buffer)
+    index.problems.push(...parsed.problems)
+    for (const row of parsed.rows) {
+      const key = dtaUnitKey(row)
+      if (index.byUnitKey.has(key)) continue
+      const details = dtaDetails(row)
+      if ('message' in details) index.problems.push(details)
+      else index.byUnitKey.set(key, details)
+    }
+  }
+  return index
+}
+
+/**
+ * The details of one unit. `siblings` are the other unit references read
+ * from REST: a dta-mpexp key that fits more than one of them is ambiguous.
+ */
+export function detailsFor(index: DetailsIndex, unitRef: string, siblings: readonly string[]): DetailsMatch {
+  if (index.format === 'idx') {
+    const details = index.byReference.get(unitRef)
+    return details ? {kind: 'found', details} : {kind: 'none'}
+  }
+  const key = unitRef.split('.').slice(1).join('.')
+  const details = index.byUnitKey.get(key)
+  if (!details) return {kind: 'none'}
+  const others = siblings.filter((s) => s !== unitRef && s.split('.').slice(1).join('.') === key)
+  if (others.length > 0) {
+    return {kind: 'ambiguous', reason: `${index.file}: dta-mpexp unit ${key} fits ${[unitRef, ...others].join(' and ')} (the export has no mandant number)`}
+  }
+  return {kind: 'found', details}
+}

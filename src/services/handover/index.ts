@@ -1,0 +1,167 @@
+/**
+ * Hand one tenant without contract, with the complete dossier, to Immotop 2:
+ * the pipeline shared by `export-tenant` and `sync`. The ledger holds the
+ * step; the driver runs the next one until the handover is done:
+ *
+ *   started → fetched      fetch.ts    stream the documents into the spool, write the tenant record
+ *   fetched → delivered    deliver.ts  into staging folder 2, documents first, the record last
+ *   delivered → picked_up  pickup.ts   Immotop 2 removed the files (use case 5); answers add ids
+ *   picked_up → notified   notify.ts   one mail to the contract staff
+ *
+ * A step that is done is never redone, and delivery reconciles with what
+ * already waits in the staging folders. A refusal (FehlerText) sends the
+ * handover back to `started`; the next run delivers the refused files anew.
+ */
+import {ConflictError, toAppError} from '../../errors.js'
+import type {HandoverStep} from '../../state/ledger.js'
+import type {Tenant} from '../../contracts/melon-wire.js'
+import {stepIndex, type HandoverDeps, type StepContext} from './context.js'
+import {deliverStep} from './deliver.js'
+import {fetchStep} from './fetch.js'
+import {notifyStep} from './notify.js'
+import {pickupStep} from './pickup.js'
+import {planHandover, type Plan} from './plan.js'
+import {Spool} from './spool.js'
+
+export type {HandoverDeps} from './context.js'
+
+export interface ExportOptions {
+  project: string
+  dryRun: boolean
+  /** Wait for Immotop 2 to pick the files up (else return once they are delivered). */
+  wait: boolean
+  pickupTimeoutMs: number
+  /** For a handover already delivered by an earlier run: how long to wait now (sync checks, it does not wait again). */
+  recheckTimeoutMs?: number
+  /** Send the notification mail (when a mailer is given). */
+  notify: boolean
+  /** A tenant already handed over with another dossier is handed over again (explicit export-tenant). */
+  redoChangedDossier: boolean
+  signal?: AbortSignal
+  onProgress?: (step: string) => void
+}
+
+export interface ExportedFile {
+  fileName: string
+  /** W&W's DateiName in the control file. */
+  dateiName: string
+  dmsDocumentId: string
+  kind: string
+  size: number
+  sha256: string
+  delivery: 'delivered' | 'picked_up' | 'dry-run'
+  immotopDocumentId: string | null
+}
+
+export interface ExportResult {
+  tenantId: string
+  handoverId: string
+  unitReference: string
+  /** exported: picked up (and notified); already_done: an earlier run had; delivered: not waited for (--no-wait). */
+  status: 'exported' | 'already_done' | 'delivered' | 'dry-run'
+  dryRun: boolean
+  pickedUp: boolean
+  notified: boolean
+  attempts: number
+  files: ExportedFile[]
+}
+
+export function assertExportable(tenant: Tenant): void {
+  if (tenant.contract_status !== 'without_contract') {
+    throw new ConflictError(
+      'TENANT_NOT_WITHOUT_CONTRACT',
+      `Tenant ${tenant.id} is "${tenant.contract_status}", not "without_contract"; only tenants without contract are handed to Immotop 2.`,
+      'Pick a tenant from `melon-immotop tenants` (status without_contract).',
+    )
+  }
+}
+
+function filesOf(plan: Plan, deps: HandoverDeps | null, delivery: ExportedFile['delivery']): ExportedFile[] {
+  const rows = new Map((deps ? deps.ledger.files(plan.opKey) : []).map((f) => [f.file_name, f]))
+  return plan.files.map((f) => {
+    const row = rows.get(f.fileName)
+    return {
+      fileName: f.fileName,
+      dateiName: f.dateiName,
+      dmsDocumentId: f.dmsDocumentId,
+      kind: f.kind,
+      size: f.size,
+      sha256: f.sha256,
+      delivery: row?.picked_up_at ? 'picked_up' : delivery,
+      immotopDocumentId: row?.immotop_document_id ?? null,
+    }
+  })
+}
+
+export async function exportTenant(deps: HandoverDeps, tenantOrId: string | Tenant, options: ExportOptions): Promise<ExportResult> {
+  const progress = options.onProgress ?? (() => {})
+  progress('reading tenant from melon')
+  const tenant = typeof tenantOrId === 'string' ? await deps.melon.getTenant(tenantOrId) : tenantOrId
+  assertExportable(tenant)
+  const plan = planHandover(tenant, options.project)
+  const base = {tenantId: tenant.id, handoverId: plan.id, unitReference: plan.record.unit.reference}
+  if (options.dryRun) return {...base, status: 'dry-run', dryRun: true, pickedUp: false, notified: false, attempts: 0, files: filesOf(plan, null, 'dry-run')}
+  const {ledger} = deps
+  const finished = ledger.doneForTenant(tenant.id)
+  if (finished && (finished.op_key === plan.opKey || !options.redoChangedDossier)) {
+    const files = ledger.files(finished.op_key).map((f) => ({fileName: f.file_name, dateiName: '', dmsDocumentId: '', kind: f.kind, size: f.size, sha256: f.sha256, delivery: 'picked_up' as const, immotopDocumentId: f.immotop_document_id}))
+    const known = finished.op_key === plan.opKey ? filesOf(plan, deps, 'picked_up') : files
+    return {...base, handoverId: finished.handover_id, status: 'already_done', dryRun: false, pickedUp: true, notified: finished.step === 'notified', attempts: finished.attempts, files: known}
+  }
+  const notify = options.notify && Boolean(deps.mailer)
+  const op = ledger.claim({op_key: plan.opKey, tenant_id: tenant.id, unit_ref: plan.record.unit.reference, handover_id: plan.id, dossier_hash: plan.dossierHash}, notify)
+  if (!op) {
+    const holder = ledger.get(plan.opKey)
+    throw new ConflictError('HANDOVER_BUSY', `Tenant ${tenant.id} is being handed over by another melon-immotop process (pid ${holder?.owner_pid}).`, 'Wait for it to finish; `melon-immotop history --tenant` shows its progress.')
+  }
+  ledger.startAttempt(plan.opKey)
+  const ctx: StepContext = {...deps, plan, spool: new Spool(ledger.stateDir, plan.id), signal: options.signal, progress}
+  let step: HandoverStep = op.step
+  const resumedWaiting = step === 'delivered'
+  // On SIGINT/SIGTERM: drop the spool and forget an unfinished fetch, synchronously (the process exits next).
+  const onAbort = () => {
+    if (stepIndex(step) < stepIndex('delivered')) {
+      ctx.spool.removeNow()
+      ledger.advance(plan.opKey, 'started', 'in_progress', 'interrupted; fetched files removed')
+    }
+    ledger.release(plan.opKey)
+  }
+  options.signal?.addEventListener('abort', onAbort, {once: true})
+  try {
+    ledger.recordFiles(plan.opKey, plan.files.map((f) => ({file_name: f.fileName, kind: f.kind, size: f.size, sha256: f.sha256})))
+    if (stepIndex(step) < stepIndex('delivered')) await deps.staging.assertUsable()
+    if (step === 'started') {
+      await fetchStep(ctx)
+      step = 'fetched'
+    }
+    if (step === 'fetched') {
+      await deliverStep(ctx)
+      step = 'delivered'
+    }
+    if (step === 'delivered') {
+      if (!options.wait) return {...base, status: 'delivered', dryRun: false, pickedUp: false, notified: false, attempts: op.attempts + 1, files: filesOf(plan, deps, 'delivered')}
+      const timeout = resumedWaiting && options.recheckTimeoutMs !== undefined ? options.recheckTimeoutMs : options.pickupTimeoutMs
+      await pickupStep(ctx, timeout, notify)
+      step = 'picked_up'
+    }
+    if (notify && (step === 'picked_up' || step === 'notifying')) {
+      await notifyStep(ctx, step)
+      step = 'notified'
+    }
+    return {...base, status: 'exported', dryRun: false, pickedUp: true, notified: step === 'notified', attempts: op.attempts + 1, files: filesOf(plan, deps, 'picked_up')}
+  } catch (error) {
+    const app = toAppError(error)
+    // Before delivery, a failure leaves nothing behind: the spool goes, the next run fetches anew.
+    const beforeDelivery = stepIndex(step) < stepIndex('delivered')
+    if (beforeDelivery) await ctx.spool.remove()
+    const current = ledger.get(plan.opKey)
+    if (app.code === 'PICKUP_PENDING') throw app
+    if (current && current.status !== 'failed') ledger.fail(plan.opKey, app.code, app.message, beforeDelivery ? 'started' : undefined)
+    else if (current && beforeDelivery && current.step !== 'started') ledger.advance(plan.opKey, 'started', 'failed', 'fetched files removed after the failure')
+    throw app
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort)
+    ledger.release(plan.opKey)
+    if (stepIndex(step) >= stepIndex('delivered')) await ctx.spool.remove()
+  }
+}

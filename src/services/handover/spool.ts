@@ -1,0 +1,62 @@
+/**
+ * The spool: `<stateDir>/spool/<handover>/`, mode 0700, where a handover's
+ * files wait between download and delivery. A crash after the download keeps
+ * what is complete and verified; partial `.part` files are dropped.
+ */
+import {createHash} from 'node:crypto'
+import {createReadStream, mkdirSync, rmSync} from 'node:fs'
+import {readdir, rm, stat, writeFile} from 'node:fs/promises'
+import {join} from 'node:path'
+
+export class Spool {
+  readonly dir: string
+
+  constructor(stateDir: string, handoverId: string) {
+    this.dir = join(stateDir, 'spool', handoverId)
+  }
+
+  path(fileName: string): string {
+    return join(this.dir, fileName)
+  }
+
+  /** Creates the folder and drops partial downloads of a killed run. */
+  async open(): Promise<void> {
+    mkdirSync(this.dir, {recursive: true, mode: 0o700})
+    for (const name of await readdir(this.dir)) if (name.endsWith('.part')) await rm(join(this.dir, name), {force: true})
+  }
+
+  /** The file is there with this size and SHA-256 (read once, streamed). */
+  async holds(fileName: string, size: number, sha256: string): Promise<boolean> {
+    const path = this.path(fileName)
+    try {
+      if ((await stat(path)).size !== size) return false
+    } catch {
+      return false
+    }
+    const hash = createHash('sha256')
+    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer)
+    return hash.digest('hex') === sha256
+  }
+
+  /** The file is there with this size (its hash was checked when it was fetched). */
+  async present(fileName: string, size: number): Promise<boolean> {
+    try {
+      return (await stat(this.path(fileName))).size === size
+    } catch {
+      return false
+    }
+  }
+
+  async write(fileName: string, bytes: Buffer): Promise<void> {
+    await writeFile(this.path(fileName), bytes, {mode: 0o600})
+  }
+
+  async remove(): Promise<void> {
+    await rm(this.dir, {recursive: true, force: true})
+  }
+
+  /** For signal handlers, which must finish before the process exits. */
+  removeNow(): void {
+    rmSync(this.dir, {recursive: true, force: true})
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * StagingDirectory against real folders, in process: delivery per W&W's use
+ * case 5, pick-up as the acknowledgement, answers as extra information, and a
+ * share where someone else planted links.
+ */
+import {createHash} from 'node:crypto'
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {afterEach, beforeEach, describe, expect, it} from 'vitest'
+import {StagingDirectory, STAGING_TMP, type StagedFile} from '../../src/adapters/staging-dir.js'
+import Database from 'better-sqlite3'
+import {Ledger} from '../../src/state/ledger.js'
+
+let root: string
+let incoming: string
+let ack: string
+let staging: StagingDirectory
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), 'mi-staging-'))
+  incoming = join(root, 'in')
+  ack = join(root, 'ack')
+  mkdirSync(incoming)
+  mkdirSync(ack)
+  staging = new StagingDirectory({incomingDir: incoming, ackDir: ack, dmsArchivId: 'Archiv1'})
+})
+afterEach(() => rmSync(root, {recursive: true, force: true}))
+
+function local(name: string, body: string): {path: string; file: StagedFile} {
+  const path = join(root, name)
+  writeFileSync(path, body)
+  return {path, file: {fileName: name, dmsDocumentId: `dms-${name}`, dateiName: 'Referenz.pdf', size: body.length, sha256: createHash('sha256').update(body).digest('hex')}}
+}
+const visible = (dir: string) => readdirSync(dir).filter((n) => !n.startsWith('.')).sort()
+const answer = (name: string, id: string, fields: string) => writeFileSync(join(ack, name), `<ControlFile><Version>1.0</Version><Action>SavedDocument</Action><DmsDocumentId>${id}</DmsDocumentId>${fields}</ControlFile>`)
+
+describe('delivery', () => {
+  it('puts the document and its W&W control file in, owner-only, and records the intent just before the control file moves', async () => {
+    const {path, file} = local('mi-T-1-abc_01_reference.pdf', '%PDF- one')
+    const events: string[] = []
+    const outcome = await staging.deliver(path, file, {controlMoved: false, beforeControlMove: () => events.push(`intent; control in folder: ${existsSync(join(incoming, 'mi-T-1-abc_01_reference.xml_it2'))}`)})
+    expect(outcome).toBe('delivered')
+    expect(events).toEqual(['intent; control in folder: false'])
+    expect(visible(incoming)).toEqual(['mi-T-1-abc_01_reference.pdf', 'mi-T-1-abc_01_reference.xml_it2'])
+    for (const name of visible(incoming)) expect(statSync(join(incoming, name)).mode & 0o077).toBe(0)
+    expect(readFileSync(join(incoming, 'mi-T-1-abc_01_reference.xml_it2'), 'utf8')).toContain('<DmsArchivId>Archiv1</DmsArchivId>')
+    expect(readdirSync(join(incoming, STAGING_TMP))).toEqual([])
+  })
+
+  it('a file whose control move was recorded is never written again: picked up meanwhile, it stays picked up', async () => {
+    const {path, file} = local('mi-T-1-abc_02_reference.pdf', '%PDF- two')
+    // Recorded, then Immotop 2 picked both files up; a resumed run must not deliver them again.
+    expect(await staging.deliver(path, file, {controlMoved: true, beforeControlMove: () => {}})).toBe('delivered')
+    expect(visible(incoming)).toEqual([])
+    expect((await staging.pickupState([file])).pickedUp.map((p) => p.fileName)).toEqual([file.fileName])
+  })
+
+  it('a recorded move that did not happen (killed between intent and rename) is finished, not written anew', async () => {
+    const {path, file} = local('mi-T-1-abc_03_reference.pdf', '%PDF- three')
+    mkdirSync(join(incoming, STAGING_TMP), {mode: 0o700})
+    writeFileSync(join(incoming, STAGING_TMP, 'mi-T-1-abc_03_reference.xml_it2'), '<ControlFile/>')
+    writeFileSync(join(incoming, 'mi-T-1-abc_03_reference.pdf'), '%PDF- three')
+    expect(await staging.deliver(path, file, {controlMoved: true, beforeControlMove: () => {}})).toBe('delivered')
+    expect(readFileSync(join(incoming, 'mi-T-1-abc_03_reference.xml_it2'), 'utf8')).toBe('<ControlFile/>')
+  })
+
+  it('pick-up: both files gone completes a file without any answer; a SavedDocument answer adds Immotop 2\'s id; a FehlerText refuses', async () => {
+    const a = local('a.pdf', 'A')
+    const b = local('b.pdf', 'B')
+    const c = local('c.pdf', 'C')
+    for (const x of [a, b, c]) await staging.deliver(x.path, x.file, {controlMoved: false, beforeControlMove: () => {}})
+    expect((await staging.pickupState([a.file, b.file, c.file])).waiting).toEqual(['a.pdf', 'b.pdf', 'c.pdf'])
+    for (const name of ['a.pdf', 'a.xml_it2', 'b.pdf', 'b.xml_it2']) rmSync(join(incoming, name))
+    answer('b.xml_it2', 'dms-b.pdf', '<DocumentId>117</DocumentId>')
+    const state = await staging.pickupState([a.file, b.file, c.file])
+    expect(state.pickedUp).toEqual([
+      {fileName: 'a.pdf', documentId: null, answer: null},
+      {fileName: 'b.pdf', documentId: '117', answer: 'b.xml_it2'},
+    ])
+    expect(state.waiting).toEqual(['c.pdf'])
+    // Sub-folders (one per client and user in W&W's folder 1) and links are not answers.
+    mkdirSync(join(ack, 'client-1.xml_it2'))
+    answer('c-answer.xml_it2', 'dms-c.pdf', '<FehlerText>Dokumentart fehlt</FehlerText>')
+    await expect(staging.waitForPickup([c.file], 5_000)).rejects.toThrow('Immotop 2 did not take c.pdf: Dokumentart fehlt.')
+  })
+
+  it('waitForPickup returns what still waits once the time is up, and resends nothing', async () => {
+    const {path, file} = local('w.pdf', 'W')
+    await staging.deliver(path, file, {controlMoved: false, beforeControlMove: () => {}})
+    const before = statSync(join(incoming, 'w.xml_it2')).mtimeMs
+    const state = await staging.waitForPickup([file], 0)
+    expect(state.waiting).toEqual(['w.pdf'])
+    expect(await staging.deliver(path, file, {controlMoved: true, beforeControlMove: () => {}})).toBe('pending')
+    expect(statSync(join(incoming, 'w.xml_it2')).mtimeMs).toBe(before)
+  })
+})
+
+describe('a share where someone planted links', () => {
+  it('a symlinked temporary folder is refused naming the path; nothing reaches its target', async () => {
+    const elsewhere = join(root, 'elsewhere')
+    mkdirSync(elsewhere)
+    symlinkSync(elsewhere, join(incoming, STAGING_TMP))
+    const {path, file} = local('s.pdf', 'secret dossier')
+    await expect(staging.deliver(path, file, {controlMoved: false, beforeControlMove: () => {}})).rejects.toThrow(`${join(incoming, STAGING_TMP)} is a symbolic link`)
+    expect(readdirSync(elsewhere)).toEqual([])
+  })
+
+  it('a link planted under the predictable temporary name is removed, never written through', async () => {
+    const target = join(root, 'target.txt')
+    writeFileSync(target, 'untouched')
+    mkdirSync(join(incoming, STAGING_TMP), {mode: 0o700})
+    symlinkSync(target, join(incoming, STAGING_TMP, 'l.pdf'))
+    symlinkSync(target, join(incoming, STAGING_TMP, 'l.xml_it2'))
+    const {path, file} = local('l.pdf', 'secret dossier')
+    expect(await staging.deliver(path, file, {controlMoved: false, beforeControlMove: () => {}})).toBe('delivered')
+    expect(readFileSync(target, 'utf8')).toBe('untouched')
+    expect(readFileSync(join(incoming, 'l.pdf'), 'utf8')).toBe('secret dossier')
+  })
+
+  it('a temporary folder open to others is tightened to 0700', async () => {
+    mkdirSync(join(incoming, STAGING_TMP), {mode: 0o777})
+    const {path, file} = local('m.pdf', 'M')
+    await staging.deliver(path, file, {controlMoved: false, beforeControlMove: () => {}})
+    expect(statSync(join(incoming, STAGING_TMP)).mode & 0o777).toBe(0o700)
+  })
+})
+
+describe('ledger migration', () => {
+  it('a ledger from before pick-up gains its columns and renames "acknowledged" to "picked_up", once', () => {
+    const dir = join(root, 'state')
+    mkdirSync(dir)
+    const old = new Database(join(dir, 'ledger.sqlite'))
+    old.exec(`
+      CREATE TABLE operations (op_key TEXT PRIMARY KEY, kind TEXT NOT NULL, tenant_id TEXT NOT NULL, unit_ref TEXT NOT NULL, handover_id TEXT NOT NULL, dossier_hash TEXT NOT NULL,
+        step TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error_code TEXT, last_error TEXT, notify INTEGER NOT NULL DEFAULT 0,
+        owner_pid INTEGER, lease_until INTEGER, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+      CREATE TABLE operation_files (op_key TEXT NOT NULL, file_name TEXT NOT NULL, kind TEXT NOT NULL, size INTEGER NOT NULL, sha256 TEXT NOT NULL,
+        delivered_at TEXT, immotop_document_id TEXT, PRIMARY KEY (op_key, file_name));
+      INSERT INTO operations VALUES ('k', 'handover', 'T-1', '1.1.1', 'mi-T-1-k', 'h', 'acknowledged', 'done', 1, NULL, NULL, 0, NULL, NULL, '2026-01-01', '2026-01-01');
+      INSERT INTO operation_files VALUES ('k', 'f.pdf', 'dossier', 1, 'a', '2026-01-01', '7');
+    `)
+    old.close()
+    for (let i = 0; i < 2; i++) {
+      const ledger = new Ledger(dir)
+      expect(ledger.get('k')).toMatchObject({step: 'picked_up', status: 'done', delivered_at: null})
+      expect(ledger.files('k')[0]).toMatchObject({immotop_document_id: '7', control_moved_at: null, picked_up_at: null})
+      ledger.close()
+    }
+  })
+})
