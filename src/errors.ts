@@ -18,6 +18,7 @@ export const ExitCode = {
   INTEGRITY: 8,
   DATA: 65,
   INTERNAL: 70,
+  STATE: 74,
   TEMPFAIL: 75,
   CONFIG: 78,
   SIGINT: 130,
@@ -89,6 +90,10 @@ export class InvalidInputError extends AppError {
 export class IntegrityError extends AppError {
   readonly exitCode = ExitCode.INTEGRITY
 }
+/** Local state unusable: the ledger is lost or corrupt, a disk is full, a local folder cannot be written. */
+export class StateError extends AppError {
+  readonly exitCode = ExitCode.STATE
+}
 /** Try again later: another process holds the lock. */
 export class BusyError extends AppError {
   readonly exitCode = ExitCode.TEMPFAIL
@@ -125,4 +130,14 @@ export class RecordedError extends AppError {
     super(recorded.code, recorded.message, recorded.fix)
     this.exitCode = recorded.exitCode as ExitCodeValue
   }
+}
+
+/**
+ * A full disk (ENOSPC, SQLITE_FULL) while writing into `folder`, said as such:
+ * never a network error or a bug. `kept` tells what is safe.
+ */
+export function diskFullError(error: unknown, folder: string, kept: string): StateError | null {
+  const code = (error as {code?: unknown} | null)?.code
+  if (code !== 'ENOSPC' && code !== 'SQLITE_FULL' && code !== 'EDQUOT') return null
+  return new StateError('DISK_FULL', `The disk is full: no space left to write into ${folder}. ${kept}`, `Free space on the volume of ${folder} (or raise the quota), then run the same command again; nothing is sent twice.`, {cause: error})
 }

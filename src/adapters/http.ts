@@ -14,6 +14,8 @@
 import {createHash} from 'node:crypto'
 import {createWriteStream, readFileSync} from 'node:fs'
 import {rename, rm} from 'node:fs/promises'
+import {dirname} from 'node:path'
+import {fsyncDir, fsyncFile} from './durable.js'
 import http from 'node:http'
 import https from 'node:https'
 import {rootCertificates} from 'node:tls'
@@ -33,6 +35,7 @@ import {
   NotFoundError,
   RemoteRejectedError,
   UnavailableError,
+  diskFullError,
 } from '../errors.js'
 
 export interface HttpTargetOptions {
@@ -203,8 +206,16 @@ export class HttpClient {
    * appears only when complete and matching `expected`; a truncated or corrupt
    * body is fetched again, up to the retry policy, then reported.
    */
-  async download(path: string, endpoint: string, destination: string, expected: {sha256: string; size: number}): Promise<{sha256: string; size: number}> {
+  async download(
+    path: string,
+    endpoint: string,
+    destination: string,
+    expected: {sha256: string; size: number},
+    bounds: {minBytesPerSecond: number; graceSeconds: number} = {minBytesPerSecond: 32 * 1024, graceSeconds: 60},
+  ): Promise<{sha256: string; size: number}> {
     const started = Date.now()
+    // Every attempt must finish within grace + size / rate: a body that trickles is cut, not waited for.
+    const deadlineMs = (bounds.graceSeconds + expected.size / bounds.minBytesPerSecond) * 1000
     for (let attempt = 1; ; attempt++) {
       const partial = `${destination}.part`
       let failure: AppError
@@ -217,6 +228,7 @@ export class HttpClient {
         // A body that stalls for longer than the timeout is abandoned.
         const idleMs = this.target.timeoutMs
         const idle = setTimeout(() => body.destroy(Object.assign(new Error('body stalled'), {code: 'ETIMEDOUT'})), idleMs)
+        const deadline = setTimeout(() => body.destroy(Object.assign(new Error('too slow'), {code: 'DOWNLOAD_TOO_SLOW', received: size})), deadlineMs)
         const meter = new Transform({
           transform(chunk: Buffer, _enc, done) {
             idle.refresh()
@@ -228,14 +240,19 @@ export class HttpClient {
           },
         })
         try {
-          await pipeline(body, meter, createWriteStream(partial, {mode: 0o600}))
+          // Created exclusively: O_CREAT|O_EXCL never follows a link someone planted.
+          await rm(partial, {force: true})
+          await pipeline(body, meter, createWriteStream(partial, {flags: 'wx', mode: 0o600}))
         } finally {
           clearTimeout(idle)
+          clearTimeout(deadline)
         }
         const sha256 = hash.digest('hex')
         const announced = String(response.headers['x-content-sha256'] ?? '')
         if (size === expected.size && sha256 === expected.sha256 && (!announced || announced === sha256)) {
+          await fsyncFile(partial)
           await rename(partial, destination)
+          await fsyncDir(dirname(destination))
           return {sha256, size}
         }
         failure = new IntegrityError(
@@ -244,10 +261,23 @@ export class HttpClient {
           'Run the command again; if it persists, the document in melon is damaged and must be uploaded again there.',
         )
       } catch (error) {
+        const code = (error as NodeJS.ErrnoException)?.code
+        const full = diskFullError(error, dirname(destination), 'Nothing was sent; the partial file was removed.')
+        if (full || code === 'DOWNLOAD_TOO_SLOW') {
+          await rm(partial, {force: true})
+          throw (
+            full ??
+            new UnavailableError(
+              'DOWNLOAD_TOO_SLOW',
+              `${this.target.system} ${endpoint}: ${(error as {received?: number}).received ?? 0} of ${expected.size} bytes arrived within ${Math.round(deadlineMs / 1000)} s, below the minimum rate.`,
+              `Check the connection to ${this.url.host}; melon.downloadMinBytesPerSecond and melon.downloadGraceSeconds set the bound.`,
+            )
+          )
+        }
         failure =
           error instanceof AppError
             ? error
-            : (error as NodeJS.ErrnoException)?.code === 'BODY_TOO_LONG'
+            : code === 'BODY_TOO_LONG'
               ? new IntegrityError('CHECKSUM_MISMATCH', `${this.target.system} ${endpoint}: the body is longer than the declared ${expected.size} bytes.`, 'Run the command again; if it persists, report it to the system\'s vendor.')
               : this.networkError(error, endpoint)
       }

@@ -18,7 +18,7 @@ import {
   type ListingInput,
   type Tenant,
 } from '../contracts/melon-wire.js'
-import {NotFoundError, RemoteRejectedError, type AppError} from '../errors.js'
+import {NotFoundError, RemoteRejectedError, type AppError, IntegrityError} from '../errors.js'
 import {HttpClient, type RetryPolicy} from './http.js'
 
 export const PARTNER_PREFIX = '/api/partner/v1'
@@ -122,14 +122,25 @@ export class MelonClient {
   }
 
   async listListings(): Promise<Listing[]> {
-    const out: Listing[] = []
-    for (let page: number | null = 1; page !== null; ) {
-      const {data}: {data: z.output<typeof ListingPageSchema>} = await this.http.json(
-        {method: 'GET', url: `${PARTNER_PREFIX}/objects`, params: {page, page_size: 100}},
-        'GET /objects',
-        ListingPageSchema,
-      )
+    return this.paged('GET /objects', (page) =>
+      this.http.json({method: 'GET', url: `${PARTNER_PREFIX}/objects`, params: {page, page_size: 100}}, 'GET /objects', ListingPageSchema).then((r) => r.data),
+    )
+  }
+
+  /**
+   * Reads every page, bounded: `next_page` must grow, reading stops once
+   * `count` items are in, and never goes past melon.maxPages.
+   */
+  private async paged<T>(endpoint: string, fetchPage: (page: number) => Promise<{count: number; next_page: number | null; results: T[]}>): Promise<T[]> {
+    const out: T[] = []
+    const runaway = (why: string) =>
+      new IntegrityError('PAGINATION_RUNAWAY', `melon ${endpoint}: ${why}; stopped reading.`, 'Report this to emonitor with this message; melon.maxPages sets the page limit.')
+    for (let page: number | null = 1, read = 0; page !== null; read++) {
+      if (read >= this.config.maxPages) throw runaway(`more than ${this.config.maxPages} pages (melon.maxPages)`)
+      const data = await fetchPage(page)
       out.push(...data.results)
+      if (out.length >= data.count || data.results.length === 0) break
+      if (data.next_page !== null && data.next_page <= page) throw runaway(`page ${page} names page ${data.next_page} as the next one`)
       page = data.next_page
     }
     return out
@@ -142,18 +153,11 @@ export class MelonClient {
   }
 
   async listTenants(status: ContractStatus): Promise<Tenant[]> {
-    const out: Tenant[] = []
-    for (let page: number | null = 1; page !== null; ) {
-      const {data}: {data: z.output<typeof TenantPageSchema>} = await this.http.json(
-        {method: 'GET', url: `${PARTNER_PREFIX}/tenants`, params: {contract_status: status, page, page_size: 50}},
-        'GET /tenants',
-        TenantPageSchema,
-        (r) => this.projectNotFound(r),
-      )
-      out.push(...data.results)
-      page = data.next_page
-    }
-    return out
+    return this.paged('GET /tenants', (page) =>
+      this.http
+        .json({method: 'GET', url: `${PARTNER_PREFIX}/tenants`, params: {contract_status: status, page, page_size: 50}}, 'GET /tenants', TenantPageSchema, (r) => this.projectNotFound(r))
+        .then((r) => r.data),
+    )
   }
 
   async getTenant(tenantId: string): Promise<Tenant> {
@@ -170,13 +174,25 @@ export class MelonClient {
     return data
   }
 
-  /** Streams one document to `destination`, verifying size and SHA-256. */
+  /**
+   * Streams one document to `destination`, verifying size and SHA-256. A
+   * declared size above melon.maxDocumentBytes is refused before anything is
+   * downloaded; the body is cut at the declared size and bounded in time.
+   */
   async downloadDocument(tenantId: string, document: DocumentMeta, destination: string) {
+    if (document.size > this.config.maxDocumentBytes) {
+      throw new IntegrityError(
+        'DOCUMENT_TOO_LARGE',
+        `melon declares document ${document.id} of tenant ${tenantId} with ${document.size} bytes, more than melon.maxDocumentBytes (${this.config.maxDocumentBytes}); nothing was downloaded.`,
+        'Check the document in melon; if it is genuine, raise melon.maxDocumentBytes.',
+      )
+    }
     return this.http.download(
       `${PARTNER_PREFIX}/tenants/${encodeURIComponent(tenantId)}/documents/${encodeURIComponent(document.id)}`,
       'GET /tenants/{tenant_id}/documents/{document_id}',
       destination,
       {sha256: document.sha256, size: document.size},
+      {minBytesPerSecond: this.config.downloadMinBytesPerSecond, graceSeconds: this.config.downloadGraceSeconds},
     )
   }
 

@@ -22,10 +22,11 @@ import {Transform} from 'node:stream'
 import {pipeline} from 'node:stream/promises'
 import {buildControlFile, parseControlFile, type ControlFile} from '../core/control-file.js'
 import {controlFileName} from '../core/handover.js'
-import {ConfigError, IntegrityError, RemoteRejectedError} from '../errors.js'
+import {fsyncDir, fsyncFile} from './durable.js'
+import {ConfigError, IntegrityError, RemoteRejectedError, diskFullError} from '../errors.js'
 
 export const STAGING_TMP = '.melon-immotop-tmp'
-/** Answers are small XML files; anything larger is not one. */
+/** Answers are small XML files; anything larger is not read (staging.maxAnswerBytes). */
 const MAX_ANSWER_BYTES = 64 * 1024
 /** Create only, never through a link (O_NOFOLLOW does not exist on Windows, where links need rights). */
 const EXCLUSIVE = constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | (constants.O_NOFOLLOW ?? 0)
@@ -35,6 +36,13 @@ export interface StagingDirs {
   ackDir: string
   /** W&W's DmsArchivId: the archive configured in Immotop 2; empty when unset. */
   dmsArchivId?: string
+  /** Answers larger than this are not read. */
+  maxAnswerBytes?: number
+}
+
+/** The answers in folder 1 by DmsDocumentId, and the files too large to be answers (not read). */
+export class Answers extends Map<string, Answer> {
+  readonly oversized: Array<{name: string; size: number}> = []
 }
 
 /** One file of a handover as it goes into the staging folder. */
@@ -105,7 +113,7 @@ export class StagingDirectory {
   async deliver(
     localPath: string,
     file: StagedFile,
-    options: {signal?: AbortSignal; controlMoved: boolean; beforeControlMove: () => void; answers?: Map<string, Answer>},
+    options: {signal?: AbortSignal; controlMoved: boolean; beforeControlMove: () => void; answers?: Answers},
   ): Promise<DeliveryOutcome> {
     const controlName = controlFileName(file.fileName)
     const answer = (options.answers ?? (await this.answers())).get(file.dmsDocumentId)
@@ -118,7 +126,10 @@ export class StagingDirectory {
     const tmpControl = join(tmp, controlName)
     if (options.controlMoved && !answer) {
       // The move was recorded: either it happened (delivered, maybe picked up), or the control file still waits here.
-      if (await exists(tmpControl)) await rename(tmpControl, join(this.dirs.incomingDir, controlName))
+      if (await exists(tmpControl)) {
+        await rename(tmpControl, join(this.dirs.incomingDir, controlName))
+        await fsyncDir(this.dirs.incomingDir)
+      }
       return 'delivered'
     }
     const abort = () => {
@@ -144,11 +155,15 @@ export class StagingDirectory {
       if (sha256 !== file.sha256) {
         throw new IntegrityError('CHECKSUM_MISMATCH', `Copy of ${file.fileName} into the staging folder has SHA-256 …${sha256.slice(-8)}, expected …${file.sha256.slice(-8)}.`, 'Check the disk and run again.')
       }
+      await fsyncFile(tmpDoc)
       await rename(tmpDoc, join(this.dirs.incomingDir, file.fileName))
       await rm(tmpControl, {force: true})
       await writeExclusive(tmpControl, this.controlFor(file))
       options.beforeControlMove()
       await rename(tmpControl, join(this.dirs.incomingDir, controlName))
+      await fsyncDir(this.dirs.incomingDir)
+    } catch (error) {
+      throw diskFullError(error, tmp, 'The partial copy was removed; what was delivered before stays, and the next run continues.') ?? error
     } finally {
       options.signal?.removeEventListener('abort', abort)
       await rm(tmpDoc, {force: true})
@@ -160,8 +175,17 @@ export class StagingDirectory {
    * Where each file stands: picked up (both files gone from folder 2, or a
    * SavedDocument answer), refused (an answer with FehlerText), or waiting.
    */
-  async pickupState(files: StagedFile[], answers?: Map<string, Answer>): Promise<PickupState> {
+  async pickupState(files: StagedFile[], answers?: Answers): Promise<PickupState> {
     const known = answers ?? (await this.answers())
+    const ours = new Set(files.map((f) => controlFileName(f.fileName)))
+    const huge = known.oversized.find((o) => ours.has(o.name))
+    if (huge) {
+      throw new IntegrityError(
+        'ANSWER_TOO_LARGE',
+        `${join(this.dirs.ackDir, huge.name)} is ${huge.size} bytes; an answer from Immotop 2 is a small control file (at most ${this.dirs.maxAnswerBytes ?? MAX_ANSWER_BYTES} bytes), so it was not read.`,
+        'Remove that file from the answer folder (it is not an answer of Immotop 2) and run again; staging.maxAnswerBytes sets the limit.',
+      )
+    }
     const present = new Set(await readdir(this.dirs.incomingDir).catch(() => [] as string[]))
     const state: PickupState = {pickedUp: [], waiting: [], refused: []}
     for (const file of files) {
@@ -204,8 +228,8 @@ export class StagingDirectory {
    * sub-folders: W&W keeps one per client and user there) of at most 64 KiB
    * that parse as control files; anything else is not ours to read.
    */
-  async answers(): Promise<Map<string, Answer>> {
-    const found = new Map<string, Answer>()
+  async answers(): Promise<Answers> {
+    const found = new Answers()
     let entries
     try {
       entries = await readdir(this.dirs.ackDir, {withFileTypes: true})
@@ -216,7 +240,11 @@ export class StagingDirectory {
       if (!entry.isFile() || !entry.name.endsWith('.xml_it2') || entry.name.startsWith('.')) continue
       const path = join(this.dirs.ackDir, entry.name)
       try {
-        if ((await lstat(path)).size > MAX_ANSWER_BYTES) continue
+        const size = (await lstat(path)).size
+        if (size > (this.dirs.maxAnswerBytes ?? MAX_ANSWER_BYTES)) {
+          found.oversized.push({name: entry.name, size})
+          continue
+        }
         const control = parseControlFile(await readFile(path, 'utf8'), path)
         if (control.dmsDocumentId) found.set(control.dmsDocumentId, {name: entry.name, control})
       } catch {
@@ -294,6 +322,7 @@ async function writeExclusive(path: string, text: string): Promise<void> {
   const handle = await open(path, EXCLUSIVE, 0o600)
   try {
     await handle.writeFile(text, 'utf8')
+    await handle.sync()
   } finally {
     await handle.close()
   }

@@ -6,6 +6,7 @@ import {Ledger} from '../state/ledger.js'
 import {BaseCommand} from '../cli/base-command.js'
 import {assertSafeId} from '../core/unit-ref.js'
 import {exportTenant, type ExportResult} from '../services/handover/index.js'
+import {sweepAnswers} from '../services/handover/leftovers.js'
 
 export default class ExportTenant extends BaseCommand {
   static override summary = 'Hand one tenant without contract, with the complete dossier, to Immotop 2.'
@@ -35,8 +36,14 @@ export default class ExportTenant extends BaseCommand {
     let result: ExportResult
     const ledger = flags['dry-run'] ? null : new Ledger(config.stateDir)
     const mailer = flags.notify && config.notify && !flags['dry-run'] ? new Mailer(config.notify) : null
+    const staging = new StagingDirectory(config.staging)
     try {
-      result = await exportTenant({melon: new MelonClient(config.melon), staging: new StagingDirectory(config.staging), ledger: ledger!, mailer}, tenantId, {
+      // What a killed run left in the staging folder's temporary folder goes first, as in sync.
+      if (ledger) {
+        await staging.sweepTemporary()
+        await sweepAnswers(staging, ledger)
+      }
+      result = await exportTenant({melon: new MelonClient(config.melon), staging, ledger: ledger!, mailer}, tenantId, {
         project: config.melon.project,
         dryRun: flags['dry-run'],
         wait: flags.wait,
@@ -53,6 +60,7 @@ export default class ExportTenant extends BaseCommand {
       spinner.fail(`Export of ${tenantId} failed`)
       throw error
     } finally {
+      if (ledger && ledger.changes() > 0) await ledger.backup().catch((error: Error) => this.ui.warn(`the ledger backup failed: ${error.message}`))
       ledger?.close()
       mailer?.close()
     }

@@ -7,6 +7,7 @@ import {StagingDirectory} from '../adapters/staging-dir.js'
 import {BaseCommand} from '../cli/base-command.js'
 import {BusyError, ExitCode} from '../errors.js'
 import {publishVacancies, today} from '../services/publish.js'
+import {sweepAnswers} from '../services/handover/leftovers.js'
 import {syncPass, type SyncPassReport} from '../services/sync.js'
 import {readVacancies, sourceSpecFromConfig} from '../services/vacancy-sources.js'
 import {Ledger} from '../state/ledger.js'
@@ -76,8 +77,11 @@ With --once it does one pass and exits (cron, CI): 0 when every tenant is done, 
       await staging.assertUsable()
       const swept = await staging.sweepTemporary()
       if (swept > 0) this.ui.err(`Removed ${swept} partial file(s) that an interrupted run left in the staging folder's temporary folder.`)
+      const answers = await sweepAnswers(staging, ledger)
+      if (answers > 0) this.ui.err(`Removed ${answers} answer(s) of finished handovers that an interrupted run left in ${config.staging.ackDir}.`)
       for (;;) {
         this.activity = 'syncing'
+        const changesBefore = ledger.changes()
         const spinner = await this.ui.spinner('Sync: reading tenants without contract')
         const report = await syncPass(
           {melon, staging, ledger, mailer},
@@ -92,6 +96,7 @@ With --once it does one pass and exits (cron, CI): 0 when every tenant is done, 
           },
         )
         spinner.stop()
+        if (ledger.changes() !== changesBefore) await this.backup(ledger)
         passes.push(report)
         if (passes.length > 100) passes.shift()
         this.print(report)
@@ -119,6 +124,15 @@ With --once it does one pass and exits (cron, CI): 0 when every tenant is done, 
       return last
     }
     return {passes}
+  }
+
+  /** A pass that changed the ledger is backed up (a failed backup is a warning, not a failed pass). */
+  private async backup(ledger: Ledger): Promise<void> {
+    try {
+      await ledger.backup()
+    } catch (error) {
+      this.ui.warn(`the ledger backup failed: ${(error as Error).message}`)
+    }
   }
 
   private print(report: SyncPassReport): void {

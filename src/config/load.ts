@@ -6,8 +6,8 @@
  */
 import {existsSync, readFileSync, statSync} from 'node:fs'
 import {mask} from '../core/redact.js'
-import {dirname, isAbsolute, resolve} from 'node:path'
-import {cosmiconfig} from 'cosmiconfig'
+import {dirname, extname, isAbsolute, resolve} from 'node:path'
+import {cosmiconfig, defaultLoaders, type Loader} from 'cosmiconfig'
 import type {z} from 'zod'
 import {ConfigError} from '../errors.js'
 import {CONFIG_PATH_ENV, ConfigSchema, REQUIRED_SECRETS, SECRET_ENV, type AppConfig, type RequiredSecret} from './schema.js'
@@ -44,8 +44,10 @@ export interface LoadOptions {
 export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfig> {
   const env = options.env ?? process.env
   const cwd = options.cwd ?? process.cwd()
-  const explorer = cosmiconfig(MODULE_NAME, {searchPlaces: SEARCH_PLACES, searchStrategy: 'global', cache: false})
   const explicit = options.configPath ?? env[CONFIG_PATH_ENV]
+  // A JS config runs code: only when named (--config, $MELON_IMMOTOP_CONFIG), or found and safe.
+  const guarded = guardJs(Boolean(explicit))
+  const explorer = cosmiconfig(MODULE_NAME, {searchPlaces: SEARCH_PLACES, searchStrategy: 'global', cache: false, loaders: {'.js': guarded, '.mjs': guarded, '.cjs': guarded}})
   let result: {config: unknown; filepath: string; isEmpty?: boolean} | null
   if (explicit) {
     const path = resolve(cwd, explicit)
@@ -70,10 +72,43 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
   return validate(result.config, result.filepath, env)
 }
 
+/**
+ * The loader for `.js`/`.mjs`/`.cjs` configs. Loading one runs its code, so a
+ * config found by the search (not named by the operator) is loaded only when
+ * it is owned by this user and writable by no one else, as ssh treats its
+ * files. On Windows, where these modes do not exist, only a named one is loaded.
+ */
+function guardJs(explicit: boolean): Loader {
+  return (filepath, content) => {
+    if (!explicit) {
+      const info = statSync(filepath)
+      const uid = process.getuid?.()
+      const reason =
+        uid === undefined
+          ? 'on Windows a JS config is loaded only when named'
+          : info.uid !== uid
+            ? `it belongs to another user (uid ${info.uid})`
+            : (info.mode & 0o022) !== 0
+              ? 'it is writable by group or others'
+              : null
+      if (reason) {
+        throw new ConfigError(
+          'CONFIG_UNSAFE_JS',
+          `Found ${filepath}, a JavaScript config that would run code, and did not load it: ${reason}.`,
+          `Name it with --config (or MELON_IMMOTOP_CONFIG) if it is yours, or chmod go-w it; prefer a YAML or JSON config.`,
+        )
+      }
+    }
+    const load = defaultLoaders[extname(filepath) as '.js' | '.mjs' | '.cjs']
+    return load(filepath, content)
+  }
+}
+
 async function readOrExplain<T>(read: () => Promise<T>, where: string): Promise<T> {
   try {
     return await read()
   } catch (error) {
+    if (error instanceof ConfigError) throw error
     const err = error as Error & {filepath?: string; mark?: {line: number; column: number}; reason?: string}
     const file = err.filepath ?? where
     // Parser messages quote the offending lines, which may hold a secret: keep
@@ -134,6 +169,15 @@ function validate(raw: unknown, filepath: string, env: NodeJS.ProcessEnv): Loade
   const parsed = ConfigSchema.safeParse(input)
   if (!parsed.success) throw configErrorFrom(parsed.error, filepath, input)
   const config = parsed.data
+  for (const [key, url] of [['melon.baseUrl', config.melon.baseUrl], ['immotop.baseUrl', config.immotop.baseUrl]] as const) {
+    if (hasCredentials(url)) {
+      throw new ConfigError(
+        'CREDENTIALS_IN_URL',
+        `${filepath}: ${key} carries a user name or password inside the URL; melon-immotop does not send credentials that way.`,
+        key === 'melon.baseUrl' ? 'Remove them from the URL; the token belongs in melon.token or MELON_IMMOTOP_MELON_TOKEN.' : 'Remove them from the URL; they belong in immotop.user and immotop.password (or MELON_IMMOTOP_IMMOTOP_PASSWORD).',
+      )
+    }
+  }
   const base = dirname(filepath)
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p))
   config.staging.incomingDir = abs(config.staging.incomingDir)
@@ -174,6 +218,16 @@ export function requireSecrets(loaded: LoadedConfig, keys: RequiredSecret[]): vo
   }
 }
 
+/** `https://user:pass@host` or `https://user@host`; never echoes what it found. */
+function hasCredentials(url: string): boolean {
+  try {
+    const parsed = new URL(url.replace('{project}', 'project'))
+    return parsed.username !== '' || parsed.password !== ''
+  } catch {
+    return /^[a-z][a-z0-9+.-]*:\/\/[^/@]*@/i.test(url)
+  }
+}
+
 function leafPaths(value: Record<string, unknown>, prefix = ''): string[] {
   const out: string[] = []
   for (const [key, child] of Object.entries(value)) {
@@ -190,9 +244,9 @@ const KNOWN_KEYS: Record<string, string[]> = {
   notify: ['recipients', 'from', 'smtp'],
   'notify.smtp': ['host', 'port', 'secure', 'user', 'password', 'caFile', 'allowInsecure', 'timeoutMs'],
   sync: ['concurrency', 'intervalSeconds', 'publish'],
-  melon: ['baseUrl', 'project', 'token', 'caFile', 'allowInsecureHttp', 'timeoutMs'],
+  melon: ['baseUrl', 'project', 'token', 'caFile', 'allowInsecureHttp', 'timeoutMs', 'maxDocumentBytes', 'downloadMinBytesPerSecond', 'downloadGraceSeconds', 'maxPages'],
   immotop: ['baseUrl', 'user', 'password', 'apiVersion', 'mandant', 'mandantTypes', 'detailsFile', 'caFile', 'allowInsecureHttp', 'timeoutMs'],
-  staging: ['incomingDir', 'ackDir', 'pickupTimeoutSeconds', 'dmsArchivId'],
+  staging: ['incomingDir', 'ackDir', 'pickupTimeoutSeconds', 'maxAnswerBytes', 'dmsArchivId'],
 }
 
 function configErrorFrom(error: z.ZodError, filepath: string, input: Record<string, unknown>): ConfigError {

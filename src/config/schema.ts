@@ -15,6 +15,13 @@ export const MelonConfigSchema = z
     caFile: z.string().min(1).optional(),
     allowInsecureHttp: z.boolean().default(false),
     timeoutMs: z.number().int().positive().default(30_000),
+    /** A document melon declares larger than this is refused before the download (and the body is cut at its declared size). */
+    maxDocumentBytes: z.number().int().positive().default(1024 ** 3),
+    /** A download must keep at least this rate overall: it ends after downloadGraceSeconds + size / rate. */
+    downloadMinBytesPerSecond: z.number().positive().default(32 * 1024),
+    downloadGraceSeconds: z.number().positive().default(60),
+    /** The most pages one list may have (listings, tenants); more is a runaway answer. */
+    maxPages: z.number().int().positive().default(1000),
   })
   .strict()
 
@@ -46,6 +53,8 @@ export const StagingConfigSchema = z
     pickupTimeoutSeconds: z.number().positive().optional(),
     /** The earlier name of pickupTimeoutSeconds, still read. */
     ackTimeoutSeconds: z.number().positive().optional(),
+    /** An answer (control file) in ackDir larger than this is not read. */
+    maxAnswerBytes: z.number().int().positive().default(64 * 1024),
     /** The id of the archive configured in Immotop 2 (W&W's DmsArchivId, e.g. "Archiv1"); empty when unset. */
     dmsArchivId: z.string().max(64).regex(/^[^\u0000-\u001f<>&]*$/, 'printable text without <, > or &').default(''),
   })

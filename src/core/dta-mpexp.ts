@@ -10,6 +10,7 @@
  * property_manager1_* are used, so such a short tail is tolerated.
  */
 import {floorFromLevel, splitStreet} from './swiss-address.js'
+import {parse as parseCsv} from 'csv-parse/sync'
 import {decodeLine, splitLines, swissDate} from './text-decoding.js'
 import type {ParseProblem} from './idx.js'
 import {detailFields, vacancyStatus, type ObjectCategory, type UnitDetails, type Vacancy} from './vacancy.js'
@@ -44,31 +45,48 @@ export interface DtaParse {
   problems: ParseProblem[]
 }
 
+/**
+ * Parses the export as CSV (`;`, `"` quotes around fields that hold `;`, `"`
+ * or a line end), after decoding each physical line on its own (UTF-8 when
+ * valid, else Windows-1252). Problems name the line where a record starts.
+ */
 export function parseDtaMpexp(buffer: Buffer): DtaParse {
-  const lines = splitLines(buffer)
+  const text = splitLines(buffer)
+    .map((bytes) => decodeLine(bytes).text)
+    .join('\n')
+    .replace(/^\uFEFF/, '')
+  let records: Array<{record: string[]; info: {lines: number}; raw: string}>
+  try {
+    records = parseCsv(text, {delimiter: ';', relax_column_count: true, relax_quotes: true, skip_empty_lines: true, info: true, raw: true}) as unknown as typeof records
+  } catch (error) {
+    const line = (error as {lines?: number}).lines ?? 1
+    return {header: [], rows: [], problems: [{line, message: `is not valid CSV: ${(error as Error).message.replace(/^Invalid Record Length: |^CsvError: /, '').slice(0, 120)}`}]}
+  }
+  // The line a record starts on: where it ends, less the line ends inside it.
+  const startLine = (r: (typeof records)[number]) => r.info.lines - (r.raw.replace(/\n$/, '').match(/\n/g)?.length ?? 0)
   const problems: ParseProblem[] = []
-  const headerIndex = lines.findIndex((l) => l.length > 0)
-  if (headerIndex < 0) return {header: [], rows: [], problems: [{line: 1, message: 'the file is empty'}]}
-  const header = decodeLine(lines[headerIndex]!).text.replace(/^\uFEFF/, '').split(';').map((h) => h.trim())
+  const first = records[0]
+  if (!first) return {header: [], rows: [], problems: [{line: 1, message: 'the file is empty'}]}
+  const header = first.record.map((h) => h.trim())
+  const headerLine = startLine(first)
   const missing = REQUIRED_COLUMNS.filter((c) => !header.includes(c))
   if (missing.length > 0) {
-    return {header, rows: [], problems: [{line: headerIndex + 1, field: missing.join(', '), message: `missing from the header; is this a dta-mpexp export?`}]}
+    return {header, rows: [], problems: [{line: headerLine, field: missing.join(', '), message: `missing from the header; is this a dta-mpexp export?`}]}
   }
   const lastNeeded = Math.max(...[...REQUIRED_COLUMNS, ...OPTIONAL_COLUMNS].map((c) => header.indexOf(c)))
   const rows: DtaRow[] = []
-  for (let i = headerIndex + 1; i < lines.length; i++) {
-    const bytes = lines[i]!
-    if (bytes.length === 0) continue
-    const cells = decodeLine(bytes).text.split(';')
+  for (const entry of records.slice(1)) {
+    const cells = entry.record
+    const line = startLine(entry)
     if (cells.length <= lastNeeded || cells.length > header.length) {
-      problems.push({line: i + 1, message: `has ${cells.length} fields; the header has ${header.length}`})
+      problems.push({line, message: `has ${cells.length} fields; the header has ${header.length}`})
       continue
     }
     const values: Record<string, string> = {}
     header.forEach((name, index) => {
       values[name] = (cells[index] ?? '').trim()
     })
-    rows.push({line: i + 1, values})
+    rows.push({line, values})
   }
   return {header, rows, problems}
 }

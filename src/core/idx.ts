@@ -4,7 +4,8 @@
  *
  * Tolerated as real files have them: CRLF or LF, no final newline, a last field
  * without its `#` (183 parts), an extra trailing `#` (185 parts), and the
- * encoding chosen per line (UTF-8 when valid, else ISO-8859-1).
+ * encoding chosen per line (UTF-8 when valid, else Windows-1252, the superset
+ * of ISO-8859-1 that Windows tools write).
  */
 import {floorFromLevel, splitStreet} from './swiss-address.js'
 import {decodeLine, htmlToText, splitLines, swissDate} from './text-decoding.js'
@@ -51,7 +52,7 @@ export const F = {
 export interface IdxRecord {
   /** 1-based line number in the file. */
   line: number
-  encoding: 'utf-8' | 'iso-8859-1'
+  encoding: 'utf-8' | 'windows-1252'
   /** fields[0] is field 1. Always IDX_FIELDS long. */
   fields: string[]
 }

@@ -3,12 +3,16 @@ import iconv from 'iconv-lite'
 
 const utf8 = new TextDecoder('utf-8', {fatal: true})
 
-/** UTF-8 when the bytes are valid UTF-8, otherwise ISO-8859-1. */
-export function decodeLine(bytes: Buffer): {text: string; encoding: 'utf-8' | 'iso-8859-1'} {
+/**
+ * UTF-8 when the bytes are valid UTF-8, otherwise Windows-1252: files that
+ * say ISO-8859-1 are written on Windows, where € (0x80) and – (0x96) are
+ * Windows-1252 characters, not ISO-8859-1's invisible control codes.
+ */
+export function decodeLine(bytes: Buffer): {text: string; encoding: 'utf-8' | 'windows-1252'} {
   try {
     return {text: utf8.decode(bytes), encoding: 'utf-8'}
   } catch {
-    return {text: iconv.decode(bytes, 'latin1'), encoding: 'iso-8859-1'}
+    return {text: iconv.decode(bytes, 'win1252'), encoding: 'windows-1252'}
   }
 }
 

@@ -35,6 +35,11 @@ const FaultSpecSchema = z
     latency: duration.default(0),
     ackdelay: duration.default(0),
     ackerror: rate.default(0),
+    /** Send each document one byte per this duration. */
+    trickle: duration.default(0),
+    /** next_page that does not grow; next_page that never ends (with a count that lies). */
+    stuckpages: rate.default(0),
+    endlesspages: rate.default(0),
     /** Shift the Date header of every answer (clock-skew checks); may be negative. */
     dateskew: z.string().regex(/^-?\d+(ms|s)?$/, 'a duration like 600s or -90s').optional().transform((v) => (v === undefined ? 0 : v.endsWith('ms') ? Number(v.slice(0, -2)) : v.endsWith('s') ? Number(v.slice(0, -1)) * 1000 : Number(v))),
   })
@@ -54,17 +59,19 @@ export function parseFaultSpec(spec: string): FaultSpec {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
     const where = issue.code === 'unrecognized_keys' ? `unknown fault "${issue.keys[0]}"` : `${issue.path.join('.')}: ${issue.message}`
-    throw new Error(`${where} (known: 503, 429, reset, truncate, truncatefirst, malformed, html, latency, ackdelay, ackerror, dateskew)`)
+    throw new Error(`${where} (known: 503, 429, reset, truncate, truncatefirst, malformed, html, latency, ackdelay, ackerror, trickle, stuckpages, endlesspages, dateskew)`)
   }
   return parsed.data
 }
 
-type Kind = '503' | '429' | 'reset' | 'truncate' | 'malformed' | 'html' | 'ackerror'
+type Kind = '503' | '429' | 'reset' | 'truncate' | 'malformed' | 'html' | 'ackerror' | 'stuckpages' | 'endlesspages'
 
 export class Faults {
   private spec: FaultSpec = NO_FAULTS
   /** How many faults of each kind were injected since start. */
   readonly injected: Record<string, number> = {}
+  /** Requests under the faulted prefixes that have arrived and not yet been answered: a readiness signal for tests. */
+  inflight = 0
   private readonly seen = new Set<string>()
 
   constructor(initial?: FaultSpec) {
@@ -108,6 +115,8 @@ export function installHttpFaults(app: FastifyInstance, faults: Faults, prefixes
   const applies = (request: FastifyRequest) => prefixes.some((p) => request.url.startsWith(p))
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     if (!applies(request)) return
+    faults.inflight++
+    reply.raw.once('close', () => faults.inflight--)
     if (faults.current.latency > 0) await sleep(faults.current.latency)
     if (faults.roll('reset')) {
       request.raw.socket.destroy()
@@ -124,7 +133,7 @@ export function installHttpFaults(app: FastifyInstance, faults: Faults, prefixes
     if (faults.current.dateskew) reply.header('date', new Date(Date.now() + faults.current.dateskew).toUTCString())
     return payload
   })
-  app.get('/_sandbox/faults', async () => ({faults: faults.current, injected: faults.injected}))
+  app.get('/_sandbox/faults', async () => ({faults: faults.current, injected: faults.injected, inflight: faults.inflight}))
   app.put('/_sandbox/faults', async (request, reply) => {
     const spec = (request.body as {spec?: unknown} | undefined)?.spec
     if (typeof spec !== 'string') return reply.code(400).send({error: {code: 'invalid_request', message: 'body must be {"spec": "503=0.2,..."}'}})

@@ -4,6 +4,7 @@
  */
 import {createHash, randomBytes, timingSafeEqual} from 'node:crypto'
 import {createReadStream} from 'node:fs'
+import {Readable} from 'node:stream'
 import {mkdir} from 'node:fs/promises'
 import {join} from 'node:path'
 import Fastify, {type FastifyInstance, type FastifyReply, type FastifyRequest} from 'fastify'
@@ -103,6 +104,15 @@ export function createMelonEmulator(options: MelonEmulatorOptions): {app: Fastif
     return {id: row.id, ...JSON.parse(row.body), documents: docs}
   }
 
+  // Hostile paging on request: a next_page that never grows (stuckpages), or one that never ends with a count that lies (endlesspages).
+  const nextPage = (page: number, size: number, count: number): number | null => {
+    if (options.faults.roll('stuckpages')) return page
+    if (options.faults.roll('endlesspages')) return page + 1
+    return page * size < count ? page + 1 : null
+  }
+  // With endlesspages every page repeats the first one, so a client that trusts next_page never sees an empty page.
+  const offset = (page: {page: number; page_size: number}) => (options.faults.current.endlesspages > 0 ? 0 : (page.page - 1) * page.page_size)
+  const pagedCount = (count: number) => (options.faults.current.endlesspages > 0 || options.faults.current.stuckpages > 0 ? 1_000_000_000 : count)
   const listingFrom = (row: {body: string; num_applications: number; created_at: string; updated_at: string}): Listing => ({
     ...JSON.parse(row.body),
     num_applications: row.num_applications,
@@ -156,8 +166,8 @@ export function createMelonEmulator(options: MelonEmulatorOptions): {app: Fastif
     const page = pageParams(request.query, reply)
     if (!page) return reply
     const count = (db.prepare('SELECT COUNT(*) AS n FROM listings').get() as {n: number}).n
-    const rows = db.prepare('SELECT * FROM listings ORDER BY reference_number LIMIT ? OFFSET ?').all(page.page_size, (page.page - 1) * page.page_size) as Array<{body: string; num_applications: number; created_at: string; updated_at: string}>
-    return {count, page: page.page, page_size: page.page_size, next_page: page.page * page.page_size < count ? page.page + 1 : null, results: rows.map(listingFrom)}
+    const rows = db.prepare('SELECT * FROM listings ORDER BY reference_number LIMIT ? OFFSET ?').all(page.page_size, offset(page)) as Array<{body: string; num_applications: number; created_at: string; updated_at: string}>
+    return {count: pagedCount(count), page: page.page, page_size: page.page_size, next_page: nextPage(page.page, page.page_size, count), results: rows.map(listingFrom)}
   })
 
   app.get<{Params: {ref: string}}>('/api/partner/v1/objects/:ref', async (request, reply) => {
@@ -215,8 +225,8 @@ export function createMelonEmulator(options: MelonEmulatorOptions): {app: Fastif
     const status = ContractStatusSchema.safeParse((request.query as Record<string, unknown>).contract_status ?? 'without_contract')
     if (!status.success) return reply.code(400).send(ERROR('invalid_request', `contract_status must be one of ${ContractStatusSchema.options.join(', ')}`))
     const count = (db.prepare('SELECT COUNT(*) AS n FROM tenants WHERE contract_status = ?').get(status.data) as {n: number}).n
-    const ids = db.prepare('SELECT id FROM tenants WHERE contract_status = ? ORDER BY seq LIMIT ? OFFSET ?').all(status.data, page.page_size, (page.page - 1) * page.page_size) as Array<{id: string}>
-    return {count, page: page.page, page_size: page.page_size, next_page: page.page * page.page_size < count ? page.page + 1 : null, results: ids.map((r) => tenantById(r.id)!)}
+    const ids = db.prepare('SELECT id FROM tenants WHERE contract_status = ? ORDER BY seq LIMIT ? OFFSET ?').all(status.data, page.page_size, offset(page)) as Array<{id: string}>
+    return {count: pagedCount(count), page: page.page, page_size: page.page_size, next_page: nextPage(page.page, page.page_size, count), results: ids.map((r) => tenantById(r.id)!)}
   })
 
   app.get<{Params: {id: string}}>('/api/partner/v1/tenants/:id', async (request, reply) => {
@@ -245,12 +255,13 @@ export function createMelonEmulator(options: MelonEmulatorOptions): {app: Fastif
       half.pipe(reply.raw, {end: false})
       return reply
     }
+    const body = createReadStream(row.path)
     return reply
       .header('Content-Type', row.content_type)
       .header('Content-Length', String(row.size))
       .header('X-Content-SHA256', row.sha256)
       .header('Content-Disposition', `attachment; filename="${row.file_name}"`)
-      .send(createReadStream(row.path))
+      .send(options.faults.current.trickle > 0 ? trickle(body, options.faults.current.trickle) : body)
   })
 
   // melon's public object list: a top-level array of the listings that are advertised.
@@ -294,4 +305,23 @@ export function createMelonEmulator(options: MelonEmulatorOptions): {app: Fastif
 
 export function randomSecret(prefix: string): string {
   return `${prefix}${randomBytes(18).toString('base64url')}`
+}
+
+/** A body that sends one byte per `everyMs`: a connection that is alive but far too slow. */
+function trickle(source: NodeJS.ReadableStream, everyMs: number): Readable {
+  const bytes: number[] = []
+  let ended = false
+  source.on('data', (chunk: Buffer) => bytes.push(...chunk))
+  source.on('end', () => (ended = true))
+  const out = new Readable({read() {}})
+  const timer = setInterval(() => {
+    const next = bytes.shift()
+    if (next !== undefined) out.push(Buffer.from([next]))
+    else if (ended) {
+      clearInterval(timer)
+      out.push(null)
+    }
+  }, everyMs)
+  out.on('close', () => clearInterval(timer))
+  return out
 }

@@ -88,7 +88,9 @@ async function writableDir(key: string, dir: string, create: boolean): Promise<C
     if (!info.isDirectory()) return {status: 'fail', detail: `${key} ${dir} is not a directory.`, fix: `Point ${key} at a directory.`}
     await access(dir, constants.R_OK | constants.W_OK)
     const probe = join(dir, `.melon-immotop-doctor-${process.pid}`)
-    await writeFile(probe, '', {mode: 0o600})
+    // Exclusively: the staging share is writable by others, who could plant a link under this name.
+    await rm(probe, {force: true})
+    await writeFile(probe, '', {mode: 0o600, flag: 'wx'})
     await rm(probe, {force: true})
     return {status: 'pass', detail: `${dir} exists and is writable.`}
   } catch (error) {
@@ -480,7 +482,7 @@ export function doctorChecks(options: DoctorOptions): Check[] {
         const body = Buffer.from(`melon-immotop doctor probe ${stamp}. This file can be deleted.\n`)
         const probe = {fileName: `melon-immotop-doctor-${stamp}-${process.pid}.txt`, dmsDocumentId: `melon-immotop-doctor-${stamp}-${process.pid}`, dateiName: 'melon-immotop-Verbindungstest.txt', size: body.length, sha256: createHash('sha256').update(body).digest('hex')}
         const local = join(tmpdir(), probe.fileName)
-        await writeFile(local, body, {mode: 0o600})
+        await writeFile(local, body, {mode: 0o600, flag: 'wx'})
         const timeout = config.pickupTimeoutSeconds
         try {
           await staging.deliver(local, probe, {controlMoved: false, beforeControlMove: () => {}})
@@ -506,7 +508,26 @@ export function doctorChecks(options: DoctorOptions): Check[] {
       title: 'State directory writable',
       needs: ['config'],
       owner: 'operator',
-      run: (ctx) => writableDir('stateDir', ctx.loaded!.config.stateDir, true),
+      async run(ctx) {
+        const dir = ctx.loaded!.config.stateDir
+        const writable = await writableDir('stateDir', dir, true)
+        if (writable.status !== 'pass') return writable
+        const {Ledger, listBackups} = await import('../state/ledger.js')
+        let ledger
+        try {
+          ledger = new Ledger(dir)
+        } catch (error) {
+          return failFrom(error, 'operator')
+        }
+        try {
+          const problems = ledger.quickCheck()
+          if (problems.length > 0) return {status: 'fail', detail: `The ledger ${ledger.path} fails SQLite's integrity check: ${problems[0]!.slice(0, 120)}.`, fix: 'Restore the latest backup with `melon-immotop state restore`, or rebuild it with `melon-immotop state rebuild`.', owner: 'operator'}
+          const backups = listBackups(dir)
+          return {status: 'pass', detail: `${writable.detail} The ledger passes SQLite's integrity check; ${backups.length} backup(s)${backups[0] ? `, the newest ${backups[0]}` : ''}.`}
+        } finally {
+          ledger.close()
+        }
+      },
     },
     {
       id: 'staging.pickup',

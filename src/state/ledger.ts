@@ -10,10 +10,43 @@
  * Nothing personal is stored: ids, references, file names, sizes, hashes,
  * Immotop 2 document ids, error codes and messages built from ids.
  */
-import {mkdirSync} from 'node:fs'
+import {closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, statSync} from 'node:fs'
+import {chmod, mkdir, readdir, rename, rm} from 'node:fs/promises'
 import {join} from 'node:path'
 import Database from 'better-sqlite3'
+import {AppError, StateError, diskFullError} from '../errors.js'
 import {isProcessAlive} from './process-alive.js'
+
+export const LEDGER_FILE = 'ledger.sqlite'
+/** Written next to a new ledger: from then on, a missing or empty ledger means it was lost, not that the folder is new. */
+export const STATE_MARKER = '.melon-immotop-state'
+export const BACKUP_DIR = 'backups'
+export const BACKUP_GENERATIONS = 5
+
+const RECOVERY = 'Restore the latest backup with `melon-immotop state restore`, or rebuild the ledger from melon and the staging folders with `melon-immotop state rebuild`; until then nothing is sent, so nothing is sent twice.'
+
+/** The state folder was used before: its marker or a backup is there. */
+export function stateShowsUse(stateDir: string): boolean {
+  if (existsSync(join(stateDir, STATE_MARKER))) return true
+  try {
+    return readdirSync(join(stateDir, BACKUP_DIR)).some((n) => n.endsWith('.sqlite'))
+  } catch {
+    return false
+  }
+}
+
+/** The backups of a state folder, newest first. */
+export function listBackups(stateDir: string): string[] {
+  try {
+    return readdirSync(join(stateDir, BACKUP_DIR))
+      .filter((n) => /^ledger-\d{8}T\d{6}\d*Z\.sqlite$/.test(n))
+      .sort()
+      .reverse()
+      .map((n) => join(stateDir, BACKUP_DIR, n))
+  } catch {
+    return []
+  }
+}
 
 export const HANDOVER_STEPS = ['started', 'fetched', 'delivered', 'picked_up', 'notifying', 'notified'] as const
 export type HandoverStep = (typeof HANDOVER_STEPS)[number]
@@ -68,16 +101,55 @@ const LEASE_MS = 10 * 60_000
 
 
 export class Ledger {
-  readonly db: Database.Database
+  readonly db!: Database.Database
+  readonly path: string
 
-  constructor(readonly stateDir: string) {
+  /**
+   * Opens the ledger. A state folder that shows earlier use (its marker, a
+   * backup) with a missing or empty ledger, or a ledger that is not an SQLite
+   * database, is a StateError naming the file and the recovery: a lost ledger
+   * must never make the tool hand everything over again. `fresh` is for
+   * `state rebuild` only.
+   */
+  constructor(readonly stateDir: string, options: {fresh?: boolean} = {}) {
     mkdirSync(stateDir, {recursive: true, mode: 0o700})
-    this.db = new Database(join(stateDir, 'ledger.sqlite'))
+    this.path = join(stateDir, LEDGER_FILE)
+    const used = !options.fresh && stateShowsUse(stateDir)
+    const size = existsSync(this.path) ? statSync(this.path).size : 0
+    if (used && size === 0) {
+      throw new StateError('LEDGER_LOST', `The ledger ${this.path} is ${existsSync(this.path) ? 'empty' : 'missing'}, but ${stateDir} was used before (it has ${STATE_MARKER} or backups).`, RECOVERY)
+    }
+    try {
+      this.db = new Database(this.path)
+      this.init(used)
+    } catch (error) {
+      this.db?.close()
+      throw this.openError(error)
+    }
+    writeMarker(stateDir)
+  }
+
+  private openError(error: unknown): AppError {
+    if (error instanceof AppError) return error
+    const code = String((error as {code?: unknown}).code ?? '')
+    const full = diskFullError(error, this.stateDir, 'The ledger was not changed.')
+    if (full) return full
+    if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) {
+      return new StateError('LEDGER_CORRUPT', `The ledger ${this.path} is damaged (${code}).`, RECOVERY, {cause: error})
+    }
+    return new StateError('LEDGER_UNUSABLE', `The ledger ${this.path} cannot be opened (${code || (error as Error).message}).`, `Check the permissions of ${this.stateDir}; if the file is damaged: ${RECOVERY}`, {cause: error})
+  }
+
+  private init(used: boolean): void {
     // Wait for a lock before anything else: switching to WAL needs one, and two
     // processes opening a new ledger at once would otherwise fail at once.
     this.db.pragma('busy_timeout = 10000')
     this.db.pragma('journal_mode = WAL')
+    // FULL: a commit is on disk before the ledger says a step is done (ARCHITECTURE.md, durability).
     this.db.pragma('synchronous = FULL')
+    if (used && !this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'operations'").get()) {
+      throw new StateError('LEDGER_LOST', `The ledger ${this.path} holds no handovers table, but ${this.stateDir} was used before.`, RECOVERY)
+    }
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS operations (
         op_key TEXT PRIMARY KEY, kind TEXT NOT NULL, tenant_id TEXT NOT NULL, unit_ref TEXT NOT NULL,
@@ -93,6 +165,40 @@ export class Ledger {
         step TEXT NOT NULL, detail TEXT, at TEXT NOT NULL);
     `)
     this.migrate()
+  }
+
+  /** Writes since this ledger was opened: a pass that changed nothing needs no backup. */
+  changes(): number {
+    return (this.db.prepare('SELECT total_changes() AS n').get() as {n: number}).n
+  }
+
+  /** SQLite's quick integrity check: empty when the ledger is sound. */
+  quickCheck(): string[] {
+    const rows = this.db.pragma('quick_check') as Array<{quick_check: string}>
+    return rows.map((r) => r.quick_check).filter((r) => r !== 'ok')
+  }
+
+  /**
+   * A consistent copy through SQLite's backup API into `stateDir/backups/`,
+   * owner-only, written aside and moved in; the newest `keep` are kept.
+   */
+  async backup(keep = BACKUP_GENERATIONS): Promise<string> {
+    const dir = join(this.stateDir, BACKUP_DIR)
+    await mkdir(dir, {recursive: true, mode: 0o700})
+    const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.(\d+)Z$/, '$1Z')
+    const target = join(dir, `ledger-${stamp}.sqlite`)
+    const partial = join(dir, `.ledger-${stamp}-${process.pid}.part`)
+    try {
+      await this.db.backup(partial)
+      await chmod(partial, 0o600)
+      await rename(partial, target)
+    } catch (error) {
+      await rm(partial, {force: true})
+      throw diskFullError(error, dir, 'The ledger itself is intact; only this backup is missing.') ?? error
+    }
+    for (const old of listBackups(this.stateDir).slice(keep)) await rm(old, {force: true})
+    for (const name of await readdir(dir)) if (name.endsWith('.part') && !name.includes(`-${process.pid}.`)) await rm(join(dir, name), {force: true})
+    return target
   }
 
   /**
@@ -137,6 +243,10 @@ export class Ledger {
     return this.db.prepare('SELECT * FROM operations WHERE op_key = ?').get(opKey) as OperationRow | undefined
   }
 
+  byHandoverId(handoverId: string): OperationRow | undefined {
+    return this.db.prepare('SELECT * FROM operations WHERE handover_id = ? ORDER BY updated_at DESC LIMIT 1').get(handoverId) as OperationRow | undefined
+  }
+
   /** The finished handover of a tenant, if any (whatever its dossier hash). */
   doneForTenant(tenantId: string): OperationRow | undefined {
     return this.db.prepare("SELECT * FROM operations WHERE tenant_id = ? AND status = 'done' ORDER BY updated_at DESC LIMIT 1").get(tenantId) as OperationRow | undefined
@@ -168,6 +278,29 @@ export class Ledger {
       if (held) return null
       this.db.prepare('UPDATE operations SET owner_pid = ?, lease_until = ?, notify = MAX(notify, ?), updated_at = ? WHERE op_key = ?').run(process.pid, now + LEASE_MS, notify ? 1 : 0, this.now(), op.op_key)
       return this.get(op.op_key)!
+    })()
+  }
+
+  /**
+   * For `state rebuild`: an operation with its files, every control file taken
+   * as moved in (so none is ever written again), at the step the evidence shows.
+   */
+  insertRebuilt(
+    op: Pick<OperationRow, 'op_key' | 'tenant_id' | 'unit_ref' | 'handover_id' | 'dossier_hash'>,
+    files: Array<Pick<FileRow, 'file_name' | 'kind' | 'size' | 'sha256'>>,
+    at: {step: HandoverStep; status: OperationStatus; detail: string},
+  ): void {
+    const now = this.now()
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT INTO operations (op_key, kind, tenant_id, unit_ref, handover_id, dossier_hash, step, status, attempts, notify, delivered_at, created_at, updated_at)
+           VALUES (?, 'handover', ?, ?, ?, ?, ?, ?, 1, 1, ?, ?, ?)`,
+        )
+        .run(op.op_key, op.tenant_id, op.unit_ref, op.handover_id, op.dossier_hash, at.step, at.status, now, now, now)
+      const insert = this.db.prepare('INSERT INTO operation_files (op_key, file_name, kind, size, sha256, control_moved_at, delivered_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      for (const f of files) insert.run(op.op_key, f.file_name, f.kind, f.size, f.sha256, now, now)
+      this.event(op.op_key, 'handover', op.unit_ref, op.tenant_id, at.step, at.detail)
     })()
   }
 
@@ -273,6 +406,15 @@ export class Ledger {
 }
 
 const stepRank = (step: HandoverStep) => HANDOVER_STEPS.indexOf(step)
+
+/** Created once, exclusively and never through a link. */
+function writeMarker(stateDir: string): void {
+  try {
+    closeSync(openSync(join(stateDir, STATE_MARKER), constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | (constants.O_NOFOLLOW ?? 0), 0o600))
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+  }
+}
 
 /** A WHERE clause of the conditions whose value is given. */
 function where(conditions: Array<[string, string | undefined]>): {sql: string; params: string[]} {

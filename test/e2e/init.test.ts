@@ -47,9 +47,7 @@ describe('init without a terminal', () => {
   it('names a missing answer instead of waiting for one', async () => {
     const dir = join(sb.root, 'b')
     mkdirSync(dir)
-    const started = Date.now()
     const result = await runCli(['init', ...flags({'melon-project': undefined})], {cwd: dir, env: secrets()})
-    expect(Date.now() - started).toBeLessThan(10_000)
     expect(result.code).toBe(2)
     expect(result.stderr).toContain('--melon-project is missing (melon project (the first part of <project>.melon.rent)) and there is no terminal to ask.')
     expect(existsSync(join(dir, '.melon-immotoprc.yaml'))).toBe(false)

@@ -39,52 +39,52 @@ const COMMANDS = [
 const OFFLINE = new Set(['config show', 'config validate', 'history'])
 const MODES = [[], ['--verbose'], ['--json'], ['--json', '--verbose']]
 
-describe('secrets never appear in output', () => {
-  it('with the right secrets (success paths)', async () => {
-    const secrets = [sb.melon.token, sb.immotop.password, sb.smtp.password, Buffer.from(`wwdms:${sb.immotop.password}`).toString('base64')]
-    for (const command of COMMANDS) {
-      for (const mode of MODES) {
-        const result = await runCli([...command, ...mode, '--config', sb.configPath])
-        expect(result.code, `${command.join(' ')} ${mode.join(' ')}: ${result.stderr}`).toBe(0)
-        for (const secret of secrets) {
-          expect(result.stdout + result.stderr, `${command.join(' ')} ${mode.join(' ')}`).not.toContain(secret)
-        }
-      }
-    }
-  })
+// One test per command: each runs its four modes, with its own timeout. The commands change the
+// sandbox (export, sync, unpublish), so they run one after another; the offline matrix below runs in parallel.
+const label = (command: string[]) => command.join(' ')
 
-  it('with wrong secrets (failure paths, including --verbose stacks)', async () => {
-    const secrets = [WRONG_PASSWORD, WRONG_TOKEN, WRONG_SMTP, Buffer.from(`wwdms:${WRONG_PASSWORD}`).toString('base64')]
-    for (const command of COMMANDS.filter((c) => !OFFLINE.has(c.join(' ')))) {
-      for (const mode of MODES) {
-        const result = await runCli([...command, ...mode, '--config', wrong])
-        expect(result.code, `${command.join(' ')} ${mode.join(' ')}`).not.toBe(0)
-        for (const secret of secrets) {
-          expect(result.stdout + result.stderr, `${command.join(' ')} ${mode.join(' ')}`).not.toContain(secret)
-        }
-        if (mode.includes('--json')) expect(() => JSON.parse(result.stdout)).not.toThrow()
-        if (!mode.includes('--verbose')) expect(result.stdout + result.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/)
-      }
+describe('secrets never appear in output, with the right secrets (success paths)', () => {
+  it.each(COMMANDS.map((c) => [label(c), c] as const))('%s', async (_name, command) => {
+    const secrets = [sb.melon.token, sb.immotop.password, sb.smtp.password, Buffer.from(`wwdms:${sb.immotop.password}`).toString('base64')]
+    for (const mode of MODES) {
+      const result = await runCli([...command, ...mode, '--config', sb.configPath])
+      expect(result.code, `${label(command)} ${mode.join(' ')}: ${result.stderr}`).toBe(0)
+      for (const secret of secrets) expect(result.stdout + result.stderr, `${label(command)} ${mode.join(' ')}`).not.toContain(secret)
     }
   })
 })
 
-describe('secrets in a config that fails to parse', () => {
-  it.each([
+describe('secrets never appear in output, with wrong secrets (failure paths, including --verbose stacks)', () => {
+  it.each(COMMANDS.filter((c) => !OFFLINE.has(label(c))).map((c) => [label(c), c] as const))('%s', async (_name, command) => {
+    const secrets = [WRONG_PASSWORD, WRONG_TOKEN, WRONG_SMTP, Buffer.from(`wwdms:${WRONG_PASSWORD}`).toString('base64')]
+    for (const mode of MODES) {
+      const result = await runCli([...command, ...mode, '--config', wrong])
+      expect(result.code, `${label(command)} ${mode.join(' ')}`).not.toBe(0)
+      for (const secret of secrets) expect(result.stdout + result.stderr, `${label(command)} ${mode.join(' ')}`).not.toContain(secret)
+      if (mode.includes('--json')) expect(() => JSON.parse(result.stdout)).not.toThrow()
+      if (!mode.includes('--verbose')) expect(result.stdout + result.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/)
+    }
+  })
+})
+
+describe.concurrent('secrets in a config that fails to parse', () => {
+  const FILES = [
     ['YAML', 'broken.yaml', 'melon:\n  project: acme\n  token: CANARY-yaml-token-4711\n   bad: [\nimmotop: {}\n'],
     ['JSON', 'broken.json', '{"melon": {"project": "acme", "token": "CANARY-json-token-4712",}}'],
-  ])('%s: the error names line and reason, never the text of the file', async (_kind, name, content) => {
-    const {writeFileSync} = await import('node:fs')
-    const {join} = await import('node:path')
-    const file = join(sb.root, name)
-    writeFileSync(file, content)
-    for (const command of COMMANDS) {
+  ] as const
+  it.each(FILES.flatMap(([kind, name, content]) => COMMANDS.map((command) => [kind, label(command), name, content, command] as const)))(
+    '%s, %s: the error names line and reason, never the text of the file',
+    async (_kind, _name, name, content, command) => {
+      const {writeFileSync} = await import('node:fs')
+      const {join} = await import('node:path')
+      const file = join(sb.root, name)
+      writeFileSync(file, content)
       for (const mode of MODES) {
         const result = await runCli([...command, ...mode, '--config', file])
-        expect(result.code, `${command.join(' ')} ${mode.join(' ')}`).toBe(command[0] === 'doctor' ? 1 : 78)
+        expect(result.code, `${label(command)} ${mode.join(' ')}`).toBe(command[0] === 'doctor' ? 1 : 78)
         expect(result.stdout + result.stderr).not.toContain('CANARY')
         expect(result.stdout + result.stderr).toMatch(/line \d+, column \d+/)
       }
-    }
-  })
+    },
+  )
 })

@@ -100,7 +100,7 @@ describe('the --faults syntax', () => {
     expect(ok.stderr).toContain('unknown fault "nope"')
     const {child, ready: readyDoc, exited} = spawnSandbox(['--data-dir', `${sb.root}/faulty`, '--faults', '503=0.2,429=0.05,reset=0.05,truncate=0.05,latency=50ms'])
     const ready = await readyDoc
-    expect(ready.faults).toEqual({'503': 0.2, '429': 0.05, reset: 0.05, truncate: 0.05, truncatefirst: 0, latency: 50, malformed: 0, html: 0, ackdelay: 0, ackerror: 0, dateskew: 0})
+    expect(ready.faults).toEqual({'503': 0.2, '429': 0.05, reset: 0.05, truncate: 0.05, truncatefirst: 0, latency: 50, malformed: 0, html: 0, ackdelay: 0, ackerror: 0, trickle: 0, stuckpages: 0, endlesspages: 0, dateskew: 0})
     child.kill('SIGTERM')
     expect((await exited).code).toBe(0)
   })
@@ -108,12 +108,18 @@ describe('the --faults syntax', () => {
 
 describe('interrupts', () => {
   it('SIGTERM during a slow call exits 143 with a one-line note', async () => {
-    await setFaults(sb, 'latency=3s')
+    await setFaults(sb, 'latency=20s')
     const {spawn} = await import('node:child_process')
     const child = spawn(process.execPath, [BIN, 'tenants', '--config', sb.configPath], {stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, NO_COLOR: '1'}})
     let stderr = ''
     child.stderr.on('data', (c) => (stderr += c))
-    await new Promise((resolve) => setTimeout(resolve, 1200))
+    // Barrier: the sandbox holds the CLI's request (the latency fault); only then is the call "slow".
+    let inflight = 0
+    for (let i = 0; i < 600 && inflight === 0; i++) {
+      inflight = (await getJson(`${sb.melon.baseUrl}/_sandbox/faults`)).inflight
+      if (inflight === 0) await new Promise((resolve) => setTimeout(resolve, 25))
+    }
+    expect(inflight).toBeGreaterThan(0)
     child.kill('SIGTERM')
     const code = await new Promise<number | null>((resolve) => child.once('close', resolve))
     expect(code).toBe(143)

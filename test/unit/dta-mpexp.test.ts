@@ -176,3 +176,40 @@ describe('robustness (property-based)', () => {
     )
   })
 })
+
+describe('dta-mpexp as real CSV, and Windows-1252 for "Latin-1" lines', () => {
+  const header = DTA_MPEXP_HEADER.join(';')
+  const row = (values: Record<string, string>) => DTA_MPEXP_HEADER.map((c) => values[c] ?? '').join(';')
+
+  it('a quoted ; stays inside its field: no later column shifts', () => {
+    const text = [header, row({...unit(), property_name: '"Müller; Söhne AG"', unit_name: '"3,5-ZWG ""Seeblick"""'})].join('\r\n')
+    const {rows, problems} = parseDtaMpexp(iconv.encode(text, 'latin1'))
+    expect(problems).toEqual([])
+    expect(rows[0]!.values).toMatchObject({property_name: 'Müller; Söhne AG', unit_name: '3,5-ZWG "Seeblick"', unit_adress_city: 'Dielsdorf', unit_square_meter: '80'})
+  })
+
+  it('a quoted line end stays inside its field, and the next record keeps its own line number', () => {
+    const text = [header, row({...unit(), property_name: '"Haus A\r\nHaus B"'}), row({...unit(), unit_id: '2002'})].join('\r\n')
+    const {rows, problems} = parseDtaMpexp(Buffer.from(text, 'utf8'))
+    expect(problems).toEqual([])
+    expect(rows.map((r) => [r.line, r.values.unit_id, r.values.property_name])).toEqual([
+      [2, '2001', 'Haus A\nHaus B'],
+      [4, '2002', 'Löwenweg 1'],
+    ])
+  })
+
+  it('an unclosed quote is reported with the line where its record starts', () => {
+    const text = [header, row(unit()), row({...unit(), unit_id: '2002', property_name: '"Haus ohne Ende'}), row({...unit(), unit_id: '2003'})].join('\r\n')
+    const {problems} = parseDtaMpexp(Buffer.from(text, 'utf8'))
+    expect(problems).toHaveLength(1)
+    expect(problems[0]!.message).toMatch(/^is not valid CSV: /)
+  })
+
+  it('bytes 0x80 (€) and 0x96 (–) of a Windows line are € and –, not control characters', () => {
+    const bytes = Buffer.concat([Buffer.from(header + '\r\n', 'latin1'), iconv.encode(row({...unit(), unit_name: 'Studio – Miete 1200 €'}), 'win1252')])
+    expect(bytes.includes(0x80)).toBe(true)
+    const {rows} = parseDtaMpexp(bytes)
+    expect(rows[0]!.values.unit_name).toBe('Studio – Miete 1200 €')
+    expect(/[\u0080-\u009f]/.test(rows[0]!.values.unit_name!)).toBe(false)
+  })
+})

@@ -140,13 +140,13 @@ describe('IDX tolerance', () => {
     }
   })
 
-  it('decodes each line on its own: "Schöne" survives UTF-8 and ISO-8859-1 lines in one file', () => {
+  it('decodes each line on its own: "Schöne" survives UTF-8 and ISO-8859-1 (read as Windows-1252) lines in one file', () => {
     const utf8Line = Buffer.from(rent({8: '1', 17: 'Schöne Wohnung in Zürich'}), 'utf8')
     const latin1Line = iconv.encode(rent({8: '2', 17: 'Schöne Wohnung in Zürich'}), 'latin1')
     const {records} = parseIdx(Buffer.concat([utf8Line, Buffer.from('\r\n'), latin1Line, Buffer.from('\r\n')]))
     expect(records.map((r) => [r.encoding, field(r, 17)])).toEqual([
       ['utf-8', 'Schöne Wohnung in Zürich'],
-      ['iso-8859-1', 'Schöne Wohnung in Zürich'],
+      ['windows-1252', 'Schöne Wohnung in Zürich'],
     ])
   })
 

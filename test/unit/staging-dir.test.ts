@@ -10,7 +10,7 @@ import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {StagingDirectory, STAGING_TMP, type StagedFile} from '../../src/adapters/staging-dir.js'
 import Database from 'better-sqlite3'
-import {Ledger} from '../../src/state/ledger.js'
+import {Ledger, listBackups} from '../../src/state/ledger.js'
 
 let root: string
 let incoming: string
@@ -122,6 +122,28 @@ describe('a share where someone planted links', () => {
     const {path, file} = local('m.pdf', 'M')
     await staging.deliver(path, file, {controlMoved: false, beforeControlMove: () => {}})
     expect(statSync(join(incoming, STAGING_TMP)).mode & 0o777).toBe(0o700)
+  })
+})
+
+describe('ledger backups', () => {
+  it('keeps the newest five generations, owner-only, each a complete ledger', async () => {
+    const dir = join(root, 'state-b')
+    const ledger = new Ledger(dir)
+    try {
+      const made: string[] = []
+      for (let i = 0; i < 7; i++) {
+        ledger.recordPublication(`1.1.${i}`, 'rest', 'created', null)
+        made.push(await ledger.backup())
+      }
+      expect(listBackups(dir)).toEqual(made.slice(-5).reverse())
+      for (const file of listBackups(dir)) expect(statSync(file).mode & 0o777).toBe(0o600)
+      const newest = new Database(listBackups(dir)[0]!, {readonly: true})
+      expect((newest.prepare('SELECT COUNT(*) AS n FROM events').get() as {n: number}).n).toBe(7)
+      newest.close()
+      expect(readdirSync(join(dir, 'backups')).filter((n) => n.endsWith('.part'))).toEqual([])
+    } finally {
+      ledger.close()
+    }
   })
 })
 

@@ -12,7 +12,8 @@
  * already waits in the staging folders. A refusal (FehlerText) sends the
  * handover back to `started`; the next run delivers the refused files anew.
  */
-import {ConflictError, toAppError} from '../../errors.js'
+import {dirname} from 'node:path'
+import {ConflictError, diskFullError, toAppError} from '../../errors.js'
 import type {HandoverStep} from '../../state/ledger.js'
 import type {Tenant} from '../../contracts/melon-wire.js'
 import {stepIndex, type HandoverDeps, type StepContext} from './context.js'
@@ -64,6 +65,12 @@ export interface ExportResult {
   notified: boolean
   attempts: number
   files: ExportedFile[]
+}
+
+/** The folder of the file a system error names (fs errors carry `path`). */
+function folderOf(error: unknown): string | null {
+  const path = (error as {path?: unknown} | null)?.path
+  return typeof path === 'string' ? dirname(path) : null
 }
 
 export function assertExportable(tenant: Tenant): void {
@@ -150,14 +157,18 @@ export async function exportTenant(deps: HandoverDeps, tenantOrId: string | Tena
     }
     return {...base, status: 'exported', dryRun: false, pickedUp: true, notified: step === 'notified', attempts: op.attempts + 1, files: filesOf(plan, deps, 'picked_up')}
   } catch (error) {
-    const app = toAppError(error)
+    const app = diskFullError(error, folderOf(error) ?? ledger.stateDir, 'What was delivered stays; the next run continues from the last completed step.') ?? toAppError(error)
     // Before delivery, a failure leaves nothing behind: the spool goes, the next run fetches anew.
     const beforeDelivery = stepIndex(step) < stepIndex('delivered')
     if (beforeDelivery) await ctx.spool.remove()
-    const current = ledger.get(plan.opKey)
     if (app.code === 'PICKUP_PENDING') throw app
-    if (current && current.status !== 'failed') ledger.fail(plan.opKey, app.code, app.message, beforeDelivery ? 'started' : undefined)
-    else if (current && beforeDelivery && current.step !== 'started') ledger.advance(plan.opKey, 'started', 'failed', 'fetched files removed after the failure')
+    try {
+      const current = ledger.get(plan.opKey)
+      if (current && current.status !== 'failed') ledger.fail(plan.opKey, app.code, app.message, beforeDelivery ? 'started' : undefined)
+      else if (current && beforeDelivery && current.step !== 'started') ledger.advance(plan.opKey, 'started', 'failed', 'fetched files removed after the failure')
+    } catch {
+      // A full disk may refuse this record too; the step in the ledger is still the last completed one.
+    }
     throw app
   } finally {
     options.signal?.removeEventListener('abort', onAbort)

@@ -5,7 +5,8 @@
  */
 import {createHash} from 'node:crypto'
 import {createReadStream, mkdirSync, rmSync} from 'node:fs'
-import {readdir, rm, stat, writeFile} from 'node:fs/promises'
+import {readdir, rename, rm, stat, writeFile} from 'node:fs/promises'
+import {fsyncDir, fsyncFile} from '../../adapters/durable.js'
 import {join} from 'node:path'
 
 export class Spool {
@@ -47,8 +48,14 @@ export class Spool {
     }
   }
 
+  /** Written aside, exclusively (never through a link), flushed, and moved in. */
   async write(fileName: string, bytes: Buffer): Promise<void> {
-    await writeFile(this.path(fileName), bytes, {mode: 0o600})
+    const partial = `${this.path(fileName)}.part`
+    await rm(partial, {force: true})
+    await writeFile(partial, bytes, {mode: 0o600, flag: 'wx'})
+    await fsyncFile(partial)
+    await rename(partial, this.path(fileName))
+    await fsyncDir(this.dir)
   }
 
   async remove(): Promise<void> {

@@ -1,0 +1,105 @@
+/**
+ * A lost, emptied or damaged ledger never makes the tool hand anything over
+ * (or mail anyone) twice: it stops with a state error naming the file and the
+ * recovery, and `state restore` / `state rebuild` bring it back.
+ */
+import {readdirSync, rmSync, truncateSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {afterEach, describe, expect, it} from 'vitest'
+import {json, runCli} from '../helpers/cli.js'
+import {getJson, testSandbox, type TestSandbox} from '../helpers/sandbox.js'
+
+const sandboxes: TestSandbox[] = []
+afterEach(async () => {
+  while (sandboxes.length) await sandboxes.pop()!.dispose()
+})
+
+async function handedOver(): Promise<TestSandbox> {
+  const sb = await testSandbox()
+  sandboxes.push(sb)
+  const first = await runCli(['sync', '--once', '--json', '--config', sb.configPath])
+  expect(first.code).toBe(0)
+  expect(json(first).summary.exported).toBe(3)
+  return sb
+}
+const counts = async (sb: TestSandbox) => ({
+  handovers: (await getJson(`${sb.immotop.baseUrl}/_sandbox/handovers`)).handovers.length as number,
+  mails: (await getJson(`${sb.immotop.baseUrl}/_sandbox/mails`)).mails.length as number,
+})
+const ledgerFile = (sb: TestSandbox) => join(sb.stateDir, 'ledger.sqlite')
+const backups = (sb: TestSandbox) => readdirSync(join(sb.stateDir, 'backups')).filter((n) => n.endsWith('.sqlite'))
+
+describe('a lost ledger', () => {
+  it('an emptied ledger stops sync with a state error naming the file and the recovery; nothing is sent again', async () => {
+    const sb = await handedOver()
+    expect(backups(sb)).toHaveLength(1)
+    const before = await counts(sb)
+    for (const suffix of ['-wal', '-shm']) rmSync(`${ledgerFile(sb)}${suffix}`, {force: true})
+    truncateSync(ledgerFile(sb), 0)
+    const result = await runCli(['sync', '--once', '--json', '--config', sb.configPath])
+    expect(result.code).toBe(74)
+    expect(json(result).error).toMatchObject({code: 'LEDGER_LOST'})
+    expect(json(result).error.message).toBe(`The ledger ${ledgerFile(sb)} is empty, but ${sb.stateDir} was used before (it has .melon-immotop-state or backups).`)
+    expect(json(result).error.fix).toContain('melon-immotop state restore')
+    expect(await counts(sb)).toEqual(before)
+    // export-tenant and history stop the same way; doctor does not call the state healthy.
+    expect((await runCli(['export-tenant', 'T-1001', '--config', sb.configPath])).code).toBe(74)
+    expect((await runCli(['history', '--config', sb.configPath])).code).toBe(74)
+    const doctor = json(await runCli(['doctor', '--json', '--only', 'state', '--config', sb.configPath]))
+    expect(doctor.checks.find((c: any) => c.id === 'state')).toMatchObject({status: 'fail', owner: 'operator'})
+
+    // state restore brings the newest backup back: the next pass finds everything done.
+    const restored = await runCli(['state', 'restore', '--json', '--config', sb.configPath])
+    expect(restored.code).toBe(0)
+    expect(json(restored).operations).toBe(3)
+    const again = json(await runCli(['sync', '--once', '--json', '--config', sb.configPath]))
+    expect(again.summary).toMatchObject({exported: 0, alreadyDone: 3, failed: 0})
+    expect(await counts(sb)).toEqual(before)
+  })
+
+  it('a missing ledger without backups: state rebuild takes what melon and the folders show; nothing is resent, new tenants still go', async () => {
+    const sb = await handedOver()
+    const before = await counts(sb)
+    for (const suffix of ['', '-wal', '-shm']) rmSync(`${ledgerFile(sb)}${suffix}`, {force: true})
+    rmSync(join(sb.stateDir, 'backups'), {recursive: true})
+    // The marker alone says the folder was used.
+    expect((await runCli(['sync', '--once', '--config', sb.configPath])).code).toBe(74)
+    expect((await runCli(['state', 'restore', '--config', sb.configPath])).code).toBe(74)
+    const rebuilt = await runCli(['state', 'rebuild', '--json', '--config', sb.configPath])
+    expect(rebuilt.code).toBe(0)
+    expect(json(rebuilt)).toMatchObject({waiting: [], assumedDone: ['T-1001', 'T-1002', 'T-1003'], notSent: []})
+    expect((await runCli(['state', 'rebuild', '--config', sb.configPath])).stdout).toContain('Taken as handed over (nothing resent): T-1001, T-1002, T-1003.')
+    const pass = json(await runCli(['sync', '--once', '--json', '--config', sb.configPath]))
+    expect(pass.summary).toMatchObject({exported: 0, alreadyDone: 3})
+    expect(await counts(sb)).toEqual(before)
+    await fetch(`${sb.melon.baseUrl}/_sandbox/tenants`, {method: 'POST', headers: {'content-type': 'application/json'}, body: '{}'})
+    const next = json(await runCli(['sync', '--once', '--json', '--config', sb.configPath]))
+    expect(next.summary).toMatchObject({exported: 1, alreadyDone: 3})
+  })
+
+  it('rebuild finds a handover still waiting in staging folder 2, and hands over a tenant named as not sent', async () => {
+    const sb = await testSandbox()
+    sandboxes.push(sb)
+    await fetch(`${sb.immotop.baseUrl}/_sandbox/pickup`, {method: 'PUT', headers: {'content-type': 'application/json'}, body: JSON.stringify({mode: 'off'})})
+    const {configVariant} = await import('../helpers/sandbox.js')
+    const quick = configVariant(sb, 'quick', (c) => (c.staging.pickupTimeoutSeconds = 0.2))
+    expect((await runCli(['export-tenant', 'T-1001', '--config', quick])).code).toBe(7)
+    writeFileSync(ledgerFile(sb), 'this is not an SQLite database, it is garbage')
+    for (const suffix of ['-wal', '-shm']) rmSync(`${ledgerFile(sb)}${suffix}`, {force: true})
+    const broken = await runCli(['sync', '--once', '--json', '--config', quick])
+    expect(broken.code).toBe(74)
+    expect(json(broken).error).toMatchObject({code: 'LEDGER_CORRUPT'})
+    expect(json(broken).error.message).toMatch(/^The ledger .*ledger\.sqlite is damaged \(SQLITE_NOTADB\)\.$/)
+    const rebuilt = json(await runCli(['state', 'rebuild', '--not-sent', 'T-1003', '--json', '--config', quick]))
+    expect(rebuilt).toMatchObject({waiting: ['T-1001'], assumedDone: ['T-1002'], notSent: ['T-1003']})
+    expect(rebuilt.setAside.some((f: string) => f.includes('ledger.sqlite.damaged-'))).toBe(true)
+    await fetch(`${sb.immotop.baseUrl}/_sandbox/pickup`, {method: 'PUT', headers: {'content-type': 'application/json'}, body: JSON.stringify({mode: 'saved'})})
+    let pass: any
+    for (let i = 0; i < 30 && !(pass && pass.summary.waiting === 0); i++) pass = json(await runCli(['sync', '--once', '--json', '--config', sb.configPath]))
+    expect(pass.summary.failed).toBe(0)
+    const {handovers, ...rest} = await counts(sb)
+    // T-1001 picked up (its waiting files, never rewritten), T-1003 handed over now, T-1002 not resent.
+    expect(handovers).toBe(2)
+    expect(rest.mails).toBe(2)
+  })
+})
