@@ -56,6 +56,11 @@ export class ImmotopRestClient {
     })
   }
 
+  /** Where the connectivity probe goes, for messages. */
+  get testUrl(): string {
+    return `${this.config.baseUrl.replace(/\/$/, '')}${REST_PREFIX}/Test`
+  }
+
   /** The connectivity probe. W&W documents no body: any 2xx is success, the body is ignored. */
   async test(): Promise<{serverDate: string | null}> {
     const response = await this.http.send({method: 'GET', url: `${REST_PREFIX}/Test`, responseType: 'text'}, 'GET Test', (r) => this.failure(r, 'Test'))

@@ -16,7 +16,7 @@
  */
 import {createHash} from 'node:crypto'
 import {constants, createReadStream, rmSync} from 'node:fs'
-import {access, chmod, lstat, mkdir, open, readdir, readFile, rename, rm, stat} from 'node:fs/promises'
+import {access, chmod, lstat, mkdir, open, readdir, readFile, rename, rm, stat, statfs} from 'node:fs/promises'
 import {join} from 'node:path'
 import {Transform} from 'node:stream'
 import {pipeline} from 'node:stream/promises'
@@ -252,6 +252,22 @@ export class StagingDirectory {
       }
     }
     return found
+  }
+
+  /**
+   * What doctor needs to know of staging folder 2: free space, and control
+   * files that have waited longer than `olderThanMinutes` (Immotop 2 is not
+   * picking up). The suffix and the folder layout stay in this adapter.
+   */
+  async inspect(olderThanMinutes: number): Promise<{freeBytes: number; oldControlFiles: string[]}> {
+    const fs = await statfs(this.dirs.incomingDir)
+    const old: string[] = []
+    for (const entry of await readdir(this.dirs.incomingDir, {withFileTypes: true})) {
+      if (!entry.isFile() || !entry.name.endsWith('.xml_it2') || entry.name.startsWith('.')) continue
+      const age = (Date.now() - (await lstat(join(this.dirs.incomingDir, entry.name))).mtimeMs) / 60_000
+      if (age > olderThanMinutes) old.push(entry.name)
+    }
+    return {freeBytes: fs.bavail * fs.bsize, oldControlFiles: old}
   }
 
   /** Removes processed answers (the receiver deletes what it has processed). */

@@ -3,7 +3,7 @@ import {Errors, Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command.js'
 import {loadConfig} from '../config/load.js'
 import {ExitCode, UsageError} from '../errors.js'
-import {doctorChecks, markdownReport, runDoctor, type CheckResult} from '../services/doctor.js'
+import {doctorChecks, markdownReport, runDoctor, type CheckResult} from '../services/doctor/index.js'
 
 export default class Doctor extends BaseCommand {
   static override summary = 'Check every connection and setting, and say who fixes what fails.'

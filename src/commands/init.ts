@@ -2,9 +2,8 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command.js'
 import {isCI} from '../cli/ui.js'
 import {ImmotopConfigSchema, MelonConfigSchema, NotifyConfigSchema} from '../config/schema.js'
-import {mask} from '../core/redact.js'
 import {toAppError, UsageError} from '../errors.js'
-import {QUESTIONS, runInit, type InitIO, type InitResult, type LiveChecks, type Question} from '../services/init.js'
+import {runInit, type InitIO, type InitResult, type LiveChecks, type Question} from '../services/init.js'
 
 /** Which flag answers which question (and which environment variable, for secrets). */
 const FLAG_FOR: Record<string, {flag: string; env?: string}> = {
@@ -111,7 +110,7 @@ Without a terminal, or with --yes, every answer comes from the flags (secrets al
     const runDoctor = flags.doctor ?? (interactive ? await io.confirm('Run doctor now?', true) : false)
     if (runDoctor && this.jsonEnabled()) {
       // One JSON document on stdout: the doctor report goes inside it.
-      const {doctorChecks, runDoctor: run} = await import('../services/doctor.js')
+      const {doctorChecks, runDoctor: run} = await import('../services/doctor/index.js')
       const report = await run(doctorChecks({configPath: result.file, deep: false}), {checkTimeoutMs: 10_000, budgetMs: 15_000})
       doctorReport = report
       doctor = report.summary.failed > 0 ? 'failed' : 'passed'

@@ -9,6 +9,7 @@ import type {MelonClient} from '../adapters/melon-client.js'
 import type {Listing, ListingInput} from '../contracts/melon-wire.js'
 import {changedListingFields, listingFromVacancy, managedBy} from '../core/listing.js'
 import type {VacancySource} from '../core/vacancy.js'
+import {swissToday} from '../core/swiss-date.js'
 import {UsageError, toAppError} from '../errors.js'
 import type {SourceResult} from './vacancy-sources.js'
 
@@ -34,9 +35,9 @@ export interface PublishReport {
   mandants: number[]
 }
 
-/** Today in Switzerland (Europe/Zurich), as YYYY-MM-DD: just after midnight it is already tomorrow there. */
+/** Today in Switzerland, for the vacancy rules. */
 export function today(now = new Date()): string {
-  return new Intl.DateTimeFormat('en-CA', {timeZone: 'Europe/Zurich', year: 'numeric', month: '2-digit', day: '2-digit'}).format(now)
+  return swissToday(now)
 }
 
 /**
