@@ -8,7 +8,7 @@ import {isLoopbackHost} from '../adapters/http.js'
 import {configWarnings, loadConfig, requireSecrets, type LoadedConfig} from '../config/load.js'
 import type {RequiredSecret} from '../config/schema.js'
 import {Redactor} from '../core/redact.js'
-import {AppError, BugError, InterruptedError, UsageError, toAppError} from '../errors.js'
+import {AppError, BugError, ExitCode, InterruptedError, UsageError, toAppError} from '../errors.js'
 import {Ui} from './ui.js'
 
 export abstract class BaseCommand extends Command {
@@ -91,6 +91,21 @@ export abstract class BaseCommand extends Command {
       }
     }
     return loaded
+  }
+
+  /**
+   * How many items of a finished run failed (a unit, a tenant, a check); more
+   * than none makes the command exit 1 after its result is printed. The one
+   * place, besides errors, that decides an exit code.
+   */
+  protected failedItems(_result: unknown): number {
+    return 0
+  }
+
+  protected override async _run<T>(): Promise<T> {
+    const result = await super._run<T>()
+    if (result !== undefined && this.failedItems(result) > 0) throw new Errors.ExitError(ExitCode.CHECKS_FAILED)
+    return result
   }
 
   override logJson(json: unknown): void {

@@ -1,8 +1,8 @@
 import {writeFile, rename} from 'node:fs/promises'
-import {Errors, Flags} from '@oclif/core'
+import {Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command.js'
 import {loadConfig} from '../config/load.js'
-import {ExitCode, UsageError} from '../errors.js'
+import {UsageError} from '../errors.js'
 import {doctorChecks, markdownReport, runDoctor, type CheckResult} from '../services/doctor/index.js'
 
 export default class Doctor extends BaseCommand {
@@ -28,6 +28,13 @@ Exit code 1 on any fail (--strict: also on a warning).`
     skip: Flags.string({description: 'Skip these checks (comma-separated ids).'}),
     strict: Flags.boolean({description: 'Also fail (exit 1) on warnings.'}),
     report: Flags.string({description: 'Write a redacted Markdown report to this file, to attach to a support ticket.'}),
+  }
+
+  private strict = false
+
+  /** A failed check (with --strict also a warning) makes doctor exit 1. */
+  protected override failedItems(report: {summary: {failed: number; warned: number}}): number {
+    return report.summary.failed + (this.strict ? report.summary.warned : 0)
   }
 
   async run(): Promise<{checks: CheckResult[]; summary: Record<string, number>}> {
@@ -75,10 +82,7 @@ Exit code 1 on any fail (--strict: also on a warning).`
       await rename(tmp, flags.report)
       this.ui.err(`Report written to ${flags.report}.`)
     }
-    if (failed > 0 || (flags.strict && warned > 0)) {
-      if (this.jsonEnabled()) this.logJson(report)
-      throw new Errors.ExitError(ExitCode.CHECKS_FAILED)
-    }
+    this.strict = flags.strict
     return report
   }
 }

@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command.js'
 import {UsageError} from '../errors.js'
+import {readHistory} from '../services/history.js'
 import {Ledger} from '../state/ledger.js'
 
 const day = /^\d{4}-\d{2}-\d{2}$/
@@ -24,27 +25,7 @@ export default class History extends BaseCommand {
     const {config} = await this.loadConfig(flags.config, [])
     const ledger = new Ledger(config.stateDir)
     try {
-      const range = {since: flags.since, until: flags.until}
-      const handovers = ledger
-        .operations({tenant: flags.tenant, unit: flags.unit})
-        .map((op) => ({
-          tenantId: op.tenant_id,
-          unitReference: op.unit_ref,
-          handoverId: op.handover_id,
-          status: op.status,
-          step: op.step,
-          attempts: op.attempts,
-          waitingForPickupSince: op.step === 'delivered' && op.status === 'in_progress' ? op.delivered_at : null,
-          lastError: op.last_error_code ? {code: op.last_error_code, message: op.last_error} : null,
-          createdAt: op.created_at,
-          updatedAt: op.updated_at,
-          files: ledger.files(op.op_key).map((f) => ({fileName: f.file_name, kind: f.kind, size: f.size, sha256: f.sha256, deliveredAt: f.delivered_at, pickedUpAt: f.picked_up_at, immotopDocumentId: f.immotop_document_id})),
-          events: ledger.events({...range, kind: 'handover'}).filter((e) => e.op_key === op.op_key).map((e) => ({step: e.step, at: e.at, detail: e.detail})),
-        }))
-        .filter((h) => !(flags.since || flags.until) || h.events.length > 0)
-      const publications = flags.tenant
-        ? []
-        : ledger.events({...range, kind: 'publish', unit: flags.unit}).map((e) => ({reference: e.reference, action: e.step, at: e.at, detail: e.detail}))
+      const {handovers, publications} = readHistory(ledger, {tenant: flags.tenant, unit: flags.unit, since: flags.since, until: flags.until})
       const c = this.ui.color
       for (const h of handovers) {
         const state = h.waitingForPickupSince ? c.yellow(`delivered, waiting for pick-up since ${h.waitingForPickupSince.slice(0, 19).replace('T', ' ')}`) : `${h.status === 'done' ? c.green(h.status) : h.status === 'failed' ? c.red(h.status) : c.yellow(h.status)} at ${h.step}`

@@ -138,7 +138,6 @@ Without a terminal, or with --yes, every answer comes from the flags (secrets al
 
   /** Answers from flags (and environment for secrets); a missing one is an error naming the flag. */
   private flagIO(values: Record<string, string | undefined>): InitIO {
-    let lastProblem = ''
     return {
       ask: async (q: Question) => {
         const source = FLAG_FOR[q.key]!
@@ -151,16 +150,11 @@ Without a terminal, or with --yes, every answer comes from the flags (secrets al
         if (problem) throw new UsageError('BAD_ANSWER', `--${source.flag}: ${problem}`, `Correct --${source.flag}.`)
         return value
       },
-      confirm: async (message, defaultValue) => {
-        if (message.startsWith('Enter the')) {
-          throw new UsageError('LIVE_CHECK_FAILED', `${lastProblem.replace(/^✖ /, '')}`, 'Correct the flags, or pass --no-check to write the config without the live checks.')
-        }
-        return defaultValue
+      confirm: async (_message, defaultValue) => defaultValue,
+      checkFailed: async (name, problem) => {
+        throw new UsageError('LIVE_CHECK_FAILED', `${name}: ${problem}`, 'Correct the flags, or pass --no-check to write the config without the live checks.')
       },
-      say: (line) => {
-        lastProblem = line
-        this.ui.err(line)
-      },
+      say: (line) => this.ui.err(line),
     }
   }
 
@@ -188,6 +182,7 @@ Without a terminal, or with --yes, every answer comes from the flags (secrets al
         return answer.value ?? ''
       },
       confirm: async (message, defaultValue) => ((await prompt([{type: 'confirm', name: 'ok', message, default: defaultValue}] as never)) as {ok: boolean}).ok,
+      checkFailed: async (name) => ((await prompt([{type: 'confirm', name: 'ok', message: `Enter the ${name} settings again?`, default: true}] as never)) as {ok: boolean}).ok,
       say: (line) => this.ui.err(line),
     }
   }

@@ -1,17 +1,13 @@
-import {mkdirSync} from 'node:fs'
-import {Errors, Flags} from '@oclif/core'
+import {Flags} from '@oclif/core'
 import {ImmotopRestClient} from '../adapters/immotop-rest.js'
 import {Mailer} from '../adapters/mailer.js'
 import {MelonClient} from '../adapters/melon-client.js'
 import {StagingDirectory} from '../adapters/staging-dir.js'
 import {BaseCommand} from '../cli/base-command.js'
-import {BusyError, ExitCode} from '../errors.js'
-import {publishVacancies, today} from '../services/publish.js'
-import {sweepAnswers} from '../services/handover/leftovers.js'
-import {syncPass, type SyncPassReport} from '../services/sync.js'
-import {readVacancies, sourceSpecFromConfig} from '../services/vacancy-sources.js'
-import {Ledger} from '../state/ledger.js'
-import {StateLock} from '../state/lock.js'
+import type {Ui} from '../cli/ui.js'
+import {publishFromSource, today} from '../services/publish.js'
+import {runSync, type SyncPassReport} from '../services/sync.js'
+import {sourceSpecFromConfig} from '../services/vacancy-sources.js'
 
 export default class Sync extends BaseCommand {
   static override summary = 'Hand every new tenant without contract to Immotop 2, exactly once, unattended; mail the contract staff.'
@@ -28,110 +24,78 @@ With --once it does one pass and exits (cron, CI): 0 when every tenant is done, 
   }
 
   private readonly stop = new AbortController()
-  private lock: StateLock | null = null
+  private releaseLock: (() => void) | null = null
   private signals = 0
 
+  /** First signal: stop starting work, abandon what is in flight safely, exit 0. Second: release the lock and exit at once. */
   protected override handleSignal(signal: 'SIGINT' | 'SIGTERM'): void {
-    if (!this.lock) return this.exitOnSignal(signal)
+    if (!this.releaseLock) return this.exitOnSignal(signal)
     this.signals++
     if (this.signals === 1) {
       this.ui.err(`${signal}: finishing safely; send it again to stop at once.`)
       this.stop.abort()
     } else {
-      this.lock.release()
-      process.exit(signal === 'SIGINT' ? ExitCode.SIGINT : ExitCode.SIGTERM)
+      this.releaseLock()
+      this.exitOnSignal(signal)
     }
+  }
+
+  /** With --once, a tenant that failed makes the run exit 1 (BaseCommand decides). */
+  protected override failedItems(result: unknown): number {
+    return 'summary' in (result as object) ? (result as SyncPassReport).summary.failed : 0
   }
 
   async run(): Promise<SyncPassReport | {passes: SyncPassReport[]}> {
     const {flags} = await this.parse(Sync)
     const {config} = await this.loadConfig(flags.config, ['melon.token'])
-    mkdirSync(config.stateDir, {recursive: true, mode: 0o700})
-    const lock = new StateLock(config.stateDir)
-    const got = lock.acquire()
-    if (!got.ok) {
-      throw new BusyError(
-        'SYNC_RUNNING',
-        `Another melon-immotop sync (pid ${got.holder.pid} on ${got.holder.host}, since ${got.holder.since}) is running on ${config.stateDir}.`,
-        'Let it finish; from cron, this run can simply be skipped (exit 75).',
-      )
-    }
-    const ledger = new Ledger(config.stateDir)
-    // First signal: stop starting work and abandon what is in flight safely, exit 0. Second: exit at once.
-    const stop = this.stop
-    this.lock = lock
-
     const melon = new MelonClient(config.melon)
     const staging = new StagingDirectory(config.staging)
     const mailer = flags.notify && config.notify ? new Mailer(config.notify) : null
-    const doPublish = flags.publish ?? config.sync.publish
-    const publish = doPublish
-      ? async () => {
-          const spec = sourceSpecFromConfig(config, {skipInvalid: true, today: today()})
-          const input = await readVacancies(spec, {immotop: spec.kind === 'rest' ? new ImmotopRestClient(config.immotop) : undefined})
-          return (await publishVacancies(melon, input, {dryRun: false, prune: false})).summary
-        }
-      : undefined
-    const passes: SyncPassReport[] = []
+    const publish =
+      (flags.publish ?? config.sync.publish)
+        ? async () => {
+            const spec = sourceSpecFromConfig(config, {skipInvalid: true, today: today()})
+            return (await publishFromSource({melon, immotop: spec.kind === 'rest' ? new ImmotopRestClient(config.immotop) : undefined}, spec, {dryRun: false, prune: false})).summary
+          }
+        : undefined
+    this.activity = 'syncing'
+    let spinner: Awaited<ReturnType<Ui['spinner']>> | null = null
     try {
-      await staging.assertUsable()
-      const swept = await staging.sweepTemporary()
-      if (swept > 0) this.ui.err(`Removed ${swept} partial file(s) that an interrupted run left in the staging folder's temporary folder.`)
-      const answers = await sweepAnswers(staging, ledger)
-      if (answers > 0) this.ui.err(`Removed ${answers} answer(s) of finished handovers that an interrupted run left in ${config.staging.ackDir}.`)
-      for (;;) {
-        this.activity = 'syncing'
-        const changesBefore = ledger.changes()
-        const spinner = await this.ui.spinner('Sync: reading tenants without contract')
-        const report = await syncPass(
-          {melon, staging, ledger, mailer},
-          {
-            project: config.melon.project,
-            concurrency: flags.concurrency ?? config.sync.concurrency,
-            pickupTimeoutMs: config.staging.pickupTimeoutSeconds * 1000,
-            notify: flags.notify,
-            signal: stop.signal,
-            publish,
-            onTenant: (tenantId, outcome) => spinner.update(`Sync: ${tenantId} ${outcome}`),
+      const passes = await runSync(
+        {melon, staging, mailer},
+        {
+          stateDir: config.stateDir,
+          once: flags.once,
+          intervalMs: (flags.interval ?? config.sync.intervalSeconds) * 1000,
+          project: config.melon.project,
+          concurrency: flags.concurrency ?? config.sync.concurrency,
+          pickupTimeoutMs: config.staging.pickupTimeoutSeconds * 1000,
+          notify: flags.notify,
+          signal: this.stop.signal,
+          publish,
+        },
+        {
+          locked: (release) => (this.releaseLock = release),
+          swept: ({temporary, answers}) => {
+            if (temporary > 0) this.ui.err(`Removed ${temporary} partial file(s) that an interrupted run left in the staging folder's temporary folder.`)
+            if (answers > 0) this.ui.err(`Removed ${answers} answer(s) of finished handovers that an interrupted run left in ${config.staging.ackDir}.`)
           },
-        )
-        spinner.stop()
-        if (ledger.changes() !== changesBefore) await this.backup(ledger)
-        passes.push(report)
-        if (passes.length > 100) passes.shift()
-        this.print(report)
-        if (flags.once || stop.signal.aborted) break
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, (flags.interval ?? config.sync.intervalSeconds) * 1000)
-          stop.signal.addEventListener('abort', () => {
-            clearTimeout(timer)
-            resolve()
-          }, {once: true})
-        })
-        if (stop.signal.aborted) break
-      }
+          passStarting: () => {
+            const started = this.ui.spinner('Sync: reading tenants without contract')
+            void started.then((s) => (spinner = s))
+            return (tenantId, outcome) => spinner?.update(`Sync: ${tenantId} ${outcome}`)
+          },
+          passDone: (report) => {
+            spinner?.stop()
+            this.print(report)
+          },
+          warn: (message) => this.ui.warn(message),
+        },
+      )
+      return flags.once ? passes.at(-1)! : {passes}
     } finally {
+      this.releaseLock = null
       mailer?.close()
-      ledger.close()
-      lock.release()
-    }
-    const last = passes.at(-1)!
-    if (flags.once) {
-      if (last.summary.failed > 0) {
-        if (this.jsonEnabled()) this.logJson(last)
-        throw new Errors.ExitError(ExitCode.CHECKS_FAILED)
-      }
-      return last
-    }
-    return {passes}
-  }
-
-  /** A pass that changed the ledger is backed up (a failed backup is a warning, not a failed pass). */
-  private async backup(ledger: Ledger): Promise<void> {
-    try {
-      await ledger.backup()
-    } catch (error) {
-      this.ui.warn(`the ledger backup failed: ${(error as Error).message}`)
     }
   }
 

@@ -12,7 +12,7 @@
 import {floorFromLevel, splitStreet} from './swiss-address.js'
 import {parse as parseCsv} from 'csv-parse/sync'
 import {decodeLine, splitLines, swissDate} from './text-decoding.js'
-import type {ParseProblem} from './idx.js'
+import type {ParseProblem} from './parse-problem.js'
 import {detailFields, vacancyStatus, type ObjectCategory, type UnitDetails, type Vacancy} from './vacancy.js'
 
 /** Columns melon-immotop needs; a file without one of them is refused. */

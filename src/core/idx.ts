@@ -7,6 +7,7 @@
  * encoding chosen per line (UTF-8 when valid, else Windows-1252, the superset
  * of ISO-8859-1 that Windows tools write).
  */
+import type {ParseProblem} from './parse-problem.js'
 import {floorFromLevel, splitStreet} from './swiss-address.js'
 import {decodeLine, htmlToText, splitLines, swissDate} from './text-decoding.js'
 import {detailFields, type Availability, type ObjectCategory, type Rent, type UnitDetails, type Vacancy} from './vacancy.js'
@@ -57,11 +58,6 @@ export interface IdxRecord {
   fields: string[]
 }
 
-export interface ParseProblem {
-  line: number
-  field?: string
-  message: string
-}
 
 export interface IdxParse {
   records: IdxRecord[]

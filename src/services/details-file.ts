@@ -13,7 +13,8 @@
  */
 import {readFile} from 'node:fs/promises'
 import {dtaDetails, dtaUnitKey, parseDtaMpexp} from '../core/dta-mpexp.js'
-import {catchProblem, idxDetails, idxOffer, idxReference, isProblem, normalizeReference, parseIdx, type ParseProblem} from '../core/idx.js'
+import {catchProblem, idxDetails, idxOffer, idxReference, isProblem, normalizeReference, parseIdx} from '../core/idx.js'
+import type {ParseProblem} from '../core/parse-problem.js'
 import type {UnitDetails} from '../core/vacancy.js'
 import {InvalidInputError, UsageError} from '../errors.js'
 

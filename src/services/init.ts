@@ -30,6 +30,8 @@ export interface InitIO {
   ask(question: Question): Promise<string>
   confirm(message: string, defaultValue: boolean): Promise<boolean>
   say(line: string): void
+  /** A live check failed (its problem was said): true to enter those settings again. Without a terminal this is an error. */
+  checkFailed(name: string, problem: string): Promise<boolean>
 }
 
 export interface InitOptions {
@@ -119,7 +121,7 @@ export async function runInit(io: InitIO, options: InitOptions): Promise<InitRes
     }
     io.say(`✖ ${name}: ${problem}`)
     checks[name] = 'failed'
-    return !(await io.confirm(`Enter the ${name} settings again?`, true))
+    return !(await io.checkFailed(name, problem))
   }
 
   let melon: AppConfigInput['melon']

@@ -11,7 +11,8 @@ import {changedListingFields, listingFromVacancy, managedBy} from '../core/listi
 import type {VacancySource} from '../core/vacancy.js'
 import {swissToday} from '../core/swiss-date.js'
 import {UsageError, toAppError} from '../errors.js'
-import type {SourceResult} from './vacancy-sources.js'
+import type {ImmotopRestClient} from '../adapters/immotop-rest.js'
+import {readVacancies, type SourceResult, type SourceSpec} from './vacancy-sources.js'
 
 export type PublishAction = 'created' | 'updated' | 'unchanged' | 'dry-run' | 'failed' | 'skipped' | 'withdrawn' | 'would-withdraw'
 
@@ -148,4 +149,20 @@ export async function publishVacancies(melon: MelonClient, input: SourceResult, 
     items,
     summary: {created: count('created'), updated: count('updated'), unchanged: count('unchanged'), failed: count('failed'), skipped: count('skipped'), withdrawn: count('withdrawn')},
   }
+}
+
+/**
+ * The one way a source is published, for `publish` and for `sync`: read the
+ * vacancies (REST, dta-mpexp or IDX) and publish them. With `namedUnit`, a
+ * single named unit that cannot be read fails with its own error (not vacant,
+ * unknown) instead of being reported as a failed item.
+ */
+export async function publishFromSource(
+  deps: {melon: MelonClient; immotop?: ImmotopRestClient},
+  spec: SourceSpec,
+  options: PublishOptions & {namedUnit?: boolean},
+): Promise<PublishReport> {
+  const input = await readVacancies(spec, {immotop: deps.immotop})
+  if (options.namedUnit && input.failed.length === 1) throw input.failed[0]!.error
+  return publishVacancies(deps.melon, input, options)
 }

@@ -4,10 +4,14 @@
  * fail for a passing reason get a second try at the end of the pass. The
  * ledger makes passes, crashes and re-runs add up to exactly once.
  */
+import {mkdirSync} from 'node:fs'
 import pLimit from 'p-limit'
 import type {Tenant} from '../contracts/melon-wire.js'
-import {toAppError} from '../errors.js'
+import {BusyError, toAppError} from '../errors.js'
+import {Ledger} from '../state/ledger.js'
+import {StateLock} from '../state/lock.js'
 import {exportTenant, type HandoverDeps} from './handover/index.js'
+import {sweepAnswers} from './handover/leftovers.js'
 
 export interface SyncFailure {
   tenantId: string
@@ -124,4 +128,76 @@ export async function syncPass(deps: HandoverDeps, options: SyncOptions): Promis
     notStarted,
     summary: {tenants: tenants.length, exported: exported.length, alreadyDone: alreadyDone.length, retried: retried.length, failed: failures.length, waiting: waiting.length},
   }
+}
+
+export interface RunSyncOptions extends Omit<SyncOptions, 'onTenant'> {
+  stateDir: string
+  /** One pass, or passes every intervalMs until the signal aborts. */
+  once: boolean
+  intervalMs: number
+}
+
+/** How the command follows a run; every hook is optional. */
+export interface RunSyncHooks {
+  /** The state folder is locked: a second signal may release the lock before it exits at once. */
+  locked?: (release: () => void) => void
+  swept?: (what: {temporary: number; answers: number}) => void
+  /** A pass starts; the returned function hears of each tenant. */
+  passStarting?: () => (tenantId: string, outcome: string) => void
+  passDone?: (report: SyncPassReport) => void
+  warn?: (message: string) => void
+}
+
+/**
+ * `sync`: one sync per state folder (the lock; a second one is BusyError,
+ * exit 75), leftovers of killed runs swept, then passes until `once` or the
+ * signal. A pass that changed the ledger is backed up. Returns the passes
+ * (the newest 100).
+ */
+export async function runSync(deps: Omit<HandoverDeps, 'ledger'>, options: RunSyncOptions, hooks: RunSyncHooks = {}): Promise<SyncPassReport[]> {
+  mkdirSync(options.stateDir, {recursive: true, mode: 0o700})
+  const lock = new StateLock(options.stateDir)
+  const got = lock.acquire()
+  if (!got.ok) {
+    throw new BusyError(
+      'SYNC_RUNNING',
+      `Another melon-immotop sync (pid ${got.holder.pid} on ${got.holder.host}, since ${got.holder.since}) is running on ${options.stateDir}.`,
+      'Let it finish; from cron, this run can simply be skipped (exit 75).',
+    )
+  }
+  hooks.locked?.(() => lock.release())
+  const passes: SyncPassReport[] = []
+  let ledger: Ledger | null = null
+  try {
+    ledger = new Ledger(options.stateDir)
+    await deps.staging.assertUsable()
+    hooks.swept?.({temporary: await deps.staging.sweepTemporary(), answers: await sweepAnswers(deps.staging, ledger)})
+    for (;;) {
+      const changesBefore = ledger.changes()
+      const onTenant = hooks.passStarting?.()
+      const report = await syncPass({...deps, ledger}, {...options, onTenant})
+      if (ledger.changes() !== changesBefore) await ledger.backup().catch((error: Error) => hooks.warn?.(`the ledger backup failed: ${error.message}`))
+      passes.push(report)
+      if (passes.length > 100) passes.shift()
+      hooks.passDone?.(report)
+      if (options.once || options.signal.aborted) break
+      await pause(options.intervalMs, options.signal)
+      if (options.signal.aborted) break
+    }
+  } finally {
+    ledger?.close()
+    lock.release()
+  }
+  return passes
+}
+
+/** Waits `ms`, or until the signal aborts. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms)
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer)
+      resolve()
+    }, {once: true})
+  })
 }

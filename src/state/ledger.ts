@@ -252,6 +252,12 @@ export class Ledger {
     return this.db.prepare("SELECT * FROM operations WHERE tenant_id = ? AND status = 'done' ORDER BY updated_at DESC LIMIT 1").get(tenantId) as OperationRow | undefined
   }
 
+  /** The files of many operations in one query. */
+  filesOf(opKeys: string[]): FileRow[] {
+    if (opKeys.length === 0) return []
+    return this.db.prepare(`SELECT * FROM operation_files WHERE op_key IN (SELECT value FROM json_each(?)) ORDER BY op_key, file_name`).all(JSON.stringify(opKeys)) as FileRow[]
+  }
+
   files(opKey: string): FileRow[] {
     return this.db.prepare('SELECT * FROM operation_files WHERE op_key = ? ORDER BY file_name').all(opKey) as FileRow[]
   }

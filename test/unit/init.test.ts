@@ -42,6 +42,9 @@ function scripted(answers: Record<string, string[]>, confirms: Record<string, bo
       return key ? (confirms[key]!.shift() ?? defaultValue) : defaultValue
     },
     say: (line) => said.push(line),
+    async checkFailed(name) {
+      return this.confirm(`Enter the ${name} settings again?`, true)
+    },
   }
   return {io, rejected, asked, said}
 }

@@ -1,0 +1,67 @@
+/**
+ * `history`: what was published and handed over, from the ledger alone. Three
+ * queries whatever the number of handovers (operations, their files, the
+ * events), grouped here.
+ */
+import type {Ledger} from '../state/ledger.js'
+
+export interface HistoryFilter {
+  tenant?: string
+  unit?: string
+  since?: string
+  until?: string
+}
+
+export interface HandoverHistory {
+  tenantId: string
+  unitReference: string
+  handoverId: string
+  status: string
+  step: string
+  attempts: number
+  waitingForPickupSince: string | null
+  lastError: {code: string; message: string | null} | null
+  createdAt: string
+  updatedAt: string
+  files: Array<{fileName: string; kind: string; size: number; sha256: string; deliveredAt: string | null; pickedUpAt: string | null; immotopDocumentId: string | null}>
+  events: Array<{step: string; at: string; detail: string | null}>
+}
+
+export interface History {
+  handovers: HandoverHistory[]
+  publications: Array<{reference: string | null; action: string; at: string; detail: string | null}>
+}
+
+export function readHistory(ledger: Ledger, filter: HistoryFilter): History {
+  const range = {since: filter.since, until: filter.until}
+  const operations = ledger.operations({tenant: filter.tenant, unit: filter.unit})
+  const files = groupBy(ledger.filesOf(operations.map((op) => op.op_key)), (f) => f.op_key)
+  const events = groupBy(
+    ledger.events({...range, kind: 'handover'}).filter((e) => e.op_key !== null),
+    (e) => e.op_key!,
+  )
+  const handovers = operations
+    .map((op): HandoverHistory => ({
+      tenantId: op.tenant_id,
+      unitReference: op.unit_ref,
+      handoverId: op.handover_id,
+      status: op.status,
+      step: op.step,
+      attempts: op.attempts,
+      waitingForPickupSince: op.step === 'delivered' && op.status === 'in_progress' ? op.delivered_at : null,
+      lastError: op.last_error_code ? {code: op.last_error_code, message: op.last_error} : null,
+      createdAt: op.created_at,
+      updatedAt: op.updated_at,
+      files: (files.get(op.op_key) ?? []).map((f) => ({fileName: f.file_name, kind: f.kind, size: f.size, sha256: f.sha256, deliveredAt: f.delivered_at, pickedUpAt: f.picked_up_at, immotopDocumentId: f.immotop_document_id})),
+      events: (events.get(op.op_key) ?? []).map((e) => ({step: e.step, at: e.at, detail: e.detail})),
+    }))
+    .filter((h) => !(filter.since || filter.until) || h.events.length > 0)
+  const publications = filter.tenant ? [] : ledger.events({...range, kind: 'publish', unit: filter.unit}).map((e) => ({reference: e.reference, action: e.step, at: e.at, detail: e.detail}))
+  return {handovers, publications}
+}
+
+function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>()
+  for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), item])
+  return groups
+}
