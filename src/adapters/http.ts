@@ -37,6 +37,7 @@ import {
   UnavailableError,
   diskFullError,
 } from '../errors.js'
+import {checkTransport, isLoopbackHost} from './transport-rules.js'
 
 export interface HttpTargetOptions {
   /** Human name used in messages: "melon" or "Immotop 2". */
@@ -65,34 +66,7 @@ const DEFAULT_RETRY: RetryPolicy = {maxAttempts: 8, totalBudgetMs: 60_000, baseD
 const RETRY_STATUS = new Set([429, 502, 503, 504])
 const RETRY_CODES = new Set(['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE', 'EAI_AGAIN'])
 
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase()
-  return host === 'localhost' || host.endsWith('.localhost') || /^127\.\d+\.\d+\.\d+$/.test(host) || host === '::1'
-}
-
-/** Refuses http:// to anything but loopback unless opted in. Returns the parsed URL. */
-export function checkTransport(target: Pick<HttpTargetOptions, 'baseURL' | 'configKey' | 'allowInsecureHttp' | 'system'>): URL {
-  let url: URL
-  try {
-    url = new URL(target.baseURL)
-  } catch {
-    throw new ConfigError('CONFIG_INVALID', `${target.configKey}.baseUrl "${target.baseURL}" is not a URL.`, `Set ${target.configKey}.baseUrl to an https:// URL.`)
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new ConfigError('CONFIG_INVALID', `${target.configKey}.baseUrl must use https:// (got ${url.protocol}).`, `Set ${target.configKey}.baseUrl to an https:// URL.`)
-  }
-  if (url.username || url.password) {
-    throw new ConfigError('CONFIG_INVALID', `${target.configKey}.baseUrl must not contain credentials.`, `Remove user:password@ from ${target.configKey}.baseUrl and use the config's secret keys.`)
-  }
-  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname) && !target.allowInsecureHttp) {
-    throw new ConfigError(
-      'INSECURE_TRANSPORT',
-      `${target.system}: plain http:// to ${url.host} is refused; credentials and tenant data would cross the network unencrypted.`,
-      `Use https:// in ${target.configKey}.baseUrl, or set ${target.configKey}.allowInsecureHttp: true if you accept the risk.`,
-    )
-  }
-  return url
-}
+export {checkTransport, isLoopbackHost} from './transport-rules.js'
 
 export class HttpClient {
   readonly axios: AxiosInstance

@@ -9,7 +9,7 @@ import nodemailer, {type Transporter} from 'nodemailer'
 import type {AppConfig} from '../config/schema.js'
 import type {Notification} from '../core/notification.js'
 import {AuthError, ConfigError, UnavailableError, type AppError} from '../errors.js'
-import {isLoopbackHost} from './http.js'
+import {isLoopbackHost} from './transport-rules.js'
 
 type NotifyConfig = NonNullable<AppConfig['notify']>
 

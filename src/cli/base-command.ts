@@ -4,7 +4,7 @@
  * output and exit codes (README "Exit codes").
  */
 import {Command, Errors, Flags} from '@oclif/core'
-import {isLoopbackHost} from '../adapters/http.js'
+import {isLoopbackHost} from '../adapters/transport-rules.js'
 import {configWarnings, loadConfig, requireSecrets, type LoadedConfig} from '../config/load.js'
 import type {RequiredSecret} from '../config/schema.js'
 import {Redactor} from '../core/redact.js'

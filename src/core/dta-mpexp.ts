@@ -167,76 +167,61 @@ const isProblem = (value: UnitDetails | ParseProblem): value is ParseProblem => 
  */
 export function vacanciesFromDta(rows: DtaRow[], options: {mandant: number; today: string}): DtaOutcome[] {
   const units = new Map<string, DtaRow[]>()
-  for (const row of rows) {
-    const key = dtaUnitKey(row)
-    units.set(key, [...(units.get(key) ?? []), row])
+  for (const row of rows) units.set(dtaUnitKey(row), [...(units.get(dtaUnitKey(row)) ?? []), row])
+  return [...units].map(([key, unitRows]) => unitOutcome(`${options.mandant}.${key}`, unitRows, options.today))
+}
+
+/** One unit (all its rows): vacant with its listing, let, or invalid with the field. */
+function unitOutcome(reference: string, unitRows: DtaRow[], today: string): DtaOutcome {
+  const first = unitRows[0]!
+  const v = first.values
+  const invalid = (row: DtaRow, field: string, message: string): DtaOutcome => ({kind: 'invalid', line: row.line, reference, problem: {line: row.line, field, message}})
+  if (!/^\d+$/.test(v.property_id!) || !/^\d+$/.test(v.unit_id!)) return invalid(first, 'property_id / unit_id', `"${v.property_id}" / "${v.unit_id}" must be numbers`)
+  const periods = utilisationPeriods(unitRows)
+  if ('problem' in periods) return invalid(periods.row, 'utilisation_period_start / _end', periods.problem)
+  const status = vacancyStatus(periods, today)
+  if (!status.vacant) return {kind: 'let', line: first.line, reference}
+  const details = dtaDetails(first)
+  if (isProblem(details)) return {kind: 'invalid', line: first.line, reference, problem: details}
+  const country = countryFromNumeric(v.unit_adress_country ?? '')
+  if (!country) return invalid(first, 'unit_adress_country', `"${v.unit_adress_country}" is not a known numeric country code (756 is CH)`)
+  return {kind: 'vacancy', line: first.line, reference, vacancy: dtaVacancy(reference, v, details, country, status.availableFrom)}
+}
+
+/** The unit's utilisation periods, or the first row whose dates are not dates. */
+function utilisationPeriods(unitRows: DtaRow[]): Array<{from: string | null; to: string | null}> | {row: DtaRow; problem: string} {
+  const periods: Array<{from: string | null; to: string | null}> = []
+  for (const row of unitRows) {
+    try {
+      const from = swissDate(row.values.utilisation_period_start ?? '')
+      const to = swissDate(row.values.utilisation_period_end ?? '')
+      if (from !== null || to !== null) periods.push({from, to})
+    } catch (error) {
+      return {row, problem: (error as Error).message}
+    }
   }
-  const out: DtaOutcome[] = []
-  for (const [key, unitRows] of units) {
-    const first = unitRows[0]!
-    const v = first.values
-    const reference = `${options.mandant}.${key}`
-    const invalid = (row: DtaRow, field: string, message: string): DtaOutcome => ({kind: 'invalid', line: row.line, reference, problem: {line: row.line, field, message}})
-    if (!/^\d+$/.test(v.property_id!) || !/^\d+$/.test(v.unit_id!)) {
-      out.push(invalid(first, 'property_id / unit_id', `"${v.property_id}" / "${v.unit_id}" must be numbers`))
-      continue
-    }
-    const periods: Array<{from: string | null; to: string | null}> = []
-    let bad: DtaOutcome | null = null
-    for (const row of unitRows) {
-      try {
-        const from = swissDate(row.values.utilisation_period_start ?? '')
-        const to = swissDate(row.values.utilisation_period_end ?? '')
-        if (from !== null || to !== null) periods.push({from, to})
-      } catch (error) {
-        bad = invalid(row, 'utilisation_period_start / _end', (error as Error).message)
-        break
-      }
-    }
-    if (bad) {
-      out.push(bad)
-      continue
-    }
-    const status = vacancyStatus(periods, options.today)
-    if (!status.vacant) {
-      out.push({kind: 'let', line: first.line, reference})
-      continue
-    }
-    const details = dtaDetails(first)
-    if (isProblem(details)) {
-      out.push({kind: 'invalid', line: first.line, reference, problem: details})
-      continue
-    }
-    const country = countryFromNumeric(v.unit_adress_country ?? '')
-    if (!country) {
-      out.push(invalid(first, 'unit_adress_country', `"${v.unit_adress_country}" is not a known numeric country code (756 is CH)`))
-      continue
-    }
-    const street = splitStreet(v.unit_adress_street_name ?? '')
-    const manager = (v.property_manager1_name ?? '').trim()
-    const [mFirst, ...mRest] = manager.split(/\s+/)
-    out.push({
-      kind: 'vacancy',
-      line: first.line,
-      reference,
-      vacancy: {
-        unitRef: reference,
-        source: 'dta-mpexp',
-        title: v.unit_type ? `${v.unit_type}, ${v.unit_name}` : v.unit_name!,
-        ...detailFields(details),
-        availability: status.availableFrom ? {kind: 'from_date', date: status.availableFrom} : {kind: 'immediately'},
-        building: {
-          title: v.property_name || v.unit_adress_street_name!,
-          street: street.street,
-          houseNumber: street.houseNumber,
-          postalCode: v.unit_adress_postcode!,
-          city: v.unit_adress_city!,
-          countryCode: country,
-          yearOfConstruction: null,
-        },
-        contact: manager ? {firstName: mRest.length ? mFirst! : '', surname: mRest.length ? mRest.join(' ') : mFirst!, email: v.property_manager1_email || null, phone: v.property_manager1_phone1 || null} : null,
-      },
-    })
+  return periods
+}
+
+function dtaVacancy(reference: string, v: Record<string, string>, details: UnitDetails, country: string, availableFrom: string | null): Vacancy {
+  const street = splitStreet(v.unit_adress_street_name ?? '')
+  const manager = (v.property_manager1_name ?? '').trim()
+  const [mFirst, ...mRest] = manager.split(/\s+/)
+  return {
+    unitRef: reference,
+    source: 'dta-mpexp',
+    title: v.unit_type ? `${v.unit_type}, ${v.unit_name}` : v.unit_name!,
+    ...detailFields(details),
+    availability: availableFrom ? {kind: 'from_date', date: availableFrom} : {kind: 'immediately'},
+    building: {
+      title: v.property_name || v.unit_adress_street_name!,
+      street: street.street,
+      houseNumber: street.houseNumber,
+      postalCode: v.unit_adress_postcode!,
+      city: v.unit_adress_city!,
+      countryCode: country,
+      yearOfConstruction: null,
+    },
+    contact: manager ? {firstName: mRest.length ? mFirst! : '', surname: mRest.length ? mRest.join(' ') : mFirst!, email: v.property_manager1_email || null, phone: v.property_manager1_phone1 || null} : null,
   }
-  return out
 }

@@ -89,57 +89,16 @@ export async function publishVacancies(melon: MelonClient, input: SourceResult, 
 
   let done = 0
   for (const {reference, vacancy, line} of input.vacancies) {
-    options.onProgress?.(done, input.vacancies.length, reference)
+    options.onProgress?.(done++, input.vacancies.length, reference)
     try {
       const current = known ? (known.get(reference) ?? null) : options.dryRun ? null : await melon.getListing(reference)
-      const listing = listingFromVacancy(vacancy, current)
-      if (options.dryRun) {
-        items.push({reference, action: 'dry-run', line, listing, changedFields: current ? changedListingFields(listing, current) : Object.keys(listing)})
-      } else {
-        const changedFields = current ? changedListingFields(listing, current) : Object.keys(listing)
-        if (current && changedFields.length === 0) {
-          items.push({reference, action: 'unchanged', line, listing, changedFields})
-        } else {
-          // The key names this operation: this content over the state melon had when we read it.
-          const key = createHash('sha256')
-            .update(JSON.stringify(listing))
-            .update(current ? `\n${current.updated_at}` : '\nabsent')
-            .digest('hex')
-          const {created} = await melon.upsertListing(listing, `publish-${key.slice(0, 32)}`)
-          items.push({reference, action: created ? 'created' : 'updated', line, listing, changedFields})
-        }
-      }
+      items.push({reference, line, ...(await publishOne(melon, listingFromVacancy(vacancy, current), current, options.dryRun))})
     } catch (error) {
       items.push({reference, action: 'failed', line, error: toAppError(error).toJSON()})
     }
-    done++
   }
   options.onProgress?.(done, input.vacancies.length, '')
-
-  if (options.prune && known) {
-    const owns = input.emptyFeed ? emptyFeedOwner(input, [...known.values()]) : input.owns
-    const vacant = new Set(input.vacancies.map((v) => v.reference))
-    const failedRefs = new Set(items.filter((i) => i.action === 'failed').map((i) => i.reference))
-    const stale = [...known.values()]
-      .filter((l) => owns(l) && !vacant.has(l.reference_number) && !failedRefs.has(l.reference_number))
-      .map((l) => l.reference_number)
-    if (stale.length > 0) {
-      if (options.dryRun) {
-        for (const reference of stale) items.push({reference, action: 'would-withdraw', reason: 'no longer vacant in the source'})
-      } else if (!options.confirmPrune || (await options.confirmPrune(stale))) {
-        for (const reference of stale) {
-          try {
-            await melon.deleteListing(reference)
-            items.push({reference, action: 'withdrawn', reason: 'no longer vacant in the source'})
-          } catch (error) {
-            items.push({reference, action: 'failed', error: toAppError(error).toJSON()})
-          }
-        }
-      } else {
-        for (const reference of stale) items.push({reference, action: 'skipped', reason: 'withdrawal not confirmed'})
-      }
-    }
-  }
+  if (options.prune && known) items.push(...(await prune(melon, input, [...known.values()], items, options)))
   const count = (action: PublishAction) => items.filter((i) => i.action === action).length
   const published = new Set(items.filter((i) => ['created', 'updated', 'unchanged', 'dry-run'].includes(i.action)).map((i) => i.reference))
   return {
@@ -149,6 +108,45 @@ export async function publishVacancies(melon: MelonClient, input: SourceResult, 
     items,
     summary: {created: count('created'), updated: count('updated'), unchanged: count('unchanged'), failed: count('failed'), skipped: count('skipped'), withdrawn: count('withdrawn')},
   }
+}
+
+/** One listing: shown (dry run), left alone (unchanged: no write at all), or created or updated with an idempotency key. */
+async function publishOne(melon: MelonClient, listing: ListingInput, current: Listing | null, dryRun: boolean): Promise<Omit<PublishItem, 'reference' | 'line'>> {
+  const changedFields = current ? changedListingFields(listing, current) : Object.keys(listing)
+  if (dryRun) return {action: 'dry-run', listing, changedFields}
+  if (current && changedFields.length === 0) return {action: 'unchanged', listing, changedFields}
+  // The key names this operation: this content over the state melon had when we read it.
+  const key = createHash('sha256')
+    .update(JSON.stringify(listing))
+    .update(current ? `\n${current.updated_at}` : '\nabsent')
+    .digest('hex')
+  const {created} = await melon.upsertListing(listing, `publish-${key.slice(0, 32)}`)
+  return {action: created ? 'created' : 'updated', listing, changedFields}
+}
+
+/**
+ * Withdraws the listings this source owns whose unit is no longer vacant
+ * (never one that failed to publish this time), after the confirmation.
+ */
+async function prune(melon: MelonClient, input: SourceResult, listings: Listing[], items: PublishItem[], options: PublishOptions): Promise<PublishItem[]> {
+  const owns = input.emptyFeed ? emptyFeedOwner(input, listings) : input.owns
+  const vacant = new Set(input.vacancies.map((v) => v.reference))
+  const failedRefs = new Set(items.filter((i) => i.action === 'failed').map((i) => i.reference))
+  const stale = listings.filter((l) => owns(l) && !vacant.has(l.reference_number) && !failedRefs.has(l.reference_number)).map((l) => l.reference_number)
+  if (stale.length === 0) return []
+  const reason = 'no longer vacant in the source'
+  if (options.dryRun) return stale.map((reference) => ({reference, action: 'would-withdraw', reason}))
+  if (options.confirmPrune && !(await options.confirmPrune(stale))) return stale.map((reference) => ({reference, action: 'skipped', reason: 'withdrawal not confirmed'}))
+  const out: PublishItem[] = []
+  for (const reference of stale) {
+    try {
+      await melon.deleteListing(reference)
+      out.push({reference, action: 'withdrawn', reason})
+    } catch (error) {
+      out.push({reference, action: 'failed', error: toAppError(error).toJSON()})
+    }
+  }
+  return out
 }
 
 /**

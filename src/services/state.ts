@@ -12,11 +12,10 @@
 import {copyFile, rename} from 'node:fs/promises'
 import {existsSync} from 'node:fs'
 import {join} from 'node:path'
-import Database from 'better-sqlite3'
 import type {MelonClient} from '../adapters/melon-client.js'
 import type {StagingDirectory} from '../adapters/staging-dir.js'
 import {StateError, UsageError} from '../errors.js'
-import {LEDGER_FILE, Ledger, listBackups} from '../state/ledger.js'
+import {LEDGER_FILE, Ledger, checkLedgerFile, listBackups} from '../state/ledger.js'
 import {planHandover} from './handover/plan.js'
 
 export interface RestoreResult {
@@ -25,18 +24,12 @@ export interface RestoreResult {
   setAside: string[]
 }
 
-/** Checks a backup without changing it: SQLite's quick_check and the handovers table. */
+/** Checks a backup without changing it, or says why it cannot be used. */
 function checkBackup(file: string): number {
-  let db: Database.Database | undefined
   try {
-    db = new Database(file, {readonly: true, fileMustExist: true})
-    const problems = (db.pragma('quick_check') as Array<{quick_check: string}>).filter((r) => r.quick_check !== 'ok')
-    if (problems.length > 0) throw new Error(problems[0]!.quick_check)
-    return (db.prepare('SELECT COUNT(*) AS n FROM operations').get() as {n: number}).n
+    return checkLedgerFile(file)
   } catch (error) {
     throw new StateError('BACKUP_UNUSABLE', `The backup ${file} cannot be used (${(error as Error).message.slice(0, 120)}).`, 'Pick another backup with --from, or rebuild with `melon-immotop state rebuild`.')
-  } finally {
-    db?.close()
   }
 }
 

@@ -51,71 +51,20 @@ const PASSING = new Set(['SERVER_ERROR', 'RATE_LIMITED', 'CONNECTION_RESET', 'TI
 
 export async function syncPass(deps: HandoverDeps, options: SyncOptions): Promise<SyncPassReport> {
   const startedAt = new Date().toISOString()
-  let publish: SyncPassReport['publish'] = null
-  if (options.publish) {
-    try {
-      publish = {summary: await options.publish()}
-    } catch (error) {
-      const app = toAppError(error)
-      publish = {error: {code: app.code, message: app.message}}
-    }
-  }
+  const publish = options.publish ? await publishOnPass(options.publish) : null
   const tenants = await deps.melon.listTenants('without_contract')
-  const exported: string[] = []
-  const alreadyDone: string[] = []
-  const retried: string[] = []
-  const notStarted: string[] = []
-  const waiting: SyncPassReport['waiting'] = []
-  let failed: Array<SyncFailure & {tenant: Tenant}> = []
+  const tally: Tally = {exported: [], alreadyDone: [], retried: [], notStarted: [], waiting: [], failed: []}
   const limit = pLimit(options.concurrency)
-
-  const attempt = (tenant: Tenant, round: number) =>
-    limit(async () => {
-      if (options.signal.aborted) {
-        notStarted.push(tenant.id)
-        return
-      }
-      try {
-        const result = await exportTenant(deps, tenant, {
-          project: options.project,
-          dryRun: false,
-          wait: true,
-          pickupTimeoutMs: options.pickupTimeoutMs,
-          // A handover delivered by an earlier pass is checked, not waited for again.
-          recheckTimeoutMs: 0,
-          notify: options.notify,
-          redoChangedDossier: false,
-          signal: options.signal,
-        })
-        if (result.status === 'already_done') {
-          alreadyDone.push(tenant.id)
-          options.onTenant?.(tenant.id, 'already_done')
-        } else {
-          exported.push(tenant.id)
-          if (round > 1 || result.attempts > 1) retried.push(tenant.id)
-          options.onTenant?.(tenant.id, 'exported')
-        }
-      } catch (error) {
-        const app = toAppError(error)
-        if (app.code === 'PICKUP_PENDING') {
-          const details = app.details as {handoverId?: string; waitingSince?: string | null} | undefined
-          waiting.push({tenantId: tenant.id, handoverId: details?.handoverId ?? null, since: details?.waitingSince ?? null})
-          options.onTenant?.(tenant.id, 'waiting', app.message)
-          return
-        }
-        failed.push({tenant, tenantId: tenant.id, code: app.code, message: app.message})
-        options.onTenant?.(tenant.id, 'failed', app.message)
-      }
-    })
-
+  const attempt = (tenant: Tenant, round: number) => limit(() => handOver(deps, tenant, round, options, tally))
   await Promise.all(tenants.map((t) => attempt(t, 1)))
-  const again = failed.filter((f) => PASSING.has(f.code))
+  const again = tally.failed.filter((f) => PASSING.has(f.code))
   if (again.length > 0 && !options.signal.aborted) {
-    failed = failed.filter((f) => !PASSING.has(f.code))
+    tally.failed = tally.failed.filter((f) => !PASSING.has(f.code))
     await new Promise((resolve) => setTimeout(resolve, 1000))
     await Promise.all(again.map((f) => attempt(f.tenant, 2)))
   }
-  const failures = failed.map(({tenant: _t, ...f}) => f)
+  const {exported, alreadyDone, retried, notStarted, waiting} = tally
+  const failures = tally.failed.map(({tenant: _t, ...f}) => f)
   return {
     startedAt,
     finishedAt: new Date().toISOString(),
@@ -127,6 +76,64 @@ export async function syncPass(deps: HandoverDeps, options: SyncOptions): Promis
     waiting,
     notStarted,
     summary: {tenants: tenants.length, exported: exported.length, alreadyDone: alreadyDone.length, retried: retried.length, failed: failures.length, waiting: waiting.length},
+  }
+}
+
+interface Tally {
+  exported: string[]
+  alreadyDone: string[]
+  retried: string[]
+  notStarted: string[]
+  waiting: SyncPassReport['waiting']
+  failed: Array<SyncFailure & {tenant: Tenant}>
+}
+
+/** Publishing on the pass never stops the handovers: its failure is reported. */
+async function publishOnPass(publish: () => Promise<Record<string, number>>): Promise<SyncPassReport['publish']> {
+  try {
+    return {summary: await publish()}
+  } catch (error) {
+    const app = toAppError(error)
+    return {error: {code: app.code, message: app.message}}
+  }
+}
+
+/** One tenant of a pass, tallied as exported, already done, waiting for pick-up, failed, or not started (stopping). */
+async function handOver(deps: HandoverDeps, tenant: Tenant, round: number, options: SyncOptions, tally: Tally): Promise<void> {
+  if (options.signal.aborted) {
+    tally.notStarted.push(tenant.id)
+    return
+  }
+  try {
+    const result = await exportTenant(deps, tenant, {
+      project: options.project,
+      dryRun: false,
+      wait: true,
+      pickupTimeoutMs: options.pickupTimeoutMs,
+      // A handover delivered by an earlier pass is checked, not waited for again.
+      recheckTimeoutMs: 0,
+      notify: options.notify,
+      redoChangedDossier: false,
+      signal: options.signal,
+    })
+    if (result.status === 'already_done') {
+      tally.alreadyDone.push(tenant.id)
+      options.onTenant?.(tenant.id, 'already_done')
+      return
+    }
+    tally.exported.push(tenant.id)
+    if (round > 1 || result.attempts > 1) tally.retried.push(tenant.id)
+    options.onTenant?.(tenant.id, 'exported')
+  } catch (error) {
+    const app = toAppError(error)
+    if (app.code === 'PICKUP_PENDING') {
+      const details = app.details as {handoverId?: string; waitingSince?: string | null} | undefined
+      tally.waiting.push({tenantId: tenant.id, handoverId: details?.handoverId ?? null, since: details?.waitingSince ?? null})
+      options.onTenant?.(tenant.id, 'waiting', app.message)
+      return
+    }
+    tally.failed.push({tenant, tenantId: tenant.id, code: app.code, message: app.message})
+    options.onTenant?.(tenant.id, 'failed', app.message)
   }
 }
 

@@ -35,6 +35,18 @@ export function stateShowsUse(stateDir: string): boolean {
   }
 }
 
+/** Opens a ledger file read-only, runs SQLite's quick_check, and counts its handovers; throws when it is not a sound ledger. */
+export function checkLedgerFile(file: string): number {
+  const db = new Database(file, {readonly: true, fileMustExist: true})
+  try {
+    const problems = (db.pragma('quick_check') as Array<{quick_check: string}>).filter((r) => r.quick_check !== 'ok')
+    if (problems.length > 0) throw new Error(problems[0]!.quick_check)
+    return (db.prepare('SELECT COUNT(*) AS n FROM operations').get() as {n: number}).n
+  } finally {
+    db.close()
+  }
+}
+
 /** The backups of a state folder, newest first. */
 export function listBackups(stateDir: string): string[] {
   try {
@@ -101,7 +113,7 @@ const LEASE_MS = 10 * 60_000
 
 
 export class Ledger {
-  readonly db!: Database.Database
+  db!: Database.Database
   readonly path: string
 
   /**
@@ -119,12 +131,18 @@ export class Ledger {
     if (used && size === 0) {
       throw new StateError('LEDGER_LOST', `The ledger ${this.path} is ${existsSync(this.path) ? 'empty' : 'missing'}, but ${stateDir} was used before (it has ${STATE_MARKER} or backups).`, RECOVERY)
     }
-    try {
-      this.db = new Database(this.path)
-      this.init(used)
-    } catch (error) {
-      this.db?.close()
-      throw this.openError(error)
+    // Processes that open a new ledger together may find it busy while one switches it to WAL: try again, briefly.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        this.db = new Database(this.path)
+        this.init(used)
+        break
+      } catch (error) {
+        this.db?.close()
+        const busy = String((error as {code?: unknown}).code ?? '').startsWith('SQLITE_BUSY')
+        if (!busy || attempt >= 5) throw this.openError(error)
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100 * attempt)
+      }
     }
     writeMarker(stateDir)
   }

@@ -72,7 +72,9 @@ describe.concurrent('secrets in a config that fails to parse', () => {
     ['YAML', 'broken.yaml', 'melon:\n  project: acme\n  token: CANARY-yaml-token-4711\n   bad: [\nimmotop: {}\n'],
     ['JSON', 'broken.json', '{"melon": {"project": "acme", "token": "CANARY-json-token-4712",}}'],
   ] as const
-  it.each(FILES.flatMap(([kind, name, content]) => COMMANDS.map((command) => [kind, label(command), name, content, command] as const)))(
+  // Every command reads its config through the same loader; doctor has a path of its own. These three cover both.
+  const READERS = [['doctor'], ['config', 'validate'], ['publish', '1.10001.1012']]
+  it.each(FILES.flatMap(([kind, name, content]) => READERS.map((command) => [kind, label(command), name, content, command] as const)))(
     '%s, %s: the error names line and reason, never the text of the file',
     async (_kind, _name, name, content, command) => {
       const {writeFileSync} = await import('node:fs')

@@ -7,6 +7,9 @@ import {hostname} from 'node:os'
 import {fileURLToPath} from 'node:url'
 import {afterEach, describe, expect, it} from 'vitest'
 import {StateLock} from '../../src/state/lock.js'
+import {assertFreshBuild} from '../helpers/cli.js'
+
+assertFreshBuild()
 
 const dirs: string[] = []
 afterEach(() => {
@@ -20,24 +23,60 @@ const fresh = () => {
 // The built module (npm test builds first): each contender is a plain node process.
 const lockModule = fileURLToPath(new URL('../../dist/state/lock.js', import.meta.url))
 
-function contender(dir: string): Promise<string> {
-  // Each contender is its own process, as two `sync` runs would be.
-  const code = `const {StateLock} = await import(${JSON.stringify(lockModule)}); const l = new StateLock(process.argv[1]); console.log(l.acquire().ok ? 'won' : 'lost'); await new Promise((r) => setTimeout(r, 400)); l.release()`
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', code, dir], {stdio: ['ignore', 'pipe', 'inherit']})
-    let out = ''
-    child.stdout.on('data', (d) => (out += d))
-    child.on('exit', () => resolve(out.trim()))
-  })
+/**
+ * A contender in its own process, as two `sync` runs would be. A barrier, not
+ * timing, makes them overlap: each says "ready", all get "go" together, and
+ * the winner holds the lock until every result is in ("end").
+ */
+function contender(dir: string) {
+  const code = `const {StateLock} = await import(${JSON.stringify(lockModule)})
+    const lines = (await import('node:readline')).createInterface({input: process.stdin})
+    const l = new StateLock(process.argv[1])
+    console.log('ready')
+    for await (const line of lines) {
+      if (line === 'go') console.log(l.acquire().ok ? 'won' : 'lost')
+      if (line === 'end') { l.release(); break }
+    }
+    process.exit(0)`
+  const child = spawn(process.execPath, ['--input-type=module', '-e', code, dir], {stdio: ['pipe', 'pipe', 'inherit']})
+  const said = (word: string) =>
+    new Promise<string>((resolve) => {
+      let out = ''
+      const listen = (d: Buffer) => {
+        out += d
+        const match = out.split('\n').find((l) => l === word || (word === 'result' && (l === 'won' || l === 'lost')))
+        if (match) {
+          child.stdout.off('data', listen)
+          resolve(match)
+        }
+      }
+      child.stdout.on('data', listen)
+    })
+  const ready = said('ready')
+  return {
+    ready,
+    go: () => {
+      const result = said('result')
+      child.stdin.write('go\n')
+      return result
+    },
+    end: () => new Promise<void>((resolve) => {
+      child.once('exit', () => resolve())
+      child.stdin.write('end\n')
+    }),
+  }
 }
 
 describe('StateLock', () => {
   it('six processes at once: exactly one wins, every round', async () => {
     for (let round = 0; round < 5; round++) {
       const dir = fresh()
-      const results = await Promise.all(Array.from({length: 6}, () => contender(dir)))
+      const contenders = Array.from({length: 6}, () => contender(dir))
+      await Promise.all(contenders.map((c) => c.ready))
+      const results = await Promise.all(contenders.map((c) => c.go()))
       expect(results.filter((r) => r === 'won')).toHaveLength(1)
       expect(results.filter((r) => r === 'lost')).toHaveLength(5)
+      await Promise.all(contenders.map((c) => c.end()))
       expect(readdirSync(dir)).toEqual([])
     }
   }, 60_000)
@@ -59,7 +98,7 @@ describe('Ledger', () => {
     // Regression: switching to WAL before setting busy_timeout made a concurrent opener fail
     // at once, and a second `sync` exited 70 instead of 75.
     const ledgerModule = fileURLToPath(new URL('../../dist/state/ledger.js', import.meta.url))
-    const code = `const {Ledger} = await import(${JSON.stringify(ledgerModule)}); try { new Ledger(process.argv[1]).close(); console.log('ok') } catch (e) { console.log('ERR ' + e.code) }`
+    const code = `const {Ledger} = await import(${JSON.stringify(ledgerModule)}); try { new Ledger(process.argv[1]).close(); console.log('ok') } catch (e) { console.log('ERR ' + e.code + ' ' + (e.cause?.code ?? '') + ' ' + String(e.cause?.message ?? e.message).slice(0, 80)) }`
     const failures: string[] = []
     for (let round = 0; round < 40; round++) {
       const dir = fresh()

@@ -1,8 +1,24 @@
 /** Runs the built CLI (bin/run.js → dist/) as a separate process, as an operator would. */
 import {spawn} from 'node:child_process'
+import {existsSync, readdirSync, statSync} from 'node:fs'
+import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 export const BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
+
+/**
+ * End-to-end tests run the built CLI: refuse a dist/ older than src/, which
+ * would test yesterday's code (run `npm run build`, or `npm test`, which builds).
+ */
+export function assertFreshBuild(): void {
+  const root = fileURLToPath(new URL('../..', import.meta.url))
+  const newest = (dir: string): number =>
+    readdirSync(dir, {withFileTypes: true}).reduce((max, e) => Math.max(max, e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs), 0)
+  const manifest = join(root, 'oclif.manifest.json')
+  const built = existsSync(manifest) ? statSync(manifest).mtimeMs : 0
+  if (built < newest(join(root, 'src'))) throw new Error('dist/ is older than src/ (or missing): run `npm run build` before the end-to-end tests; `npm test` builds first.')
+}
+assertFreshBuild()
 
 export interface CliResult {
   code: number | null

@@ -1,6 +1,6 @@
 import {BaseCommand} from '../../cli/base-command.js'
 import {configWarnings} from '../../config/load.js'
-import {checkTransport} from '../../adapters/http.js'
+import {checkTransport} from '../../adapters/transport-rules.js'
 import {melonBaseUrl} from '../../adapters/melon-client.js'
 
 export default class ConfigValidate extends BaseCommand {

@@ -13,8 +13,8 @@
  * handover back to `started`; the next run delivers the refused files anew.
  */
 import {dirname} from 'node:path'
-import {ConflictError, diskFullError, toAppError} from '../../errors.js'
-import type {HandoverStep} from '../../state/ledger.js'
+import {ConflictError, diskFullError, toAppError, type AppError} from '../../errors.js'
+import type {HandoverStep, OperationRow} from '../../state/ledger.js'
 import type {Tenant} from '../../contracts/melon-wire.js'
 import {stepIndex, type HandoverDeps, type StepContext} from './context.js'
 import {deliverStep} from './deliver.js'
@@ -108,24 +108,42 @@ export async function exportTenant(deps: HandoverDeps, tenantOrId: string | Tena
   const plan = planHandover(tenant, options.project)
   const base = {tenantId: tenant.id, handoverId: plan.id, unitReference: plan.record.unit.reference}
   if (options.dryRun) return {...base, status: 'dry-run', dryRun: true, pickedUp: false, notified: false, attempts: 0, files: filesOf(plan, null, 'dry-run')}
-  const {ledger} = deps
-  const finished = ledger.doneForTenant(tenant.id)
-  if (finished && (finished.op_key === plan.opKey || !options.redoChangedDossier)) {
-    const files = ledger.files(finished.op_key).map((f) => ({fileName: f.file_name, dateiName: '', dmsDocumentId: '', kind: f.kind, size: f.size, sha256: f.sha256, delivery: 'picked_up' as const, immotopDocumentId: f.immotop_document_id}))
-    const known = finished.op_key === plan.opKey ? filesOf(plan, deps, 'picked_up') : files
-    return {...base, handoverId: finished.handover_id, status: 'already_done', dryRun: false, pickedUp: true, notified: finished.step === 'notified', attempts: finished.attempts, files: known}
-  }
+  const done = alreadyDone(deps, plan, options)
+  if (done) return {...base, ...done}
   const notify = options.notify && Boolean(deps.mailer)
-  const op = ledger.claim({op_key: plan.opKey, tenant_id: tenant.id, unit_ref: plan.record.unit.reference, handover_id: plan.id, dossier_hash: plan.dossierHash}, notify)
+  const op = claim(deps, plan, notify)
+  const ctx: StepContext = {...deps, plan, spool: new Spool(deps.ledger.stateDir, plan.id), signal: options.signal, progress}
+  const outcome = await runSteps(ctx, op, {...options, notify})
+  return {...base, ...outcome, dryRun: false, attempts: op.attempts + 1, files: filesOf(plan, deps, outcome.pickedUp ? 'picked_up' : 'delivered')}
+}
+
+/** A tenant already handed over (with this dossier, or any dossier when not redoing) is reported, not sent again. */
+function alreadyDone(deps: HandoverDeps, plan: Plan, options: ExportOptions): Omit<ExportResult, 'tenantId' | 'unitReference'> | null {
+  const finished = deps.ledger.doneForTenant(plan.tenant.id)
+  if (!finished || (finished.op_key !== plan.opKey && options.redoChangedDossier)) return null
+  const files =
+    finished.op_key === plan.opKey
+      ? filesOf(plan, deps, 'picked_up')
+      : deps.ledger.files(finished.op_key).map((f) => ({fileName: f.file_name, dateiName: '', dmsDocumentId: '', kind: f.kind, size: f.size, sha256: f.sha256, delivery: 'picked_up' as const, immotopDocumentId: f.immotop_document_id}))
+  return {handoverId: finished.handover_id, status: 'already_done', dryRun: false, pickedUp: true, notified: finished.step === 'notified', attempts: finished.attempts, files}
+}
+
+/** Claims the operation for this process (creating it if new), or says who holds it. */
+function claim(deps: HandoverDeps, plan: Plan, notify: boolean): OperationRow {
+  const op = deps.ledger.claim({op_key: plan.opKey, tenant_id: plan.tenant.id, unit_ref: plan.record.unit.reference, handover_id: plan.id, dossier_hash: plan.dossierHash}, notify)
   if (!op) {
-    const holder = ledger.get(plan.opKey)
-    throw new ConflictError('HANDOVER_BUSY', `Tenant ${tenant.id} is being handed over by another melon-immotop process (pid ${holder?.owner_pid}).`, 'Wait for it to finish; `melon-immotop history --tenant` shows its progress.')
+    const holder = deps.ledger.get(plan.opKey)
+    throw new ConflictError('HANDOVER_BUSY', `Tenant ${plan.tenant.id} is being handed over by another melon-immotop process (pid ${holder?.owner_pid}).`, 'Wait for it to finish; `melon-immotop history --tenant` shows its progress.')
   }
-  ledger.startAttempt(plan.opKey)
-  const ctx: StepContext = {...deps, plan, spool: new Spool(ledger.stateDir, plan.id), signal: options.signal, progress}
+  deps.ledger.startAttempt(plan.opKey)
+  return op
+}
+
+/** Runs the steps from the one the ledger holds; on SIGINT/SIGTERM an unfinished fetch is forgotten at once. */
+async function runSteps(ctx: StepContext, op: OperationRow, options: ExportOptions): Promise<Pick<ExportResult, 'status' | 'pickedUp' | 'notified'>> {
+  const {ledger, plan} = ctx
   let step: HandoverStep = op.step
   const resumedWaiting = step === 'delivered'
-  // On SIGINT/SIGTERM: drop the spool and forget an unfinished fetch, synchronously (the process exits next).
   const onAbort = () => {
     if (stepIndex(step) < stepIndex('delivered')) {
       ctx.spool.removeNow()
@@ -136,43 +154,42 @@ export async function exportTenant(deps: HandoverDeps, tenantOrId: string | Tena
   options.signal?.addEventListener('abort', onAbort, {once: true})
   try {
     ledger.recordFiles(plan.opKey, plan.files.map((f) => ({file_name: f.fileName, kind: f.kind, size: f.size, sha256: f.sha256})))
-    if (stepIndex(step) < stepIndex('delivered')) await deps.staging.assertUsable()
-    if (step === 'started') {
-      await fetchStep(ctx)
-      step = 'fetched'
-    }
-    if (step === 'fetched') {
-      await deliverStep(ctx)
-      step = 'delivered'
-    }
+    if (stepIndex(step) < stepIndex('delivered')) await ctx.staging.assertUsable()
+    if (step === 'started') step = await fetchStep(ctx).then(() => 'fetched' as const)
+    if (step === 'fetched') step = await deliverStep(ctx).then(() => 'delivered' as const)
     if (step === 'delivered') {
-      if (!options.wait) return {...base, status: 'delivered', dryRun: false, pickedUp: false, notified: false, attempts: op.attempts + 1, files: filesOf(plan, deps, 'delivered')}
+      if (!options.wait) return {status: 'delivered', pickedUp: false, notified: false}
       const timeout = resumedWaiting && options.recheckTimeoutMs !== undefined ? options.recheckTimeoutMs : options.pickupTimeoutMs
-      await pickupStep(ctx, timeout, notify)
-      step = 'picked_up'
+      step = await pickupStep(ctx, timeout, options.notify).then(() => 'picked_up' as const)
     }
-    if (notify && (step === 'picked_up' || step === 'notifying')) {
-      await notifyStep(ctx, step)
-      step = 'notified'
-    }
-    return {...base, status: 'exported', dryRun: false, pickedUp: true, notified: step === 'notified', attempts: op.attempts + 1, files: filesOf(plan, deps, 'picked_up')}
+    if (options.notify && (step === 'picked_up' || step === 'notifying')) step = await notifyStep(ctx, step).then(() => 'notified' as const)
+    return {status: 'exported', pickedUp: true, notified: step === 'notified'}
   } catch (error) {
-    const app = diskFullError(error, folderOf(error) ?? ledger.stateDir, 'What was delivered stays; the next run continues from the last completed step.') ?? toAppError(error)
-    // Before delivery, a failure leaves nothing behind: the spool goes, the next run fetches anew.
-    const beforeDelivery = stepIndex(step) < stepIndex('delivered')
-    if (beforeDelivery) await ctx.spool.remove()
-    if (app.code === 'PICKUP_PENDING') throw app
-    try {
-      const current = ledger.get(plan.opKey)
-      if (current && current.status !== 'failed') ledger.fail(plan.opKey, app.code, app.message, beforeDelivery ? 'started' : undefined)
-      else if (current && beforeDelivery && current.step !== 'started') ledger.advance(plan.opKey, 'started', 'failed', 'fetched files removed after the failure')
-    } catch {
-      // A full disk may refuse this record too; the step in the ledger is still the last completed one.
-    }
-    throw app
+    throw await recordFailure(ctx, step, error)
   } finally {
     options.signal?.removeEventListener('abort', onAbort)
     ledger.release(plan.opKey)
     if (stepIndex(step) >= stepIndex('delivered')) await ctx.spool.remove()
   }
+}
+
+/**
+ * What a failure leaves: before delivery nothing (the spool goes, the next
+ * run fetches anew); after it, the files stay delivered. A pick-up still
+ * pending is not a failure. Returns the error to throw.
+ */
+async function recordFailure(ctx: StepContext, step: HandoverStep, error: unknown): Promise<AppError> {
+  const {ledger, plan} = ctx
+  const app = diskFullError(error, folderOf(error) ?? ledger.stateDir, 'What was delivered stays; the next run continues from the last completed step.') ?? toAppError(error)
+  const beforeDelivery = stepIndex(step) < stepIndex('delivered')
+  if (beforeDelivery) await ctx.spool.remove()
+  if (app.code === 'PICKUP_PENDING') return app
+  try {
+    const current = ledger.get(plan.opKey)
+    if (current && current.status !== 'failed') ledger.fail(plan.opKey, app.code, app.message, beforeDelivery ? 'started' : undefined)
+    else if (current && beforeDelivery && current.step !== 'started') ledger.advance(plan.opKey, 'started', 'failed', 'fetched files removed after the failure')
+  } catch {
+    // A full disk may refuse this record too; the step in the ledger is still the last completed one.
+  }
+  return app
 }

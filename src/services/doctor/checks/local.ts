@@ -1,6 +1,6 @@
 /** This machine: Node.js, the proxy settings, the state folder and its ledger, the clock. */
 import {getProxyForUrl} from 'proxy-from-env'
-import {isLoopbackHost} from '../../../adapters/http.js'
+import {isLoopbackHost} from '../../../adapters/transport-rules.js'
 import {melonBaseUrl} from '../../../adapters/melon-client.js'
 import {failFrom, writableDir, type Check} from '../context.js'
 
