@@ -3,6 +3,8 @@
  * config; the redactor; interrupts; and the single place where errors become
  * output and exit codes (README "Exit codes").
  */
+import {readFileSync} from 'node:fs'
+import {parseEnv} from 'node:util'
 import {Command, Errors, Flags} from '@oclif/core'
 import {isLoopbackHost} from '../adapters/transport-rules.js'
 import {configWarnings, loadConfig, requireSecrets, type LoadedConfig} from '../config/load.js'
@@ -19,6 +21,10 @@ export abstract class BaseCommand extends Command {
     verbose: Flags.boolean({description: 'Show error details and stack traces (secrets stay masked).', helpGroup: 'GLOBAL'}),
     'allow-insecure-http': Flags.boolean({
       description: 'Allow plain http:// to hosts that are not loopback for this run (warns; prefer https).',
+      helpGroup: 'GLOBAL',
+    }),
+    'secrets-file': Flags.string({
+      description: 'Load MELON_IMMOTOP_* secrets from this env file (KEY=value lines, read exactly as written: no shell expansion of $ or `).',
       helpGroup: 'GLOBAL',
     }),
   }
@@ -39,6 +45,8 @@ export abstract class BaseCommand extends Command {
 
   override async init(): Promise<void> {
     await super.init()
+    // Before anything reads the config (config show and doctor read it themselves).
+    this.loadEnvFile()
     // One handler for the whole run. Commands change what a signal does by
     // overriding handleSignal, never by swapping listeners: a signal that
     // arrives while listeners are swapped is lost (libuv drops it with the
@@ -64,6 +72,32 @@ export abstract class BaseCommand extends Command {
     const error = new InterruptedError(signal, `Interrupted by ${signal} while ${this.activity}; temporary files were removed and no partial state was kept.`)
     this.render(error)
     process.exit(error.exitCode)
+  }
+
+  /**
+   * --secrets-file: the secrets of an env file, read with Node's own parser
+   * (util.parseEnv, as process.loadEnvFile and node --env-file): values stay
+   * exactly as written, `$` and backticks included; variables already set win.
+   * Not named --env-file: Node.js 20 takes --env-file itself, even after the
+   * script, and ends the process when the file is missing. Read here rather
+   * than with process.loadEnvFile, which does the same. oclif has parsed the
+   * flag already.
+   */
+  private loadEnvFile(): void {
+    const at = this.argv.findIndex((a) => a === '--secrets-file' || a.startsWith('--secrets-file='))
+    if (at < 0) return
+    const file = this.argv[at]!.includes('=') ? this.argv[at]!.slice('--secrets-file='.length) : this.argv[at + 1]
+    if (!file) return
+    let text: string
+    try {
+      text = readFileSync(file, 'utf8')
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      throw new UsageError('SECRETS_FILE_UNREADABLE', `Cannot read the secrets file ${file} (${code === 'ENOENT' ? 'no such file' : (code ?? 'error')}).`, 'Check --secrets-file; `melon-immotop init --secrets env` writes one.')
+    }
+    for (const [key, value] of Object.entries(parseEnv(text))) {
+      if (process.env[key] === undefined) process.env[key] = value
+    }
   }
 
   /** Loads the config, registers its secrets for masking, and checks the secrets this command needs. */

@@ -4,6 +4,7 @@ import {Mailer} from '../adapters/mailer.js'
 import {MelonClient} from '../adapters/melon-client.js'
 import {StagingDirectory} from '../adapters/staging-dir.js'
 import {BaseCommand} from '../cli/base-command.js'
+import {LOG_LEVELS, Log, type LogLevel} from '../cli/log.js'
 import type {Ui} from '../cli/ui.js'
 import {publishFromSource, today} from '../services/publish.js'
 import {runSync, type SyncPassReport} from '../services/sync.js'
@@ -13,14 +14,22 @@ export default class Sync extends BaseCommand {
   static override summary = 'Hand every new tenant without contract to Immotop 2, exactly once, unattended; mail the contract staff.'
   static override description = `Finds every tenant in melon's "Mieter ohne Vertrag" who has not yet been handed over and exports each one exactly once, with the dossier, as export-tenant does; then mails the configured recipients. The local ledger (stateDir) makes passes, crashes and re-runs add up to exactly once. One sync per state directory: a second one exits 75.
 
-With --once it does one pass and exits (cron, CI): 0 when every tenant is done, 1 when some failed (the report says why; the next run retries them). Without --once it repeats every --interval seconds until SIGINT or SIGTERM, then stops starting new work, abandons what is in flight safely (the next run resumes it) and exits 0.`
-  static override examples = ['<%= config.bin %> sync --once', '<%= config.bin %> sync --once --json --concurrency 8', '<%= config.bin %> sync --interval 120']
+With --once it does one pass and exits (cron, CI): 0 when every tenant is done, 1 when some failed (the report says why; the next run retries them). Without --once it runs as a service: a pass every --interval seconds; a pass that fails as a whole (melon or Immotop 2 unreachable, 5xx) is logged and retried with a growing pause (up to 15 minutes), and only a config or state error ends it. SIGINT or SIGTERM stops starting new work, abandons what is in flight safely (the next run resumes it) and exits 0. Lines carry an ISO timestamp with the zone; --json in loop mode writes one compact JSON line per pass (JSON Lines).`
+  static override examples = [
+    '<%= config.bin %> sync --once',
+    '<%= config.bin %> sync --once --json --concurrency 8',
+    '<%= config.bin %> sync --interval 120 --log-file /var/log/melon-immotop/sync.log',
+    '<%= config.bin %> sync --interval 60 --json >> sync.jsonl',
+  ]
   static override flags = {
     once: Flags.boolean({description: 'One pass, then exit.'}),
     interval: Flags.integer({description: 'Seconds between passes (default: sync.intervalSeconds, 60).', min: 1}),
     concurrency: Flags.integer({description: 'Tenants handed over at the same time (default: sync.concurrency, 4).', min: 1, max: 16}),
     publish: Flags.boolean({description: 'Also publish the vacancies of the configured source on every pass (default: sync.publish).', allowNo: true}),
     notify: Flags.boolean({description: 'Mail the contract staff (--no-notify: do not), when notify is configured.', default: true, allowNo: true}),
+    'log-level': Flags.string({description: 'Which lines to write: error, warn, info (each pass and tenant) or debug.', options: [...LOG_LEVELS], default: 'info'}),
+    'log-file': Flags.string({description: 'Also append every line to this file (owner-only), rotated by size (--log-max-bytes, 5 old files kept).'}),
+    'log-max-bytes': Flags.integer({description: 'Rotate --log-file before it passes this size.', default: 10 * 1024 * 1024, min: 256}),
   }
 
   private readonly stop = new AbortController()
@@ -59,6 +68,12 @@ With --once it does one pass and exits (cron, CI): 0 when every tenant is done, 
           }
         : undefined
     this.activity = 'syncing'
+    const loop = !flags.once
+    const log = new Log({level: flags['log-level'] as LogLevel, json: this.jsonEnabled(), file: flags['log-file'], maxBytes: flags['log-max-bytes']}, this.redactor)
+    // --json without --once: one compact line per pass, written at once (JSON Lines), not one document at the end.
+    const jsonLine = (doc: unknown) => {
+      if (loop && this.jsonEnabled()) process.stdout.write(this.redactor.scrub(JSON.stringify(doc)) + '\n')
+    }
     let spinner: Awaited<ReturnType<Ui['spinner']>> | null = null
     try {
       const passes = await runSync(
@@ -77,8 +92,8 @@ With --once it does one pass and exits (cron, CI): 0 when every tenant is done, 
         {
           locked: (release) => (this.releaseLock = release),
           swept: ({temporary, answers}) => {
-            if (temporary > 0) this.ui.err(`Removed ${temporary} partial file(s) that an interrupted run left in the staging folder's temporary folder.`)
-            if (answers > 0) this.ui.err(`Removed ${answers} answer(s) of finished handovers that an interrupted run left in ${config.staging.ackDir}.`)
+            if (temporary > 0) log.warn(`Removed ${temporary} partial file(s) that an interrupted run left in the staging folder's temporary folder.`)
+            if (answers > 0) log.warn(`Removed ${answers} answer(s) of finished handovers that an interrupted run left in ${config.staging.ackDir}.`)
           },
           passStarting: () => {
             const started = this.ui.spinner('Sync: reading tenants without contract')
@@ -87,29 +102,36 @@ With --once it does one pass and exits (cron, CI): 0 when every tenant is done, 
           },
           passDone: (report) => {
             spinner?.stop()
-            this.print(report)
+            this.print(log, report)
+            jsonLine(report)
           },
-          warn: (message) => this.ui.warn(message),
+          passFailed: (error, retryMs) => {
+            spinner?.stop()
+            log.error(`pass failed: ${error.message} Retrying in ${Math.round(retryMs / 1000)} s. Fix: ${error.fix}`)
+            jsonLine({error: error.toJSON(), retryInSeconds: Math.round(retryMs / 1000)})
+          },
+          warn: (message) => log.warn(message),
         },
       )
-      return flags.once ? passes.at(-1)! : {passes}
+      // In loop mode every pass is already out (as log lines, or as JSON lines).
+      return flags.once ? passes.at(-1)! : (undefined as unknown as {passes: SyncPassReport[]})
     } finally {
       this.releaseLock = null
       mailer?.close()
     }
   }
 
-  private print(report: SyncPassReport): void {
-    const c = this.ui.color
+  /** One pass as log lines: each tenant handed over, failed or waiting, then the summary. */
+  private print(log: Log, report: SyncPassReport): void {
     const s = report.summary
-    if (report.publish && 'error' in report.publish) this.ui.out(`${c.red('publish failed:')} ${report.publish.error.message}`)
-    else if (report.publish) this.ui.out(c.dim(`publish: ${Object.entries(report.publish.summary).map(([k, v]) => `${v} ${k}`).join(', ')}`))
-    for (const id of report.exported) this.ui.out(`${c.green('exported')}     ${id}${report.retried.includes(id) ? c.dim(' (retried)') : ''}`)
-    for (const f of report.failed) this.ui.out(`${c.red('failed')}       ${f.tenantId}  ${f.message}`)
-    for (const w of report.waiting) this.ui.out(`${c.yellow('waiting')}      ${w.tenantId}  delivered${w.since ? ` ${w.since.slice(0, 19).replace('T', ' ')}` : ''}, not yet picked up by Immotop 2 (handover ${w.handoverId ?? '?'})`)
-    if (report.waiting.length > 0) this.ui.out(c.dim('  Fix: ask W&W to check that Immotop 2 imports its staging folder 2. Nothing is resent; each pass checks again.'))
-    this.ui.out(
-      `${report.finishedAt.slice(0, 19).replace('T', ' ')} pass: ${s.tenants} without contract, ${s.exported} exported, ${s.alreadyDone} already done, ${s.retried} retried, ${s.failed} failed${s.waiting ? `, ${s.waiting} waiting for pick-up` : ''}${report.notStarted.length ? `, ${report.notStarted.length} not started (stopping)` : ''}.`,
+    if (report.publish && 'error' in report.publish) log.warn(`publish failed: ${report.publish.error.message}`)
+    else if (report.publish) log.info(`publish: ${Object.entries(report.publish.summary).map(([k, v]) => `${v} ${k}`).join(', ')}`)
+    for (const id of report.exported) log.info(`exported     ${id}${report.retried.includes(id) ? ' (retried)' : ''}`)
+    for (const f of report.failed) log.warn(`failed       ${f.tenantId}  ${f.message}`)
+    for (const w of report.waiting) log.warn(`waiting      ${w.tenantId}  delivered${w.since ? ` ${w.since}` : ''}, not yet picked up by Immotop 2 (handover ${w.handoverId ?? '?'})`)
+    if (report.waiting.length > 0) log.warn('  Fix: ask W&W to check that Immotop 2 imports its staging folder 2. Nothing is resent; each pass checks again.')
+    log.info(
+      `pass: ${s.tenants} without contract, ${s.exported} exported, ${s.alreadyDone} already done, ${s.retried} retried, ${s.failed} failed${s.waiting ? `, ${s.waiting} waiting for pick-up` : ''}${report.notStarted.length ? `, ${report.notStarted.length} not started (stopping)` : ''}.`,
     )
   }
 }

@@ -174,7 +174,7 @@ export async function runInit(io: InitIO, options: InitOptions): Promise<InitRes
     delete written.immotop.password
     if (written.notify?.smtp.password) delete written.notify.smtp.password
     envFile = join(dirname(file), 'melon-immotop.env')
-    const lines = secrets.filter(([, v]) => v).map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    const lines = secrets.filter(([, v]) => v).map(([k, v]) => `${k}=${envQuote(v!)}`)
     await atomicWrite(envFile, lines.join('\n') + '\n')
   }
   const header = '# melon-immotop config, written by `melon-immotop init`. README "Config" explains every key.\n'
@@ -182,7 +182,7 @@ export async function runInit(io: InitIO, options: InitOptions): Promise<InitRes
   io.say(`Wrote ${file} (mode 600).`)
   if (envFile) {
     io.say(`Wrote the secrets to ${envFile} (mode 600): ${secrets.filter(([, v]) => v).map(([k, v]) => `${k} ${mask(v)}`).join(', ')}.`)
-    io.say(`Load them before running melon-immotop:  set -a; . ${envFile}; set +a`)
+    io.say(`Pass it to melon-immotop with --secrets-file ${envFile} (read exactly as written; a shell's \`set -a; . file\` would expand $ and backticks).`)
     io.say(`For systemd: EnvironmentFile=${envFile}`)
   }
   return {file, envFile, config: written, checks}
@@ -196,6 +196,17 @@ export function parseMandantAnswer(text: string): number | number[] | 'all' | nu
   if (parts.length === 0 || !parts.every((p) => /^[1-9]\d{0,8}$/.test(p))) return null
   const numbers = [...new Set(parts.map(Number))]
   return numbers.length === 1 ? numbers[0]! : numbers
+}
+
+/**
+ * A value that Node's env-file parser reads back exactly: single or backtick
+ * quotes keep $, backslashes and the other quotes literal; only a value with
+ * both needs double quotes, where a backslash-n would turn into a line end.
+ */
+export function envQuote(value: string): string {
+  if (!value.includes("'")) return `'${value}'`
+  if (!value.includes('`')) return `\`${value}\``
+  return JSON.stringify(value)
 }
 
 async function atomicWrite(path: string, text: string): Promise<void> {

@@ -7,7 +7,7 @@
 import {mkdirSync} from 'node:fs'
 import pLimit from 'p-limit'
 import type {Tenant} from '../contracts/melon-wire.js'
-import {BusyError, toAppError} from '../errors.js'
+import {BugError, BusyError, ConfigError, StateError, toAppError, type AppError} from '../errors.js'
 import {Ledger} from '../state/ledger.js'
 import {StateLock} from '../state/lock.js'
 import {exportTenant, type HandoverDeps} from './handover/index.js'
@@ -152,8 +152,13 @@ export interface RunSyncHooks {
   /** A pass starts; the returned function hears of each tenant. */
   passStarting?: () => (tenantId: string, outcome: string) => void
   passDone?: (report: SyncPassReport) => void
+  /** A pass failed as a whole (an outage); the loop tries again after `retryMs`. */
+  passFailed?: (error: AppError, retryMs: number) => void
   warn?: (message: string) => void
 }
+
+/** The longest pause between passes after failures in a row. */
+export const MAX_BACKOFF_MS = 15 * 60_000
 
 /**
  * `sync`: one sync per state folder (the lock; a second one is BusyError,
@@ -179,10 +184,23 @@ export async function runSync(deps: Omit<HandoverDeps, 'ledger'>, options: RunSy
     ledger = new Ledger(options.stateDir)
     await deps.staging.assertUsable()
     hooks.swept?.({temporary: await deps.staging.sweepTemporary(), answers: await sweepAnswers(deps.staging, ledger)})
-    for (;;) {
+    for (let failures = 0; ; ) {
       const changesBefore = ledger.changes()
       const onTenant = hooks.passStarting?.()
-      const report = await syncPass({...deps, ledger}, {...options, onTenant})
+      let report: SyncPassReport
+      try {
+        report = await syncPass({...deps, ledger}, {...options, onTenant})
+        failures = 0
+      } catch (error) {
+        // An outage of melon or Immotop 2 ends a pass, not the service: only what a person must fix ends the loop.
+        const app = toAppError(error)
+        if (options.once || app instanceof ConfigError || app instanceof StateError || app instanceof BugError) throw app
+        const retryMs = Math.min(options.intervalMs * 2 ** failures++, MAX_BACKOFF_MS)
+        hooks.passFailed?.(app, retryMs)
+        await pause(retryMs, options.signal)
+        if (options.signal.aborted) break
+        continue
+      }
       if (ledger.changes() !== changesBefore) await ledger.backup().catch((error: Error) => hooks.warn?.(`the ledger backup failed: ${error.message}`))
       passes.push(report)
       if (passes.length > 100) passes.shift()

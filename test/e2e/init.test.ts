@@ -79,10 +79,12 @@ describe('init without a terminal', () => {
     const text = readFileSync(join(dir, '.melon-immotoprc.yaml'), 'utf8')
     expect(text).not.toContain(sb.melon.token)
     expect(statSync(join(dir, 'melon-immotop.env')).mode & 0o777).toBe(0o600)
-    expect(forced.stderr).toContain(`set -a; . ${join(dir, 'melon-immotop.env')}; set +a`)
+    expect(forced.stderr).toContain(`--secrets-file ${join(dir, 'melon-immotop.env')}`)
     // Without the environment the secrets are missing; with it, doctor passes.
     expect((await runCli(['doctor', '--json'], {cwd: dir})).code).toBe(1)
     expect((await runCli(['doctor', '--json'], {cwd: dir, env: secrets()})).code).toBe(0)
+    // …or with init's own env file, read exactly as written.
+    expect((await runCli(['doctor', '--json', '--secrets-file', join(dir, 'melon-immotop.env')], {cwd: dir})).code).toBe(0)
   })
 })
 

@@ -162,9 +162,10 @@ describe('sync', () => {
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve))
     expect(code).toBe(0)
     expect(stderr).toContain('SIGTERM: finishing safely')
-    const doc = JSON.parse(stdout)
-    expect(doc.passes.length).toBeGreaterThanOrEqual(2)
-    expect(doc.passes.flatMap((p: any) => p.exported).sort()).toEqual(['T-1001', 'T-1002', 'T-1003', 'T-1005'])
+    // JSON Lines: one compact document per pass, each on its own line.
+    const passes = stdout.trim().split('\n').map((line) => JSON.parse(line))
+    expect(passes.length).toBeGreaterThanOrEqual(2)
+    expect(passes.flatMap((p: any) => p.exported).sort()).toEqual(['T-1001', 'T-1002', 'T-1003', 'T-1005'])
     await expectExactlyOnce(sb)
   })
 })

@@ -5,6 +5,7 @@
  */
 import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
+import {parseEnv} from 'node:util'
 import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {parse as parseYaml} from 'yaml'
@@ -159,11 +160,21 @@ describe('init wizard', () => {
     expect(text).not.toContain('pw-secret-0002')
     expect(result.envFile).toBe(join(dir, 'melon-immotop.env'))
     expect(statSync(result.envFile!).mode & 0o777).toBe(0o600)
-    const env = Object.fromEntries(readFileSync(result.envFile!, 'utf8').trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), JSON.parse(l.slice(l.indexOf('=') + 1))]))
+    // Read with Node's own env-file parser, as --secrets-file does.
+    const env = parseEnv(readFileSync(result.envFile!, 'utf8'))
     expect(env).toEqual({MELON_IMMOTOP_MELON_TOKEN: 'tok-secret-0001', MELON_IMMOTOP_IMMOTOP_PASSWORD: 'pw-secret-0002'})
     expect(said.join('\n')).not.toContain('tok-secret-0001')
-    expect(said).toContain(`Load them before running melon-immotop:  set -a; . ${result.envFile}; set +a`)
+    expect(said).toContain(`Pass it to melon-immotop with --secrets-file ${result.envFile} (read exactly as written; a shell's \`set -a; . file\` would expand $ and backticks).`)
     expect((await loadConfig({configPath: file, env})).missingSecrets).toEqual([])
+  })
+
+  it('--secrets env writes values that Node\'s parser reads back exactly, $, backticks, backslashes and quotes included', async () => {
+    const script = answers()
+    script['melon.token'] = ["tok$HOME\\n'q"]
+    script['immotop.password'] = ['pw$PATH\\t']
+    const {io} = scripted(script)
+    const result = await runInit(io, {file: join(dir, 'q.yaml'), force: false, liveChecks: false, secrets: 'env', notify: false, checks: ok})
+    expect(parseEnv(readFileSync(result.envFile!, 'utf8'))).toEqual({MELON_IMMOTOP_MELON_TOKEN: "tok$HOME\\n'q", MELON_IMMOTOP_IMMOTOP_PASSWORD: 'pw$PATH\\t'})
   })
 
   it('refuses to overwrite an existing config without force', async () => {
