@@ -176,6 +176,8 @@ export class StagingDirectory {
    * SavedDocument answer), refused (an answer with FehlerText), or waiting.
    */
   async pickupState(files: StagedFile[], answers?: Answers): Promise<PickupState> {
+    // The folder first, then the answers: an answer written just before the files went is then seen.
+    const present = new Set(await readdir(this.dirs.incomingDir).catch(() => [] as string[]))
     const known = answers ?? (await this.answers())
     const ours = new Set(files.map((f) => controlFileName(f.fileName)))
     const huge = known.oversized.find((o) => ours.has(o.name))
@@ -186,7 +188,6 @@ export class StagingDirectory {
         'Remove that file from the answer folder (it is not an answer of Immotop 2) and run again; staging.maxAnswerBytes sets the limit.',
       )
     }
-    const present = new Set(await readdir(this.dirs.incomingDir).catch(() => [] as string[]))
     const state: PickupState = {pickedUp: [], waiting: [], refused: []}
     for (const file of files) {
       const answer = known.get(file.dmsDocumentId)

@@ -193,8 +193,17 @@ export abstract class BaseCommand extends Command {
 function fromOclif(error: Error & {oclif?: {exit?: number}}): AppError {
   if (error instanceof AppError) return error
   if (error instanceof Errors.CLIError && (error.oclif?.exit === 2 || /flag|argument|Missing|Unexpected/i.test(error.message))) {
-    const first = error.message.split('\n').find((l) => l.trim() !== '') ?? error.message
-    return new UsageError('USAGE', first.trim(), 'See --help for the arguments and flags.')
+    const lines = error.message.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !/^See more help/i.test(l))
+    // "Missing 1 required arg:" is followed by the arguments, one a line: name them in the one line.
+    const missing = /^Missing (\d+) required args?:$/.exec(lines[0] ?? '')
+    if (missing) {
+      const args = lines.slice(1).map((l) => {
+        const [name, ...description] = l.split(/\s{2,}/)
+        return description.length ? `${name} (${description.join(' ').replace(/\.$/, '')})` : name
+      })
+      return new UsageError('USAGE', `Missing ${missing[1]} required argument${missing[1] === '1' ? '' : 's'}: ${args.join(', ')}.`, 'See --help for the arguments and flags.')
+    }
+    return new UsageError('USAGE', lines[0] ?? error.message, 'See --help for the arguments and flags.')
   }
   return toAppError(error)
 }

@@ -16,7 +16,7 @@ Exit code 1 on any fail (--strict: also on a warning).`
     '<%= config.bin %> doctor',
     '<%= config.bin %> doctor --json',
     '<%= config.bin %> doctor --deep --send-test-mail vertrag@muster-immo.ch',
-    '<%= config.bin %> doctor --only immotop.rest,staging.incoming --strict',
+    '<%= config.bin %> doctor --only immotop.features,staging.incoming --strict',
     '<%= config.bin %> doctor --report doctor-report.md',
   ]
   static override flags = {

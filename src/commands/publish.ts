@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import {Args, Flags} from '@oclif/core'
 import {ImmotopRestClient} from '../adapters/immotop-rest.js'
 import {MelonClient} from '../adapters/melon-client.js'
 import {BaseCommand} from '../cli/base-command.js'
@@ -26,7 +26,9 @@ A file that fails to parse publishes nothing, unless --skip-invalid: then the va
     '<%= config.bin %> publish --all --prune --yes --json',
   ]
   static override strict = false
-  static override args = {}
+  static override args = {
+    units: Args.string({description: 'Unit references to publish (several may follow): <mandant>.<liegenschaft>.<objekt> for REST and dta-mpexp, ref_property.ref_house.ref_object for IDX. Or --all.'}),
+  }
   static override flags = {
     'from-idx': Flags.string({description: 'Read vacancies from this IDX 3.01 file (RENT records; references are ref_property.ref_house.ref_object).', exclusive: ['from-csv']}),
     'from-csv': Flags.string({description: 'Read vacancies from this dta-mpexp export (references are <mandant>.<property_id>.<unit_id>).', exclusive: ['from-idx']}),
