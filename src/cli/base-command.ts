@@ -58,6 +58,9 @@ export abstract class BaseCommand extends Command {
     }
   }
 
+  /** Set by a command that stops gracefully on a signal: the finished run then exits 130 (SIGINT) or 143 (SIGTERM). */
+  protected interruptedBy: 'SIGINT' | 'SIGTERM' | null = null
+
   /** What the command was doing, for the one-line note on interrupt. */
   protected activity = 'starting'
 
@@ -138,6 +141,8 @@ export abstract class BaseCommand extends Command {
 
   protected override async _run<T>(): Promise<T> {
     const result = await super._run<T>()
+    // A run that a signal cut short (and that still reported what it did) exits with the interrupt code.
+    if (this.interruptedBy) throw new Errors.ExitError(ExitCode[this.interruptedBy])
     if (result !== undefined && this.failedItems(result) > 0) throw new Errors.ExitError(ExitCode.CHECKS_FAILED)
     return result
   }

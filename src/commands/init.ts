@@ -2,8 +2,8 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command.js'
 import {isCI} from '../cli/ui.js'
 import {ImmotopConfigSchema, MelonConfigSchema, NotifyConfigSchema} from '../config/schema.js'
-import {toAppError, UsageError} from '../errors.js'
-import {runInit, type InitIO, type InitResult, type LiveChecks, type Question} from '../services/init.js'
+import {InterruptedError, toAppError, UsageError} from '../errors.js'
+import {QUESTIONS, runInit, type InitIO, type InitResult, type LiveChecks, type Question} from '../services/init.js'
 
 /** Which flag answers which question (and which environment variable, for secrets). */
 const FLAG_FOR: Record<string, {flag: string; env?: string}> = {
@@ -23,6 +23,12 @@ const FLAG_FOR: Record<string, {flag: string; env?: string}> = {
   'notify.smtp.port': {flag: 'smtp-port'},
   'notify.smtp.user': {flag: 'smtp-user'},
   'notify.smtp.password': {flag: 'smtp-password', env: 'MELON_IMMOTOP_SMTP_PASSWORD'},
+}
+
+/** A flag, or for secrets its environment variable; an empty variable counts as not set. */
+function givenValue(values: Record<string, string | undefined>, key: string): string | undefined {
+  const source = FLAG_FOR[key]!
+  return values[source.flag] ?? ((source.env ? process.env[source.env] : undefined) || undefined)
 }
 
 export default class Init extends BaseCommand {
@@ -68,6 +74,7 @@ Without a terminal, or with --yes, every answer comes from the flags (secrets al
       if (secret && env) this.redactor.add(secret)
     }
     const interactive = Boolean(process.stdin.isTTY) && !flags.yes && !this.jsonEnabled() && !isCI()
+    if (!interactive) this.assertAllFlags(values)
     const io = interactive ? await this.inquirerIO(values) : this.flagIO(values)
     const checks: LiveChecks = {
       melon: (config) => this.probe(async () => {
@@ -141,7 +148,7 @@ Without a terminal, or with --yes, every answer comes from the flags (secrets al
     return {
       ask: async (q: Question) => {
         const source = FLAG_FOR[q.key]!
-        const given = values[source.flag] ?? (source.env ? process.env[source.env] : undefined)
+        const given = givenValue(values, q.key)
         const value = given ?? q.default ?? (q.optional ? '' : undefined)
         if (value === undefined) {
           throw new UsageError('MISSING_ANSWER', `--${source.flag} is missing (${q.message}) and there is no terminal to ask${source.env ? `; ${source.env} can supply it too` : ''}.`, `Pass --${source.flag}, or run init on a terminal without --yes.`)
@@ -158,10 +165,33 @@ Without a terminal, or with --yes, every answer comes from the flags (secrets al
     }
   }
 
+  /** Without a terminal, every missing flag is named at once (not one per run). */
+  private assertAllFlags(values: Record<string, string | undefined>): void {
+    const notify = Boolean(values['notify-to'])
+    const missing = Object.values(QUESTIONS).filter((q) => {
+      if (q.key.startsWith('notify.') && !notify) return false
+      if (q.key === 'notify.smtp.password' && !values['smtp-user']) return false
+      const given = givenValue(values, q.key)
+      return given === undefined && ('default' in q ? q.default : undefined) === undefined && !('optional' in q && q.optional)
+    })
+    if (missing.length === 0) return
+    const names = missing.map((q) => `--${FLAG_FOR[q.key]!.flag}${FLAG_FOR[q.key]!.env ? ` (or ${FLAG_FOR[q.key]!.env})` : ''}`)
+    throw new UsageError('MISSING_ANSWER', `${names.length} answer(s) missing and there is no terminal to ask: ${names.join(', ')}.`, 'Pass them all, or run init on a terminal without --yes.')
+  }
+
   /** Answers from a person at the terminal (prompts on stderr, so stdout stays clean). */
   private async inquirerIO(values: Record<string, string | undefined>): Promise<InitIO> {
     const {default: inquirer} = await import('inquirer')
-    const prompt = inquirer.createPromptModule({output: process.stderr})
+    const module = inquirer.createPromptModule({output: process.stderr})
+    // Ctrl-C at a prompt ends inquirer with an ExitPromptError: that is an interrupt (130), not a bug.
+    const prompt = async (questions: never) => {
+      try {
+        return await module(questions)
+      } catch (error) {
+        if ((error as Error).name === 'ExitPromptError') throw new InterruptedError('SIGINT', 'Interrupted by Ctrl-C while answering init; nothing was written.')
+        throw error
+      }
+    }
     return {
       ask: async (q: Question) => {
         const preset = values[FLAG_FOR[q.key]!.flag]

@@ -7,14 +7,14 @@ import {BaseCommand} from '../cli/base-command.js'
 import {LOG_LEVELS, Log, type LogLevel} from '../cli/log.js'
 import type {Ui} from '../cli/ui.js'
 import {publishFromSource, today} from '../services/publish.js'
-import {runSync, type SyncPassReport} from '../services/sync.js'
+import {runSync, type RunSyncHooks, type SyncPassReport} from '../services/sync.js'
 import {sourceSpecFromConfig} from '../services/vacancy-sources.js'
 
 export default class Sync extends BaseCommand {
   static override summary = 'Hand every new tenant without contract to Immotop 2, exactly once, unattended; mail the contract staff.'
   static override description = `Finds every tenant in melon's "Mieter ohne Vertrag" who has not yet been handed over and exports each one exactly once, with the dossier, as export-tenant does; then mails the configured recipients. The local ledger (stateDir) makes passes, crashes and re-runs add up to exactly once. One sync per state directory: a second one exits 75.
 
-With --once it does one pass and exits (cron, CI): 0 when every tenant is done, 1 when some failed (the report says why; the next run retries them). Without --once it runs as a service: a pass every --interval seconds; a pass that fails as a whole (melon or Immotop 2 unreachable, 5xx) is logged and retried with a growing pause (up to 15 minutes), and only a config or state error ends it. SIGINT or SIGTERM stops starting new work, abandons what is in flight safely (the next run resumes it) and exits 0. Lines carry an ISO timestamp with the zone; --json in loop mode writes one compact JSON line per pass (JSON Lines).`
+With --once it does one pass and exits (cron, CI): 0 when every tenant is done, 1 when some failed (the report says why; the next run retries them). Without --once it runs as a service: a pass every --interval seconds; a pass that fails as a whole (melon or Immotop 2 unreachable, 5xx) is logged and retried with a growing pause (up to 15 minutes), and only a config or state error ends it. The first SIGINT or SIGTERM starts no new tenant, finishes the ones in hand and reports the rest as not started; --once then exits 130 (SIGINT) or 143 (SIGTERM), the service exits 0. A second signal stops at once (the next run resumes what was in hand). Lines carry an ISO timestamp with the zone; --json in loop mode writes one compact JSON line per pass (JSON Lines).`
   static override examples = [
     '<%= config.bin %> sync --once',
     '<%= config.bin %> sync --once --json --concurrency 8',
@@ -35,13 +35,20 @@ With --once it does one pass and exits (cron, CI): 0 when every tenant is done, 
   private readonly stop = new AbortController()
   private releaseLock: (() => void) | null = null
   private signals = 0
+  private once = false
+  private spinner: Awaited<ReturnType<Ui['spinner']>> | null = null
 
-  /** First signal: stop starting work, abandon what is in flight safely, exit 0. Second: release the lock and exit at once. */
+  /**
+   * First signal: start no new tenant, finish the ones in hand, report the rest
+   * as not started; --once then exits 130/143, the service exits 0. Second:
+   * release the lock and exit at once (work in hand is resumed by the next run).
+   */
   protected override handleSignal(signal: 'SIGINT' | 'SIGTERM'): void {
     if (!this.releaseLock) return this.exitOnSignal(signal)
     this.signals++
     if (this.signals === 1) {
-      this.ui.err(`${signal}: finishing safely; send it again to stop at once.`)
+      this.ui.err(`${signal}: finishing the tenant(s) in hand, starting no new one; send it again to stop at once.`)
+      if (this.once) this.interruptedBy = signal
       this.stop.abort()
     } else {
       this.releaseLock()
@@ -69,12 +76,12 @@ With --once it does one pass and exits (cron, CI): 0 when every tenant is done, 
         : undefined
     this.activity = 'syncing'
     const loop = !flags.once
+    this.once = flags.once
     const log = new Log({level: flags['log-level'] as LogLevel, json: this.jsonEnabled(), file: flags['log-file'], maxBytes: flags['log-max-bytes']}, this.redactor)
     // --json without --once: one compact line per pass, written at once (JSON Lines), not one document at the end.
     const jsonLine = (doc: unknown) => {
       if (loop && this.jsonEnabled()) process.stdout.write(this.redactor.scrub(JSON.stringify(doc)) + '\n')
     }
-    let spinner: Awaited<ReturnType<Ui['spinner']>> | null = null
     try {
       const passes = await runSync(
         {melon, staging, mailer},
@@ -87,37 +94,44 @@ With --once it does one pass and exits (cron, CI): 0 when every tenant is done, 
           pickupTimeoutMs: config.staging.pickupTimeoutSeconds * 1000,
           notify: flags.notify,
           signal: this.stop.signal,
+          // Never aborted: a second signal exits the process, and the ledger resumes what was in hand.
+          inFlight: new AbortController().signal,
           publish,
         },
-        {
-          locked: (release) => (this.releaseLock = release),
-          swept: ({temporary, answers}) => {
-            if (temporary > 0) log.warn(`Removed ${temporary} partial file(s) that an interrupted run left in the staging folder's temporary folder.`)
-            if (answers > 0) log.warn(`Removed ${answers} answer(s) of finished handovers that an interrupted run left in ${config.staging.ackDir}.`)
-          },
-          passStarting: () => {
-            const started = this.ui.spinner('Sync: reading tenants without contract')
-            void started.then((s) => (spinner = s))
-            return (tenantId, outcome) => spinner?.update(`Sync: ${tenantId} ${outcome}`)
-          },
-          passDone: (report) => {
-            spinner?.stop()
-            this.print(log, report)
-            jsonLine(report)
-          },
-          passFailed: (error, retryMs) => {
-            spinner?.stop()
-            log.error(`pass failed: ${error.message} Retrying in ${Math.round(retryMs / 1000)} s. Fix: ${error.fix}`)
-            jsonLine({error: error.toJSON(), retryInSeconds: Math.round(retryMs / 1000)})
-          },
-          warn: (message) => log.warn(message),
-        },
+        this.hooks(log, jsonLine, config.staging.ackDir),
       )
       // In loop mode every pass is already out (as log lines, or as JSON lines).
       return flags.once ? passes.at(-1)! : (undefined as unknown as {passes: SyncPassReport[]})
     } finally {
       this.releaseLock = null
       mailer?.close()
+    }
+  }
+
+  /** What the operator sees of the passes: spinner, log lines, JSON lines. */
+  private hooks(log: Log, jsonLine: (doc: unknown) => void, ackDir: string): RunSyncHooks {
+    return {
+      locked: (release) => (this.releaseLock = release),
+      swept: ({temporary, answers}) => {
+        if (temporary > 0) log.warn(`Removed ${temporary} partial file(s) that an interrupted run left in the staging folder's temporary folder.`)
+        if (answers > 0) log.warn(`Removed ${answers} answer(s) of finished handovers that an interrupted run left in ${ackDir}.`)
+      },
+      passStarting: () => {
+        const started = this.ui.spinner('Sync: reading tenants without contract')
+        void started.then((s) => (this.spinner = s))
+        return (tenantId, outcome) => this.spinner?.update(`Sync: ${tenantId} ${outcome}`)
+      },
+      passDone: (report) => {
+        this.spinner?.stop()
+        this.print(log, report)
+        jsonLine(report)
+      },
+      passFailed: (error, retryMs) => {
+        this.spinner?.stop()
+        log.error(`pass failed: ${error.message} Retrying in ${Math.round(retryMs / 1000)} s. Fix: ${error.fix}`)
+        jsonLine({error: error.toJSON(), retryInSeconds: Math.round(retryMs / 1000)})
+      },
+      warn: (message) => log.warn(message),
     }
   }
 

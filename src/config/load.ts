@@ -66,7 +66,7 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
     throw new ConfigError(
       'CONFIG_NOT_FOUND',
       result ? `Config file ${result.filepath} is empty.` : `No config found: looked for ${SEARCH_PLACES.join(', ')} in ${cwd} and every parent folder up to your home folder.`,
-      'Pass --config <file>, set MELON_IMMOTOP_CONFIG, or create .melon-immotoprc.yaml (README "Config"). `melon-immotop sandbox --write-config <file>` writes one for the sandbox.',
+      'Run `melon-immotop init` to write one (it asks for every setting and checks each connection), or pass --config <file>, or set MELON_IMMOTOP_CONFIG (README "Config"). For the sandbox: `melon-immotop sandbox --write-config <file>`.',
     )
   }
   return validate(result.config, result.filepath, env)
@@ -210,10 +210,13 @@ function validate(raw: unknown, filepath: string, env: NodeJS.ProcessEnv): Loade
 export function requireSecrets(loaded: LoadedConfig, keys: RequiredSecret[]): void {
   const missing = loaded.missingSecrets.find((key) => keys.includes(key))
   if (missing) {
+    // init --secrets env writes the secrets next to the config: name that file when it is there.
+    const envFile = resolve(dirname(loaded.filepath), 'melon-immotop.env')
+    const fromFile = existsSync(envFile) ? `Pass --secrets-file ${envFile} (the file init wrote), or set` : 'Set'
     throw new ConfigError(
       'SECRET_MISSING',
       `${loaded.filepath}: ${missing} is not set.`,
-      `Set the environment variable ${SECRET_ENV[missing]}, or add ${missing} to the config file (then chmod 600 it).`,
+      `${fromFile} the environment variable ${SECRET_ENV[missing]}, or add ${missing} to the config file (then chmod 600 it).`,
     )
   }
 }
@@ -250,7 +253,8 @@ const KNOWN_KEYS: Record<string, string[]> = {
 }
 
 function configErrorFrom(error: z.ZodError, filepath: string, input: Record<string, unknown>): ConfigError {
-  const issue = error.issues[0]!
+  // An unknown key first: a typo (ackDirectory) also makes the real key look missing, and the typo is the news.
+  const issue = error.issues.find((i) => i.code === 'unrecognized_keys') ?? error.issues[0]!
   const path = issue.path.join('.')
   if (issue.code === 'unrecognized_keys') {
     const key = issue.keys[0]!

@@ -40,8 +40,10 @@ export interface SyncOptions {
   concurrency: number
   pickupTimeoutMs: number
   notify: boolean
-  /** Aborted on the first SIGINT/SIGTERM: no new tenant starts, work in flight is abandoned safely. */
+  /** Aborted on the first SIGINT/SIGTERM: no new tenant starts (the rest are reported as not started). */
   signal: AbortSignal
+  /** Aborts the tenants already in hand (abandoned safely; the next run resumes them). Default: signal. */
+  inFlight?: AbortSignal
   publish?: () => Promise<Record<string, number>>
   onTenant?: (tenantId: string, outcome: 'exported' | 'already_done' | 'failed' | 'waiting', detail?: string) => void
 }
@@ -114,7 +116,7 @@ async function handOver(deps: HandoverDeps, tenant: Tenant, round: number, optio
       recheckTimeoutMs: 0,
       notify: options.notify,
       redoChangedDossier: false,
-      signal: options.signal,
+      signal: options.inFlight ?? options.signal,
     })
     if (result.status === 'already_done') {
       tally.alreadyDone.push(tenant.id)

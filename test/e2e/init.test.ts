@@ -49,8 +49,12 @@ describe('init without a terminal', () => {
     mkdirSync(dir)
     const result = await runCli(['init', ...flags({'melon-project': undefined})], {cwd: dir, env: secrets()})
     expect(result.code).toBe(2)
-    expect(result.stderr).toContain('--melon-project is missing (melon project (the first part of <project>.melon.rent)) and there is no terminal to ask.')
+    expect(result.stderr).toContain('1 answer(s) missing and there is no terminal to ask: --melon-project.')
     expect(existsSync(join(dir, '.melon-immotoprc.yaml'))).toBe(false)
+    // Every missing answer is named in one run, secrets with their environment variable.
+    const several = await runCli(['init', ...flags({'melon-project': undefined, 'incoming-dir': undefined})], {cwd: dir, env: {...secrets(), MELON_IMMOTOP_MELON_TOKEN: ''}})
+    expect(several.code).toBe(2)
+    expect(several.stderr).toMatch(/3 answer\(s\) missing and there is no terminal to ask: --melon-project, --melon-token \(or MELON_IMMOTOP_MELON_TOKEN\), --incoming-dir\./)
   })
 
   it('a bad answer and a failing live check are errors naming the flag; nothing is written', async () => {

@@ -3,6 +3,7 @@
  * sandbox with real processes, a real SMTP sink and the real ledger.
  */
 import {spawn} from 'node:child_process'
+import {readdirSync} from 'node:fs'
 import {afterEach, describe, expect, it} from 'vitest'
 import {BIN, json, runCli} from '../helpers/cli.js'
 import {getJson, setFaults, testSandbox, type TestSandbox} from '../helpers/sandbox.js'
@@ -161,11 +162,42 @@ describe('sync', () => {
     child.kill('SIGTERM')
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve))
     expect(code).toBe(0)
-    expect(stderr).toContain('SIGTERM: finishing safely')
+    expect(stderr).toContain('SIGTERM: finishing the tenant(s) in hand')
     // JSON Lines: one compact document per pass, each on its own line.
     const passes = stdout.trim().split('\n').map((line) => JSON.parse(line))
     expect(passes.length).toBeGreaterThanOrEqual(2)
     expect(passes.flatMap((p: any) => p.exported).sort()).toEqual(['T-1001', 'T-1002', 'T-1003', 'T-1005'])
+    await expectExactlyOnce(sb)
+  })
+})
+
+describe('interrupted', () => {
+  it('SIGINT during sync --once finishes the tenant in hand, reports the rest as not started, exits 130; the next run does the rest once', async () => {
+    const sb = await sandboxWith(0)
+    // Each document's pick-up is held back, so the first tenant is still in hand when the signal comes.
+    await setFaults(sb, 'ackdelay=1500ms')
+    const child = spawn(process.execPath, [BIN, 'sync', '--once', '--concurrency', '1', '--json', '--config', sb.configPath], {stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, NO_COLOR: '1'}})
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (c) => (stdout += c))
+    child.stderr.on('data', (c) => (stderr += c))
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve))
+    // Barrier: the first control file is in the staging folder (the tenant is delivered, its pick-up pending).
+    for (let i = 0; i < 400 && !readdirSync(sb.incomingDir).some((n) => n.endsWith('.xml_it2')); i++) await new Promise((r) => setTimeout(r, 50))
+    expect(readdirSync(sb.incomingDir).some((n) => n.endsWith('.xml_it2')), stderr).toBe(true)
+    child.kill('SIGINT')
+    const code = await exited
+    expect(stderr).toContain('SIGINT: finishing the tenant(s) in hand')
+    expect(code, stderr).toBe(130)
+    const report = json({code, signal: null, stdout, stderr})
+    expect(report.exported).toEqual(['T-1001'])
+    expect(report.failed).toEqual([])
+    expect(report.notStarted).toEqual(['T-1002', 'T-1003'])
+    expect(stderr).not.toMatch(/failed|at .*\.js:\d+/)
+    await setFaults(sb, '')
+    const rest = await runCli(['sync', '--once', '--json', '--config', sb.configPath])
+    expect(rest.code, rest.stderr).toBe(0)
+    expect(json(rest).exported.sort()).toEqual(['T-1002', 'T-1003'])
     await expectExactlyOnce(sb)
   })
 })
@@ -289,8 +321,8 @@ describe('sync options', () => {
     expect(report.summary.waiting).toBeGreaterThan(0)
     expect(report.waiting[0]).toMatchObject({tenantId: expect.stringMatching(/^T-/), handoverId: expect.stringMatching(/^mi-T-/), since: expect.stringMatching(/^\d{4}-/)})
     const human = await runCli(['sync', '--once', '--config', impatient])
-    expect(human.stdout).toMatch(/waiting {6}T-\d+ {2}delivered .*, not yet picked up by Immotop 2/)
-    expect(human.stdout).toContain('ask W&W to check that Immotop 2 imports its staging folder 2')
+    expect(human.stderr).toMatch(/waiting {6}T-\d+ {2}delivered .*, not yet picked up by Immotop 2/)
+    expect(human.stderr).toContain('ask W&W to check that Immotop 2 imports its staging folder 2')
     await setFaults(sb, '')
     // The emulated Immotop 2 finishes what it has in hand; each pass checks, none resends. Bounded, not timed.
     let last: any = null

@@ -81,6 +81,17 @@ describe('loadConfig: secrets from the environment', () => {
     expect(err).toBeInstanceOf(ConfigError)
     expect(err!.message).toContain('immotop.password is not set')
     expect(err!.fix).toContain('MELON_IMMOTOP_IMMOTOP_PASSWORD')
+    expect(err!.fix).not.toContain('--secrets-file')
+    // The env file init writes next to the config is named when it is there.
+    write('melon-immotop.env', "MELON_IMMOTOP_IMMOTOP_PASSWORD='x'\n")
+    const withFile = (() => {
+      try {
+        requireSecrets(noSecrets, ['immotop.password'])
+      } catch (e) {
+        return e as ConfigError
+      }
+    })()
+    expect(withFile!.fix).toContain(`--secrets-file ${join(dir, 'melon-immotop.env')}`)
     const withEnv = await loadConfig({configPath: file, env: {MELON_IMMOTOP_MELON_TOKEN: 'env-token-123456', MELON_IMMOTOP_IMMOTOP_PASSWORD: 'env-pass-123456'}})
     expect(withEnv.config.melon.token).toBe('env-token-123456')
     expect(withEnv.config.immotop.password).toBe('env-pass-123456')
@@ -96,6 +107,7 @@ describe('loadConfig: errors name the file, the key and the fix', () => {
     expect(err.message).toContain('.melon-immotoprc.yaml')
     expect(err.message).toContain(dir)
     expect(err.exitCode).toBe(78)
+    expect(err.fix).toMatch(/^Run `melon-immotop init`/)
   })
   it('a missing --config file', async () => {
     const err = await configError(loadConfig({configPath: join(dir, 'nope.yaml'), env: {}}))
@@ -120,6 +132,14 @@ describe('loadConfig: errors name the file, the key and the fix', () => {
     expect(err.code).toBe('CONFIG_UNKNOWN_KEY')
     expect(err.message).toContain('"immotop.pasword"')
     expect(err.fix).toContain('Did you mean "immotop.password"?')
+  })
+  it('a misspelt key is reported as unknown, not as the real key missing', async () => {
+    const {staging, ...rest} = valid
+    const file = write('c.json', JSON.stringify({...rest, staging: {incomingDir: staging.incomingDir, ackDirectory: staging.ackDir}}))
+    const err = await configError(loadConfig({configPath: file, env: {}}))
+    expect(err.code).toBe('CONFIG_UNKNOWN_KEY')
+    expect(err.message).toContain('"staging.ackDirectory"')
+    expect(err.fix).toContain('Did you mean "staging.ackDir"?')
   })
   it('a wrong type names the key', async () => {
     const file = write('c.json', JSON.stringify({...valid, immotop: {...valid.immotop, mandant: 'drei'}}))
