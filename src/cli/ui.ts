@@ -5,6 +5,7 @@
  */
 import {Chalk, type ChalkInstance} from 'chalk'
 import type {Redactor} from '../core/redact.js'
+import {fitColumns, tsvLine} from './table-layout.js'
 
 export function isCI(env: NodeJS.ProcessEnv = process.env): boolean {
   const ci = (env.CI ?? '').toLowerCase()
@@ -73,13 +74,27 @@ export class Ui {
     }
   }
 
+  /** A line around a table: on stdout on a terminal, on stderr when piped, so that stdout stays clean tab-separated rows. */
+  note(text: string): void {
+    if (process.stdout.isTTY) this.out(text)
+    else this.err(text)
+  }
+
+  /** A table: box-drawn and fit to the terminal's width on a TTY, tab-separated lines (header first) when piped. */
   async table(head: string[], rows: string[][]): Promise<void> {
     if (this.json) return
+    if (!process.stdout.isTTY) {
+      this.out([head, ...rows].map(tsvLine).join('\n'))
+      return
+    }
     const {default: Table} = await import('cli-table3')
+    // A terminal that reports no width (some serial consoles, 0 columns) gets the natural widths.
+    const colWidths = process.stdout.columns ? fitColumns([head, ...rows], process.stdout.columns) : null
     const table = new Table({
       head: head.map((h) => this.color.bold(h)),
       style: {head: [], border: []},
       chars: {mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': ''},
+      ...(colWidths ? {colWidths, wordWrap: true, wrapOnWordBoundary: true} : {}),
     })
     table.push(...rows)
     this.out(table.toString())

@@ -74,7 +74,7 @@ export default class ExportTenant extends BaseCommand {
         : result.pickedUp
           ? `${c.green('✔')} Tenant ${c.bold(tenantId)} handed to Immotop 2 for unit ${result.unitReference}: ${result.files.length} files picked up (handover ${result.handoverId}).${mail}`
           : `${c.yellow('…')} Tenant ${c.bold(tenantId)} delivered for unit ${result.unitReference}: ${result.files.length} files, pick-up not awaited (handover ${result.handoverId}).`
-    this.ui.out(headline)
+    this.ui.note(headline)
     await this.ui.table(
       ['file', 'DateiName', 'kind', 'bytes', 'sha256', 'Immotop 2'],
       result.files.map((f) => [f.fileName, f.dateiName, f.kind, String(f.size), `…${f.sha256.slice(-12)}`, f.immotopDocumentId ? `id ${f.immotopDocumentId}` : result.dryRun ? '–' : f.delivery.replace('_', ' ')]),

@@ -26,7 +26,7 @@ export default class Tenants extends BaseCommand {
       spinner.stop()
     }
     if (tenants.length === 0) {
-      this.ui.out(`No tenants with status ${status}.`)
+      this.ui.note(`No tenants with status ${status}.`)
     } else {
       await this.ui.table(
         ['id', 'names', 'unit', 'address', 'move-in', 'assigned'],
@@ -39,7 +39,7 @@ export default class Tenants extends BaseCommand {
           t.assigned_at.slice(0, 10),
         ]),
       )
-      this.ui.out(this.ui.color.dim(`${tenants.length} tenant(s) with status ${status}.`))
+      this.ui.note(this.ui.color.dim(`${tenants.length} tenant(s) with status ${status}.`))
     }
     return {status, count: tenants.length, tenants}
   }

@@ -39,3 +39,4 @@ describe.skipIf(!hasScript)('init on a terminal', () => {
     expect(existsSync(join(dir, '.melon-immotoprc.yaml'))).toBe(false)
   })
 })
+

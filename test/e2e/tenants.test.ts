@@ -9,17 +9,21 @@ beforeAll(async () => {
 afterAll(() => sb.dispose())
 
 describe('tenants', () => {
-  it('lists the tenants without contract as a table, not the one with contract', async () => {
+  it('lists the tenants without contract, not the one with contract; piped, as tab-separated rows with the count on stderr', async () => {
     const result = await runCli(['tenants', '--config', sb.configPath])
     expect(result.code).toBe(0)
-    const lines = result.stdout.split('\n')
-    expect(lines[1]).toMatch(/id\s+│ names\s+│ unit\s+│ address\s+│ move-in\s+│ assigned/)
-    expect(result.stdout).toContain('Laura Meier, Jonas Meier')
-    expect(result.stdout).toContain('Seestrasse 112, 8800 Thalwil')
+    const rows = result.stdout.trimEnd().split('\n').map((line) => line.split('\t'))
+    expect(rows[0]).toEqual(['id', 'names', 'unit', 'address', 'move-in', 'assigned'])
+    expect(rows).toHaveLength(4)
+    expect(rows.every((r) => r.length === 6)).toBe(true)
+    expect(result.stdout).not.toMatch(/[│─┌]/)
+    const laura = rows.find((r) => r[1] === 'Laura Meier, Jonas Meier')!
+    expect(laura[3]).toBe('Seestrasse 112, 8800 Thalwil')
     expect(result.stdout).toContain('Marco Bernasconi')
     expect(result.stdout).toContain('Aylin Demir')
     expect(result.stdout).not.toContain('Peter Huber')
-    expect(result.stdout).toContain('3 tenant(s) with status without_contract.')
+    expect(result.stdout).not.toContain('tenant(s) with status')
+    expect(result.stderr).toContain('3 tenant(s) with status without_contract.')
   })
 
   it('--json gives the full records with document metadata, never document contents', async () => {
@@ -53,7 +57,8 @@ describe('tenants', () => {
   it('an empty tab says so', async () => {
     const result = await runCli(['tenants', '--status', 'terminated', '--config', sb.configPath])
     expect(result.code).toBe(0)
-    expect(result.stdout.trim()).toBe('No tenants with status terminated.')
+    expect(result.stdout).toBe('')
+    expect(result.stderr.trim()).toBe('No tenants with status terminated.')
   })
 
   it('an unknown status is a usage error', async () => {

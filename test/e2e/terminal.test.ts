@@ -1,7 +1,7 @@
 /**
  * Terminal behaviour through a real pseudo-terminal (util-linux `script`):
- * spinners only on a TTY and never under CI, colours off with NO_COLOR, and a
- * terminal without a width must not hang the spinner.
+ * spinners only on a TTY and never under CI, colours off with NO_COLOR, tables
+ * fit to the width, and a terminal without a width must not hang the spinner.
  */
 import {spawn} from 'node:child_process'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -67,6 +67,15 @@ describe('on a terminal', () => {
     } finally {
       await setFaults(sb, '')
     }
+  })
+
+  it('tables are box-drawn and fit a 60-column terminal, wrapping the widest columns', async () => {
+    const {code, output} = await inTerminal('tenants', {NO_COLOR: '1'}, 'cols 60 rows 50')
+    expect(code).toBe(0)
+    const lines = output.replace(/\r/g, '').split('\n').filter((l) => l.includes('│'))
+    expect(lines.length).toBeGreaterThan(4)
+    for (const line of lines) expect([...line].length, line).toBeLessThanOrEqual(60)
+    expect(output).toContain('3 tenant(s) with status without_contract.')
   })
 
   it('a terminal that reports no width gets no spinner and does not hang', async () => {

@@ -77,3 +77,14 @@ describe('function sizes (ARCHITECTURE.md "Long functions")', () => {
     expect([...named].filter((f) => !long.includes(f))).toEqual([])
   })
 })
+
+describe('what is shipped', () => {
+  it('no source maps that point to sources the package does not ship; no unused test helpers', () => {
+    const root = fileURLToPath(new URL('../..', import.meta.url))
+    const config = JSON.parse(readFileSync(join(root, 'tsconfig.json'), 'utf8'))
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
+    expect(config.compilerOptions.sourceMap).toBe(false)
+    expect(pkg.files).not.toContain('src')
+    expect(Object.keys(pkg.devDependencies ?? {})).not.toContain('@oclif/test')
+  })
+})
