@@ -3,7 +3,7 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command.js'
 import {loadConfig} from '../config/load.js'
 import {UsageError} from '../errors.js'
-import {doctorChecks, markdownReport, runDoctor, type CheckResult} from '../services/doctor/index.js'
+import {doctorChecks, foldSkipped, markdownReport, runDoctor, type CheckResult} from '../services/doctor/index.js'
 
 export default class Doctor extends BaseCommand {
   static override summary = 'Check every connection and setting, and say who fixes what fails.'
@@ -67,11 +67,12 @@ Exit code 1 on any fail (--strict: also on a warning).`
     spinner.stop()
     const c = this.ui.color
     const marks = {pass: c.green('✔'), warn: c.yellow('!'), fail: c.red('✖'), skip: c.dim('-')}
-    for (const check of report.checks) {
+    for (const {check, folded} of foldSkipped(report.checks)) {
       const time = this.verbose ? c.dim(` (${check.durationMs} ms)`) : ''
       this.ui.out(`${marks[check.status]} ${c.bold(check.title)} ${c.dim(`[${check.id}]`)}${time}`)
       this.ui.out(`    ${check.detail}`)
       if (check.fix) this.ui.out(`    ${c.cyan(`Fix (${check.owner}):`)} ${check.fix}`)
+      if (folded.length > 0) this.ui.out(`    ${marks.skip} ${c.dim(`${folded.length} check(s) skipped because of this: ${folded.map((f) => f.id).join(', ')}`)}`)
     }
     const {passed, total, failed, warned} = report.summary
     this.ui.out(`${passed} of ${total} checks passed${warned ? c.yellow(`, ${warned} warning(s)`) : ''}${failed ? c.red(`, ${failed} failed`) : ''}.`)

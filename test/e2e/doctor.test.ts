@@ -74,6 +74,13 @@ describe('doctor tells failures apart, each with a fix and who owns it', () => {
     expect(check(report, 'melon.dns')).toMatchObject({status: 'fail', detail: 'melon.invalid does not resolve (DNS).', owner: "customer's IT"})
     expect(statuses(report, ['melon.tcp', 'melon.tls', 'melon.auth', 'melon.rights', 'clock'])).toEqual({'melon.tcp': 'skip', 'melon.tls': 'skip', 'melon.auth': 'skip', 'melon.rights': 'skip', clock: 'skip'})
     expect(check(report, 'immotop.mandant').status).toBe('pass')
+    expect(check(report, 'melon.rights').blockedBy).toBe('melon.dns')
+    // On screen, what was skipped because of it is one line under the failure, not a line each.
+    const human = await runCli(['doctor', '--config', config])
+    const lines = human.stdout.split('\n')
+    const at = lines.findIndex((l) => l.includes('[melon.dns]'))
+    expect(lines.slice(at, at + 4).join('\n')).toMatch(/check\(s\) skipped because of this: melon\.tcp, melon\.tls, .*melon\.rights/)
+    expect(human.stdout).not.toContain('[melon.rights]')
   })
 
   it('connection refused', async () => {

@@ -22,6 +22,8 @@ export interface CheckResult {
   detail: string
   fix: string | null
   owner: Owner | null
+  /** For a check skipped because a dependency did not pass: the check at the root of it (failed, or skipped by --skip). */
+  blockedBy?: string
 }
 
 export interface CheckOutcome {

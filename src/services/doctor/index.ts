@@ -12,7 +12,7 @@ import {pickupCheck, stagingChecks} from './checks/staging.js'
 import type {Check, DoctorOptions} from './context.js'
 
 export type {Check, CheckResult, CheckStatus, DoctorOptions, Owner} from './context.js'
-export {markdownReport} from './report.js'
+export {foldSkipped, markdownReport} from './report.js'
 export {runDoctor, type RunOptions} from './runner.js'
 
 /** Every check, in the order the report shows them. */

@@ -38,7 +38,7 @@ export async function runDoctor(all: Check[], options: RunOptions) {
     const deps = await Promise.all(check.needs.filter((id) => results.has(id)).map((id) => results.get(id)!))
     const t0 = Date.now()
     const blocked = deps.find((d) => d.status === 'fail' || d.status === 'skip')
-    if (blocked) return {...base, status: 'skip', durationMs: 0, detail: `Skipped: "${blocked.title}" did not pass.`, fix: null, owner: null}
+    if (blocked) return {...base, status: 'skip', durationMs: 0, detail: `Skipped: "${blocked.title}" did not pass.`, fix: null, owner: null, blockedBy: blocked.blockedBy ?? blocked.id}
     const remaining = Math.max(0, options.budgetMs - (t0 - started))
     const limit = Math.min(options.checkTimeoutMs, remaining)
     let timer: NodeJS.Timeout | undefined
