@@ -17,7 +17,7 @@ export abstract class BaseCommand extends Command {
   static override enableJsonFlag = true
 
   static override baseFlags = {
-    config: Flags.string({char: 'c', description: 'Config file (default: search for .melon-immotoprc*, melon-immotop.config.*, package.json; or $MELON_IMMOTOP_CONFIG).', helpGroup: 'GLOBAL'}),
+    config: Flags.string({char: 'c', description: 'Config file (default: $MELON_IMMOTOP_CONFIG, else .melon-immotoprc*, melon-immotop.config.* or package.json in this folder and its parents up to home, else config.* in the per-user config folder, e.g. ~/.config/melon-immotop; README "Config").', helpGroup: 'GLOBAL'}),
     verbose: Flags.boolean({description: 'Show error details and stack traces (secrets stay masked).', helpGroup: 'GLOBAL'}),
     'allow-insecure-http': Flags.boolean({
       description: 'Allow plain http:// to hosts that are not loopback for this run (warns; prefer https).',

@@ -47,7 +47,7 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
   const explicit = options.configPath ?? env[CONFIG_PATH_ENV]
   // A JS config runs code: only when named (--config, $MELON_IMMOTOP_CONFIG), or found and safe.
   const guarded = guardJs(Boolean(explicit))
-  const explorer = cosmiconfig(MODULE_NAME, {searchPlaces: SEARCH_PLACES, searchStrategy: 'global', cache: false, loaders: {'.js': guarded, '.mjs': guarded, '.cjs': guarded}})
+  const explorer = cosmiconfig(MODULE_NAME, {searchPlaces: SEARCH_PLACES, searchStrategy: 'global', cache: false, loaders: {'.js': guarded, '.mjs': guarded, '.cjs': guarded, '.ts': guarded}})
   let result: {config: unknown; filepath: string; isEmpty?: boolean} | null
   if (explicit) {
     const path = resolve(cwd, explicit)
@@ -65,7 +65,7 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
   if (!result || result.isEmpty) {
     throw new ConfigError(
       'CONFIG_NOT_FOUND',
-      result ? `Config file ${result.filepath} is empty.` : `No config found: looked for ${SEARCH_PLACES.join(', ')} in ${cwd} and every parent folder up to your home folder.`,
+      result ? `Config file ${result.filepath} is empty.` : `No config found: looked for ${SEARCH_PLACES.join(', ')} in ${cwd} and every parent folder up to your home folder, then for config.* in the per-user config folder.`,
       'Run `melon-immotop init` to write one (it asks for every setting and checks each connection), or pass --config <file>, or set MELON_IMMOTOP_CONFIG (README "Config"). For the sandbox: `melon-immotop sandbox --write-config <file>`.',
     )
   }
@@ -99,7 +99,7 @@ function guardJs(explicit: boolean): Loader {
         )
       }
     }
-    const load = defaultLoaders[extname(filepath) as '.js' | '.mjs' | '.cjs']
+    const load = defaultLoaders[extname(filepath) as '.js' | '.mjs' | '.cjs' | '.ts']
     return load(filepath, content)
   }
 }

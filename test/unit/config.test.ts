@@ -65,6 +65,26 @@ describe('loadConfig: search places', () => {
   })
 })
 
+describe('loadConfig: the per-user config folder', () => {
+  it('is searched after the folders up to home: $XDG_CONFIG_HOME/melon-immotop/config.yaml (README "Config")', async () => {
+    const saved = process.env.XDG_CONFIG_HOME
+    process.env.XDG_CONFIG_HOME = join(dir, 'xdg')
+    try {
+      mkdirSync(join(dir, 'xdg', 'melon-immotop'), {recursive: true})
+      const file = write(join('xdg', 'melon-immotop', 'config.yaml'), JSON.stringify(valid))
+      mkdirSync(join(dir, 'work'))
+      const loaded = await loadConfig({cwd: join(dir, 'work'), env: {}})
+      expect(loaded.filepath).toBe(file)
+      // A config in the working folder still wins.
+      const local = write(join('work', '.melon-immotoprc.json'), JSON.stringify(valid))
+      expect((await loadConfig({cwd: join(dir, 'work'), env: {}})).filepath).toBe(local)
+    } finally {
+      if (saved === undefined) delete process.env.XDG_CONFIG_HOME
+      else process.env.XDG_CONFIG_HOME = saved
+    }
+  })
+})
+
 describe('loadConfig: secrets from the environment', () => {
   it('overlays secrets from the environment and says where each came from', async () => {
     const {melon, immotop, ...rest} = valid
