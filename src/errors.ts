@@ -115,7 +115,7 @@ export class InterruptedError extends AppError {
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error
   const name = error instanceof Error ? error.name : typeof error
-  // Ctrl-C at any inquirer question ends the prompt with an ExitPromptError: an interrupt, not a bug.
+  // Ctrl-C at any @inquirer/prompts question ends it with an ExitPromptError: an interrupt, not a bug.
   if (name === 'ExitPromptError') return new InterruptedError('SIGINT', 'Interrupted by Ctrl-C at a question; nothing was changed.')
   return new BugError(
     'INTERNAL',

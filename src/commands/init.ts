@@ -181,40 +181,35 @@ Without a terminal, or with --yes, every answer comes from the flags (secrets al
 
   /** Answers from a person at the terminal (prompts on stderr, so stdout stays clean). */
   private async inquirerIO(values: Record<string, string | undefined>): Promise<InitIO> {
-    const {default: inquirer} = await import('inquirer')
-    const module = inquirer.createPromptModule({output: process.stderr})
-    // Ctrl-C at a prompt ends inquirer with an ExitPromptError: that is an interrupt (130), not a bug.
-    const prompt = async (questions: never) => {
+    const prompts = await import('@inquirer/prompts')
+    const context = {output: process.stderr}
+    // Ctrl-C at a prompt ends it with an ExitPromptError: that is an interrupt (130), not a bug.
+    const asking = async <T>(question: Promise<T>): Promise<T> => {
       try {
-        return await module(questions)
+        return await question
       } catch (error) {
         if ((error as Error).name === 'ExitPromptError') throw new InterruptedError('SIGINT', 'Interrupted by Ctrl-C while answering init; nothing was written.')
         throw error
       }
     }
+    const confirm = (message: string, defaultValue: boolean) => asking(prompts.confirm({message, default: defaultValue}, context))
     return {
       ask: async (q: Question) => {
         const preset = values[FLAG_FOR[q.key]!.flag]
-        const answer = (await prompt([
-          {
-            type: q.kind === 'secret' ? 'password' : 'input',
-            name: 'value',
-            message: q.message,
-            mask: '*',
-            default: q.kind === 'secret' ? undefined : (preset ?? q.default),
-            validate: (value: string) => {
-              const problem = q.validate(value ?? '')
-              return problem === null ? true : problem
-            },
-          },
-        ] as never)) as {value: string}
-        if (q.kind === 'secret') this.redactor.add(answer.value)
-        return answer.value ?? ''
+        const validate = (value: string) => q.validate(value ?? '') ?? true
+        if (q.kind === 'secret') {
+          const secret = await asking(prompts.password({message: q.message, mask: '*', validate}, context))
+          this.redactor.add(secret)
+          return secret
+        }
+        const fallback = preset ?? ('default' in q ? q.default : undefined)
+        return (await asking(prompts.input({message: q.message, ...(fallback === undefined ? {} : {default: fallback}), validate}, context))) ?? ''
       },
-      confirm: async (message, defaultValue) => ((await prompt([{type: 'confirm', name: 'ok', message, default: defaultValue}] as never)) as {ok: boolean}).ok,
-      checkFailed: async (name) => ((await prompt([{type: 'confirm', name: 'ok', message: `Enter the ${name} settings again?`, default: true}] as never)) as {ok: boolean}).ok,
+      confirm,
+      checkFailed: (name) => confirm(`Enter the ${name} settings again?`, true),
       say: (line) => this.ui.err(line),
     }
   }
+
 }
 

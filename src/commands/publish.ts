@@ -111,9 +111,8 @@ A file that fails to parse publishes nothing, unless --skip-invalid: then the va
       throw new UsageError('CONFIRMATION_NEEDED', `--prune would withdraw ${stale.length} listing(s) (${stale.slice(0, 5).join(', ')}${stale.length > 5 ? ', …' : ''}), and there is no terminal to ask.`, 'Pass --yes to confirm, or run without --prune.')
     }
     spinner.stop()
-    const {default: inquirer} = await import('inquirer')
-    const {ok} = await inquirer.prompt([{type: 'confirm', name: 'ok', default: false, message: `Withdraw ${stale.length} listing(s) from melon: ${stale.join(', ')}?`}], {output: process.stderr} as never)
-    return ok as boolean
+    const {confirm} = await import('@inquirer/prompts')
+    return confirm({message: `Withdraw ${stale.length} listing(s) from melon: ${stale.join(', ')}?`, default: false}, {output: process.stderr})
   }
 
   /** Publications go into the ledger for `history`; a ledger problem never fails a publish. */

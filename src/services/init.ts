@@ -2,7 +2,7 @@
  * The init wizard's logic, independent of how answers are asked: each
  * question has a default, a format check (the config schema's own rules) and,
  * per system, a live check the user may skip. The command supplies the asking
- * (inquirer on a terminal, flags otherwise); tests supply scripted answers.
+ * (@inquirer/prompts on a terminal, flags otherwise); tests supply scripted answers.
  */
 import {constants, existsSync, statSync} from 'node:fs'
 import {access, rename, writeFile} from 'node:fs/promises'

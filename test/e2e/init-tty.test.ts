@@ -14,24 +14,40 @@ const hasScript = process.platform === 'linux' && spawnSync('script', ['--versio
 const dir = mkdtempSync(join(tmpdir(), 'mi-init-tty-'))
 afterAll(() => rmSync(dir, {recursive: true, force: true}))
 
+/** init on a pseudo-terminal; `until(text)` resolves once the screen shows it (or the process ended). */
+function initOnTerminal() {
+  const env: NodeJS.ProcessEnv = {...process.env, NO_COLOR: '1'}
+  for (const key of ['CI', 'GITHUB_ACTIONS', 'MELON_IMMOTOP_CONFIG', 'MELON_IMMOTOP_MELON_TOKEN', 'MELON_IMMOTOP_IMMOTOP_PASSWORD']) delete env[key]
+  const child = spawn('script', ['-qec', `"${process.execPath}" "${BIN}" init`, '/dev/null'], {cwd: dir, env, stdio: ['pipe', 'pipe', 'pipe']})
+  const state = {screen: ''}
+  const waiters: Array<{text: string; resolve: () => void}> = []
+  child.stdout.on('data', (chunk) => {
+    state.screen += chunk
+    for (const w of waiters) if (state.screen.includes(w.text)) w.resolve()
+  })
+  const killer = setTimeout(() => child.kill('SIGKILL'), 40_000)
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => (clearTimeout(killer), resolve(code))))
+  const until = (text: string) => Promise.race([new Promise<void>((resolve) => waiters.push({text, resolve})), exited.then(() => undefined)])
+  return {state, until, exited, type: (keys: string) => child.stdin.write(keys)}
+}
+
 describe.skipIf(!hasScript)('init on a terminal', () => {
+  it('checks an answer as it is typed and asks again', async () => {
+    const term = initOnTerminal()
+    await term.until('melon API base URL')
+    term.type('ftp://melon.example\r')
+    await term.until('must use https://')
+    term.type('\u0003')
+    expect(await term.exited).toBe(130)
+    expect(term.state.screen).toContain('melon.baseUrl must use https:// (got ftp:).')
+  })
+
   it('Ctrl-C at a question is an interrupt (exit 130) and writes nothing', async () => {
-    const env: NodeJS.ProcessEnv = {...process.env, NO_COLOR: '1'}
-    for (const key of ['CI', 'GITHUB_ACTIONS', 'MELON_IMMOTOP_CONFIG', 'MELON_IMMOTOP_MELON_TOKEN', 'MELON_IMMOTOP_IMMOTOP_PASSWORD']) delete env[key]
-    const child = spawn('script', ['-qec', `"${process.execPath}" "${BIN}" init`, '/dev/null'], {cwd: dir, env, stdio: ['pipe', 'pipe', 'pipe']})
-    let screen = ''
-    const asked = new Promise<void>((resolve) => {
-      child.stdout.on('data', (chunk) => {
-        screen += chunk
-        if (screen.includes('melon API base URL')) resolve()
-      })
-    })
-    const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)))
-    const killer = setTimeout(() => child.kill('SIGKILL'), 40_000)
-    await Promise.race([asked, exited])
-    child.stdin.write('\u0003')
-    const code = await exited
-    clearTimeout(killer)
+    const term = initOnTerminal()
+    await term.until('melon API base URL')
+    term.type('\u0003')
+    const code = await term.exited
+    const screen = term.state.screen
     expect(screen).toContain('melon API base URL')
     expect(code).toBe(130)
     expect(screen).toContain('Interrupted by Ctrl-C while answering init; nothing was written.')
