@@ -25,3 +25,34 @@ export async function fsyncDir(dir: string): Promise<void> {
     await handle.close()
   }
 }
+
+/** Codes a virus scanner or indexer causes on Windows while it holds a file that was just written. */
+const TRANSIENT_ON_WINDOWS = new Set(['EPERM', 'EBUSY', 'EACCES'])
+
+export interface RenameOptions {
+  platform?: NodeJS.Platform
+  rename?: (from: string, to: string) => Promise<void>
+  /** Pauses between attempts; their count bounds the retries (about 1.5 s in all by default). */
+  delaysMs?: number[]
+}
+
+/**
+ * fs.rename, retried on Windows while EPERM/EBUSY/EACCES say another process
+ * (a virus scanner, the search indexer, a backup agent) briefly holds the file.
+ * Bounded; elsewhere, and for any other error, the first error is final.
+ */
+export async function renameDurably(from: string, to: string, options: RenameOptions = {}): Promise<void> {
+  const platform = options.platform ?? process.platform
+  const doRename = options.rename ?? (await import('node:fs/promises')).rename
+  const delays = options.delaysMs ?? [50, 100, 200, 400, 800]
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await doRename(from, to)
+      return
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? ''
+      if (platform !== 'win32' || !TRANSIENT_ON_WINDOWS.has(code) || attempt >= delays.length) throw error
+      await new Promise((resolve) => setTimeout(resolve, delays[attempt]))
+    }
+  }
+}

@@ -16,13 +16,13 @@
  */
 import {createHash} from 'node:crypto'
 import {constants, createReadStream, rmSync} from 'node:fs'
-import {access, chmod, lstat, mkdir, open, readdir, readFile, rename, rm, stat, statfs} from 'node:fs/promises'
+import {access, chmod, lstat, mkdir, open, readdir, readFile, rm, stat, statfs} from 'node:fs/promises'
 import {join} from 'node:path'
 import {Transform} from 'node:stream'
 import {pipeline} from 'node:stream/promises'
 import {buildControlFile, parseControlFile, type ControlFile} from '../core/control-file.js'
 import {controlFileName} from '../core/handover.js'
-import {fsyncDir, fsyncFile} from './durable.js'
+import {fsyncDir, fsyncFile, renameDurably} from './durable.js'
 import {ConfigError, IntegrityError, RemoteRejectedError, diskFullError} from '../errors.js'
 
 export const STAGING_TMP = '.melon-immotop-tmp'
@@ -127,7 +127,7 @@ export class StagingDirectory {
     if (options.controlMoved && !answer) {
       // The move was recorded: either it happened (delivered, maybe picked up), or the control file still waits here.
       if (await exists(tmpControl)) {
-        await rename(tmpControl, join(this.dirs.incomingDir, controlName))
+        await renameDurably(tmpControl, join(this.dirs.incomingDir, controlName))
         await fsyncDir(this.dirs.incomingDir)
       }
       return 'delivered'
@@ -156,11 +156,11 @@ export class StagingDirectory {
         throw new IntegrityError('CHECKSUM_MISMATCH', `Copy of ${file.fileName} into the staging folder has SHA-256 …${sha256.slice(-8)}, expected …${file.sha256.slice(-8)}.`, 'Check the disk and run again.')
       }
       await fsyncFile(tmpDoc)
-      await rename(tmpDoc, join(this.dirs.incomingDir, file.fileName))
+      await renameDurably(tmpDoc, join(this.dirs.incomingDir, file.fileName))
       await rm(tmpControl, {force: true})
       await writeExclusive(tmpControl, this.controlFor(file))
       options.beforeControlMove()
-      await rename(tmpControl, join(this.dirs.incomingDir, controlName))
+      await renameDurably(tmpControl, join(this.dirs.incomingDir, controlName))
       await fsyncDir(this.dirs.incomingDir)
     } catch (error) {
       throw diskFullError(error, tmp, 'The partial copy was removed; what was delivered before stays, and the next run continues.') ?? error

@@ -306,20 +306,35 @@ function levenshtein(a: string, b: string): number {
   return row[b.length]!
 }
 
-/** Warnings about a loaded config that do not stop a command (README "Security"). */
-export function configWarnings(loaded: LoadedConfig): Array<{message: string; fix: string}> {
+function secretsInFile(loaded: LoadedConfig): string[] {
+  return (Object.keys(SECRET_ENV) as Array<keyof typeof SECRET_ENV>).filter((key) => loaded.sources[key] === 'file')
+}
+
+/**
+ * Warnings about a loaded config that do not stop a command (README "Security").
+ * On Windows, file modes say nothing about who may read a file (NTFS ACLs do),
+ * so there is no mode warning; configAdvice says what to check instead.
+ */
+export function configWarnings(loaded: LoadedConfig, platform: NodeJS.Platform = process.platform): Array<{message: string; fix: string}> {
   const warnings: Array<{message: string; fix: string}> = []
-  const secretsInFile = (Object.keys(SECRET_ENV) as Array<keyof typeof SECRET_ENV>).filter((key) => loaded.sources[key] === 'file')
-  if (secretsInFile.length > 0 && !loaded.filepath.endsWith('package.json')) {
+  const inFile = secretsInFile(loaded)
+  if (platform !== 'win32' && inFile.length > 0 && !loaded.filepath.endsWith('package.json')) {
     const mode = statSync(loaded.filepath).mode & 0o777
     if (mode & 0o077) {
       warnings.push({
-        message: `${loaded.filepath} holds ${secretsInFile.join(' and ')} and is readable by ${mode & 0o007 ? 'others' : 'its group'} (mode ${mode.toString(8).padStart(3, '0')}).`,
+        message: `${loaded.filepath} holds ${inFile.join(' and ')} and is readable by ${mode & 0o007 ? 'others' : 'its group'} (mode ${mode.toString(8).padStart(3, '0')}).`,
         fix: `chmod 600 ${loaded.filepath}`,
       })
     }
   }
   return warnings
+}
+
+/** On Windows, for a config that holds secrets: how to make sure only the service account can read it (NTFS ACLs). */
+export function configAdvice(loaded: LoadedConfig, platform: NodeJS.Platform = process.platform): string | null {
+  const inFile = secretsInFile(loaded)
+  if (platform !== 'win32' || inFile.length === 0) return null
+  return `${loaded.filepath} holds ${inFile.join(' and ')}; on Windows its NTFS permissions decide who can read it. Check with icacls "${loaded.filepath}" that only the account running melon-immotop and Administrators have access (icacls "${loaded.filepath}" /inheritance:r /grant:r "%USERNAME%:F" "Administrators:F"), or keep the secrets in --secrets-file or the environment.`
 }
 
 export interface ShownValue {

@@ -11,10 +11,11 @@
  * Immotop 2 document ids, error codes and messages built from ids.
  */
 import {closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, statSync} from 'node:fs'
-import {chmod, mkdir, readdir, rename, rm} from 'node:fs/promises'
+import {chmod, mkdir, readdir, rm} from 'node:fs/promises'
 import {join} from 'node:path'
 import Database from 'better-sqlite3'
 import {AppError, StateError, diskFullError} from '../errors.js'
+import {renameDurably} from '../adapters/durable.js'
 import {isProcessAlive} from './process-alive.js'
 
 export const LEDGER_FILE = 'ledger.sqlite'
@@ -209,7 +210,7 @@ export class Ledger {
     try {
       await this.db.backup(partial)
       await chmod(partial, 0o600)
-      await rename(partial, target)
+      await renameDurably(partial, target)
     } catch (error) {
       await rm(partial, {force: true})
       throw diskFullError(error, dir, 'The ledger itself is intact; only this backup is missing.') ?? error

@@ -1,8 +1,8 @@
-import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
-import {loadConfig, requireSecrets} from '../../src/config/load.js'
+import {configAdvice, configWarnings, loadConfig, requireSecrets} from '../../src/config/load.js'
 import {ConfigError} from '../../src/errors.js'
 
 const valid = {
@@ -200,5 +200,23 @@ describe('did you mean', () => {
     const err = await configError(loadConfig({configPath: file, env: {}}))
     expect(err.fix).not.toContain('Did you mean')
     expect(err.fix).toContain('known keys here')
+  })
+})
+
+describe('config permissions by platform (Windows tested with an injected platform)', () => {
+  it('a secret-holding config readable by others: a chmod warning on Linux; on Windows no mode warning but NTFS advice', async () => {
+    const file = write('c.json', JSON.stringify(valid))
+    chmodSync(file, 0o644)
+    const loaded = await loadConfig({configPath: file, env: {}})
+    expect(configWarnings(loaded, 'linux')).toEqual([expect.objectContaining({fix: `chmod 600 ${file}`})])
+    expect(configAdvice(loaded, 'linux')).toBeNull()
+    expect(configWarnings(loaded, 'win32')).toEqual([])
+    expect(configAdvice(loaded, 'win32')).toContain(`icacls "${file}"`)
+    expect(configAdvice(loaded, 'win32')).not.toContain(valid.melon.token)
+  })
+  it('no advice for a config that holds no secret', async () => {
+    const {melon, immotop, ...rest} = valid
+    const file = write('c.json', JSON.stringify({...rest, melon: {...melon, token: undefined}, immotop: {...immotop, password: undefined}}))
+    expect(configAdvice(await loadConfig({configPath: file, env: {}}), 'win32')).toBeNull()
   })
 })

@@ -5,8 +5,8 @@
  */
 import {createHash} from 'node:crypto'
 import {createReadStream, mkdirSync, rmSync} from 'node:fs'
-import {readdir, rename, rm, stat, writeFile} from 'node:fs/promises'
-import {fsyncDir, fsyncFile} from '../../adapters/durable.js'
+import {readdir, rm, stat, writeFile} from 'node:fs/promises'
+import {fsyncDir, fsyncFile, renameDurably} from '../../adapters/durable.js'
 import {join} from 'node:path'
 
 export class Spool {
@@ -54,7 +54,7 @@ export class Spool {
     await rm(partial, {force: true})
     await writeFile(partial, bytes, {mode: 0o600, flag: 'wx'})
     await fsyncFile(partial)
-    await rename(partial, this.path(fileName))
+    await renameDurably(partial, this.path(fileName))
     await fsyncDir(this.dir)
   }
 

@@ -1,7 +1,7 @@
 /** The config, its permissions, the secrets (and with them the clients every later check uses). */
 import {ImmotopRestClient} from '../../../adapters/immotop-rest.js'
 import {MelonClient} from '../../../adapters/melon-client.js'
-import {configWarnings, loadConfig} from '../../../config/load.js'
+import {configAdvice, configWarnings, loadConfig} from '../../../config/load.js'
 import {SECRET_ENV} from '../../../config/schema.js'
 import {mask} from '../../../core/redact.js'
 import {failFrom, type Check, type DoctorOptions} from '../context.js'
@@ -30,7 +30,7 @@ export function configChecks(options: DoctorOptions): Check[] {
       async run(ctx) {
         const warnings = configWarnings(ctx.loaded!)
         if (warnings.length > 0) return {status: 'warn', detail: warnings[0]!.message, fix: warnings[0]!.fix}
-        return {status: 'pass', detail: `${ctx.loaded!.filepath} is not readable by others, or holds no secret.`}
+        return {status: 'pass', detail: configAdvice(ctx.loaded!) ?? `${ctx.loaded!.filepath} is not readable by others, or holds no secret.`}
       },
     },
     {
