@@ -74,8 +74,9 @@ export class Ui {
     }
   }
 
-  /** A line around a table: on stdout on a terminal, on stderr when piped, so that stdout stays clean tab-separated rows. */
+  /** A line around a table: on stdout on a terminal, on stderr when piped, so that stdout stays clean tab-separated rows; silent in --json mode. */
   note(text: string): void {
+    if (this.json) return
     if (process.stdout.isTTY) this.out(text)
     else this.err(text)
   }

@@ -29,6 +29,8 @@ describe('tenants', () => {
   it('--json gives the full records with document metadata, never document contents', async () => {
     const result = await runCli(['tenants', '--json', '--config', sb.configPath])
     const out = json(result)
+    // The human count line is not written in JSON mode, not even to stderr.
+    expect(result.stderr).not.toContain('tenant(s) with status')
     expect(out.status).toBe('without_contract')
     expect(out.count).toBe(3)
     const laura = out.tenants[0]

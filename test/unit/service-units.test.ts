@@ -1,0 +1,117 @@
+import {XMLParser} from 'fast-xml-parser'
+import {describe, expect, it} from 'vitest'
+import {installSteps, serviceFiles, type ServiceSpec} from '../../src/core/service-units.js'
+
+/** A minimal systemd unit parser: sections of key=value lines. */
+function parseUnit(text: string): Record<string, Record<string, string[]>> {
+  const units: Record<string, Record<string, string[]>> = {}
+  let section = ''
+  for (const line of text.split('\n')) {
+    if (!line.trim() || line.startsWith('#')) continue
+    const header = /^\[(\w+)\]$/.exec(line)
+    if (header) {
+      section = header[1]!
+      units[section] = {}
+      continue
+    }
+    const at = line.indexOf('=')
+    expect(at, `not key=value: ${line}`).toBeGreaterThan(0)
+    const key = line.slice(0, at)
+    ;(units[section]![key] ??= []).push(line.slice(at + 1))
+  }
+  return units
+}
+
+/** systemd's ExecStart word splitting (quotes, backslash escapes) and its %% / $$ unescaping. */
+function execWords(value: string): string[] {
+  const words: string[] = []
+  let i = 0
+  while (i < value.length) {
+    while (value[i] === ' ') i++
+    if (i >= value.length) break
+    let word = ''
+    if (value[i] === '"') {
+      i++
+      while (value[i] !== '"') {
+        if (value[i] === '\\') i++
+        word += value[i++]
+      }
+      i++
+    } else {
+      while (i < value.length && value[i] !== ' ') word += value[i++]
+    }
+    words.push(word.replace(/%%/g, '%').replace(/\$\$/g, '$'))
+  }
+  return words
+}
+
+/** Windows' CommandLineToArgvW rules for the arguments WinSW passes on. */
+function windowsWords(line: string): string[] {
+  const words: string[] = []
+  let i = 0
+  while (i < line.length) {
+    while (line[i] === ' ') i++
+    if (i >= line.length) break
+    let word = ''
+    let quoted = false
+    while (i < line.length && (quoted || line[i] !== ' ')) {
+      let slashes = 0
+      while (line[i] === '\\') slashes++, i++
+      if (line[i] === '"') {
+        word += '\\'.repeat(Math.floor(slashes / 2))
+        if (slashes % 2 === 1) word += '"'
+        else quoted = !quoted
+        i++
+      } else {
+        word += '\\'.repeat(slashes)
+        if (i < line.length && (quoted || line[i] !== ' ')) word += line[i++]
+      }
+    }
+    words.push(word)
+  }
+  return words
+}
+
+const linux: ServiceSpec = {kind: 'systemd-timer', node: '/usr/bin/node', bin: '/opt/melon immotop/bin/run.js', config: '/etc/melon-immotop/100% "real".yaml', secretsFile: '/etc/melon-immotop/$ecrets.env', intervalSeconds: 90, user: 'melon'}
+
+describe('systemd units', () => {
+  it('timer kind: a one-pass service whose ExecStart gives back every argument exactly, and a timer', () => {
+    const files = serviceFiles(linux)
+    expect(files.map((f) => f.name)).toEqual(['melon-immotop-sync.service', 'melon-immotop-sync.timer'])
+    const service = parseUnit(files[0]!.text)
+    expect(service.Service!.Type).toEqual(['oneshot'])
+    expect(service.Service!.User).toEqual(['melon'])
+    expect(service.Service!.SuccessExitStatus).toEqual(['1 7'])
+    expect(Number(service.Service!.TimeoutStopSec![0])).toBeGreaterThanOrEqual(120)
+    expect(execWords(service.Service!.ExecStart![0]!)).toEqual(['/usr/bin/node', '/opt/melon immotop/bin/run.js', 'sync', '--once', '--config', '/etc/melon-immotop/100% "real".yaml', '--secrets-file', '/etc/melon-immotop/$ecrets.env', '--log-level', 'info'])
+    const timer = parseUnit(files[1]!.text)
+    expect(timer.Timer!.OnUnitInactiveSec).toEqual(['90s'])
+    expect(timer.Timer!.Unit).toEqual(['melon-immotop-sync.service'])
+    expect(timer.Install!.WantedBy).toEqual(['timers.target'])
+  })
+  it('long-running kind: sync --interval, restarted on failure, enabled at boot', () => {
+    const [file] = serviceFiles({...linux, kind: 'systemd', secretsFile: undefined})
+    const service = parseUnit(file!.text)
+    expect(service.Service!.Type).toEqual(['simple'])
+    expect(service.Service!.Restart).toEqual(['on-failure'])
+    expect(execWords(service.Service!.ExecStart![0]!)).toEqual(['/usr/bin/node', '/opt/melon immotop/bin/run.js', 'sync', '--interval', '90', '--config', '/etc/melon-immotop/100% "real".yaml', '--log-level', 'info'])
+    expect(service.Install!.WantedBy).toEqual(['multi-user.target'])
+    expect(installSteps('systemd', '/tmp/u')).toContain('sudo systemctl enable --now melon-immotop-sync.service')
+  })
+})
+
+describe('WinSW service', () => {
+  it('parses as XML; node.exe with arguments that Windows splits back exactly; restarts; a stop timeout for the tenant in hand', () => {
+    const [file] = serviceFiles({kind: 'winsw', node: 'C:\\Program Files\\nodejs\\node.exe', bin: 'C:\\melon-immotop\\bin\\run.js', config: 'C:\\Users\\svc melon\\config.yaml', secretsFile: '\\\\fileserver\\immo share\\melon "x".env', intervalSeconds: 60, logDir: 'C:\\melon-immotop\\logs\\'})
+    expect(file!.name).toBe('melon-immotop-sync.xml')
+    const xml = new XMLParser({ignoreAttributes: false, parseTagValue: false}).parse(file!.text)
+    const service = xml.service
+    expect(service.id).toBe('melon-immotop-sync')
+    expect(service.executable).toBe('C:\\Program Files\\nodejs\\node.exe')
+    expect(windowsWords(service.arguments)).toEqual(['C:\\melon-immotop\\bin\\run.js', 'sync', '--interval', '60', '--config', 'C:\\Users\\svc melon\\config.yaml', '--secrets-file', '\\\\fileserver\\immo share\\melon "x".env', '--log-level', 'info'])
+    expect(service.stoptimeout).toBe('180 sec')
+    expect(service.onfailure[0]['@_action']).toBe('restart')
+    expect(service.log['@_mode']).toBe('roll-by-size')
+    expect(service.logpath).toBe('C:\\melon-immotop\\logs\\')
+  })
+})
