@@ -5,7 +5,7 @@
  * Folders cannot be opened for flushing on Windows; there NTFS journals the
  * rename itself, and the folder flush is skipped.
  */
-import {open} from 'node:fs/promises'
+import {open, rename} from 'node:fs/promises'
 
 export async function fsyncFile(path: string): Promise<void> {
   const handle = await open(path, 'r+')
@@ -43,7 +43,7 @@ export interface RenameOptions {
  */
 export async function renameDurably(from: string, to: string, options: RenameOptions = {}): Promise<void> {
   const platform = options.platform ?? process.platform
-  const doRename = options.rename ?? (await import('node:fs/promises')).rename
+  const doRename = options.rename ?? rename
   const delays = options.delaysMs ?? [50, 100, 200, 400, 800]
   for (let attempt = 0; ; attempt++) {
     try {

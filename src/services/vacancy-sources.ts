@@ -55,7 +55,7 @@ export function sourceSpecFromConfig(
     refs: overrides.refs ?? [],
     includeSale: overrides.includeSale || config.publish.includeSale,
     skipInvalid: overrides.skipInvalid ?? false,
-    mandants: overrides.mandant !== undefined ? [overrides.mandant] : configured === 'all' ? 'all' : typeof configured === 'number' ? [configured] : configured,
+    mandants: overrides.mandant !== undefined ? [overrides.mandant] : configuredMandants(configured),
     mandantTypes: config.immotop.mandantTypes,
     defaultMandant: overrides.mandant ?? singleMandant(configured),
     agency: overrides.agency,
@@ -184,10 +184,20 @@ function keepNamed(result: SourceResult, wanted: string[], found: Map<string, un
   result.skipped = result.skipped.filter((s) => wanted.includes(s.reference))
 }
 
+/** immotop.mandant as a list, or "all". */
+export function configuredMandants(mandant: number | number[] | 'all'): number[] | 'all' {
+  return mandant === 'all' ? 'all' : typeof mandant === 'number' ? [mandant] : mandant
+}
+
+/** Whether a mandant is of a letting type (W&W's mandanttypcode, among immotop.mandantTypes). */
+export function isLettingMandant(mandant: {mandanttypcode: string}, types: string[]): boolean {
+  return types.includes(mandant.mandanttypcode.trim().toUpperCase())
+}
+
 /** The mandants to read: the configured ones, or every mandant of a letting type. */
 export async function resolveMandants(immotop: ImmotopRestClient, mandants: number[] | 'all', types: string[]): Promise<number[]> {
   if (mandants !== 'all') return mandants
-  const letting = (await immotop.mandants()).filter((m) => types.includes(m.mandanttypcode.trim().toUpperCase())).map((m) => m.nr)
+  const letting = (await immotop.mandants()).filter((m) => isLettingMandant(m, types)).map((m) => m.nr)
   if (letting.length === 0) {
     throw new ConfigError('NO_LETTING_MANDANT', `Immotop 2 has no mandant of type ${types.join(', ')} (immotop.mandant is "all").`, 'Set immotop.mandant to the mandant numbers to publish, or immotop.mandantTypes to the types that let (V Vermietung, G Genossenschaft).')
   }

@@ -4,6 +4,7 @@ import {isPublishable} from '../../../core/vacancy.js'
 import {swissToday} from '../../../core/swiss-date.js'
 import {toAppError} from '../../../errors.js'
 import {failFrom, immotopTest, type Check} from '../context.js'
+import {configuredMandants, isLettingMandant} from '../../vacancy-sources.js'
 import {networkChecks} from './network.js'
 
 export function immotopChecks(): Check[] {
@@ -65,7 +66,8 @@ export function immotopChecks(): Check[] {
         const immotop = ctx.loaded!.config.immotop
         try {
           const all = await ctx.immotop!.mandants()
-          const wanted = immotop.mandant === 'all' ? all.filter((m) => immotop.mandantTypes.includes(m.mandanttypcode.trim().toUpperCase())).map((m) => m.nr) : typeof immotop.mandant === 'number' ? [immotop.mandant] : immotop.mandant
+          const configured = configuredMandants(immotop.mandant)
+          const wanted = configured === 'all' ? all.filter((m) => isLettingMandant(m, immotop.mandantTypes)).map((m) => m.nr) : configured
           const missing = wanted.filter((nr) => !all.some((m) => m.nr === nr))
           if (missing.length > 0) return {status: 'fail', detail: `Immotop 2 has no mandant ${missing.join(', ')} (it has ${all.map((m) => m.nr).join(', ') || 'none'}).`, fix: 'Set immotop.mandant to the numbers Immotop 2 shows, a list of them, or "all".', owner: 'operator'}
           if (wanted.length === 0) return {status: 'fail', detail: `Immotop 2 has no mandant of type ${immotop.mandantTypes.join(', ')}.`, fix: 'Set immotop.mandant to the mandants to publish, or immotop.mandantTypes to the types that let.', owner: 'operator'}
@@ -74,7 +76,7 @@ export function immotopChecks(): Check[] {
           const notLetting: number[] = []
           for (const nr of wanted) {
             const mandant = all.find((m) => m.nr === nr)!
-            if (!immotop.mandantTypes.includes(mandant.mandanttypcode.trim().toUpperCase())) notLetting.push(nr)
+            if (!isLettingMandant(mandant, immotop.mandantTypes)) notLetting.push(nr)
             const units = await ctx.immotop!.mandantUnits(nr)
             const vacant = units.filter((u) => isPublishable(u, today)).length
             parts.push(`${nr} ${mandant.bez} (${mandant.mandanttypcode}): ${units.length} units, ${vacant} vacant`)
@@ -96,7 +98,8 @@ export function immotopChecks(): Check[] {
         const config = ctx.loaded!.config.immotop
         const manual = 'The REST services do not report their version: check it by hand in Immotop 2 (Hilfe › Info); melon\'s interface requires the current version.'
         try {
-          const first = config.mandant === 'all' ? (await ctx.immotop!.mandants())[0]?.nr : typeof config.mandant === 'number' ? config.mandant : config.mandant[0]
+          const configured = configuredMandants(config.mandant)
+          const first = configured === 'all' ? (await ctx.immotop!.mandants())[0]?.nr : configured[0]
           if (first === undefined) return {status: 'skip', detail: 'No mandant to look at.'}
           const features = await ctx.immotop!.features(first)
           if (!features.sampled.objekt) return {status: 'warn', detail: `Mandant ${first} has no Objekt rows, so the columns cannot be checked. ${manual}`, fix: 'Run doctor again once Immotop 2 holds units.', owner: 'W&W'}
