@@ -3,5 +3,16 @@
 // staging files) is owner-only, whatever the caller's umask.
 process.umask(0o077)
 
-const {execute} = await import('@oclif/core')
-await execute({dir: import.meta.url})
+const args = process.argv.slice(2)
+const versionOnly = args.some((a) => a === '--version' || a === '-v') && args.every((a) => a === '--version' || a === '-v' || a === '--json')
+if (versionOnly) {
+  // Answered without loading oclif (about 160 modules): the line oclif prints, or one JSON document.
+  const {readFileSync} = await import('node:fs')
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
+  const line = `${pkg.oclif.bin}/${pkg.version} ${process.platform}-${process.arch} node-${process.version}`
+  const doc = {name: pkg.oclif.bin, version: pkg.version, platform: process.platform, arch: process.arch, node: process.version, userAgent: line}
+  process.stdout.write(args.includes('--json') ? JSON.stringify(doc) + '\n' : line + '\n')
+} else {
+  const {execute} = await import('@oclif/core')
+  await execute({dir: import.meta.url})
+}

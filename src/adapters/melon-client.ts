@@ -5,7 +5,7 @@
  */
 import type {AxiosResponse} from 'axios'
 import {z} from 'zod'
-import type {MelonConfig} from '../config/schema.js'
+import {melonBaseUrl, type MelonConfig} from '../config/schema.js'
 import {
   ListingPageSchema,
   ListingSchema,
@@ -35,10 +35,6 @@ export const MELON_ROUTES = [
   ['get', '/api/partner/v1/tenants/{tenant_id}/documents/{document_id}'],
   ['get', '/api/v2/objects/'],
 ] as const
-
-export function melonBaseUrl(config: Pick<MelonConfig, 'baseUrl' | 'project'>): string {
-  return config.baseUrl.replace('{project}', config.project)
-}
 
 export class MelonClient {
   readonly http: HttpClient

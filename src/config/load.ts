@@ -5,6 +5,7 @@
  * resolves relative paths against the config file's folder.
  */
 import {existsSync, readFileSync, statSync} from 'node:fs'
+import {closest} from '../core/closest.js'
 import {mask} from '../core/redact.js'
 import {dirname, extname, isAbsolute, resolve} from 'node:path'
 import {cosmiconfig, defaultLoaders, type Loader} from 'cosmiconfig'
@@ -273,37 +274,6 @@ function configErrorFrom(error: z.ZodError, filepath: string, input: Record<stri
   }
   const got = issue.code === 'invalid_type' || issue.code === 'invalid_union' ? ` (got ${Array.isArray(given) ? 'a list' : given === null ? 'null' : typeof given})` : ''
   return new ConfigError('CONFIG_INVALID', `${filepath}: ${path || '(top level)'}: ${issue.message}${got}.`, `Correct ${path || 'the file'} in ${filepath} (README "Config" lists every key and type).`)
-}
-
-function closest(word: string, candidates: string[]): string | undefined {
-  const lower = word.toLowerCase()
-  // A key that extends or shortens a known one (ackDirectory, incoming) is a strong hint.
-  const prefix = candidates.find((c) => c.length >= 3 && (lower.startsWith(c.toLowerCase()) || c.toLowerCase().startsWith(lower)) && lower.length >= 3)
-  if (prefix) return prefix
-  let best: string | undefined
-  let bestDistance = Infinity
-  for (const candidate of candidates) {
-    const d = levenshtein(word.toLowerCase(), candidate.toLowerCase())
-    if (d < bestDistance) {
-      bestDistance = d
-      best = candidate
-    }
-  }
-  return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined
-}
-
-function levenshtein(a: string, b: string): number {
-  const row = Array.from({length: b.length + 1}, (_, i) => i)
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!
-    row[0] = i
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j]!
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1))
-      prev = tmp
-    }
-  }
-  return row[b.length]!
 }
 
 function secretsInFile(loaded: LoadedConfig): string[] {

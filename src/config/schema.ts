@@ -144,3 +144,8 @@ export type RequiredSecret = (typeof REQUIRED_SECRETS)[number]
 
 /** Where the config path may come from besides --config. */
 export const CONFIG_PATH_ENV = 'MELON_IMMOTOP_CONFIG'
+
+/** melon's API base URL for the config: `{project}` in `melon.baseUrl` is the project name. */
+export function melonBaseUrl(config: Pick<MelonConfig, 'baseUrl' | 'project'>): string {
+  return config.baseUrl.replace('{project}', config.project)
+}

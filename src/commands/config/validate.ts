@@ -1,7 +1,7 @@
 import {BaseCommand} from '../../cli/base-command.js'
 import {configWarnings} from '../../config/load.js'
 import {checkTransport} from '../../adapters/transport-rules.js'
-import {melonBaseUrl} from '../../adapters/melon-client.js'
+import {melonBaseUrl} from '../../config/schema.js'
 
 export default class ConfigValidate extends BaseCommand {
   static override summary = 'Validate the config without any network call.'

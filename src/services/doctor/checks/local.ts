@@ -1,7 +1,7 @@
 /** This machine: Node.js, the proxy settings, the state folder and its ledger, the clock. */
 import {getProxyForUrl} from 'proxy-from-env'
 import {isLoopbackHost} from '../../../adapters/transport-rules.js'
-import {melonBaseUrl} from '../../../adapters/melon-client.js'
+import {melonBaseUrl} from '../../../config/schema.js'
 import {failFrom, writableDir, type Check} from '../context.js'
 
 const SKEW_WARN_S = 60

@@ -1,5 +1,5 @@
 /** melon: the network layers, the token, the project, the rights every command needs. */
-import {melonBaseUrl} from '../../../adapters/melon-client.js'
+import {melonBaseUrl} from '../../../config/schema.js'
 import {mask} from '../../../core/redact.js'
 import {toAppError} from '../../../errors.js'
 import {failFrom, melonMe, type Check} from '../context.js'

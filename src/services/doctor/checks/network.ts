@@ -1,7 +1,7 @@
 /** DNS, TCP and TLS checks for one HTTP system, each on its own layer. */
 import {getProxyForUrl} from 'proxy-from-env'
 import {isLoopbackHost} from '../../../adapters/transport-rules.js'
-import {melonBaseUrl} from '../../../adapters/melon-client.js'
+import {melonBaseUrl} from '../../../config/schema.js'
 import {resolve as resolveHost, tcpConnect, tlsHandshake} from '../../../adapters/net-probe.js'
 import type {Check, DoctorContext, Owner} from '../context.js'
 
