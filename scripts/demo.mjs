@@ -66,6 +66,21 @@ try {
   for (const mail of mails) console.log(`  ${mail.to.join(', ')}: ${mail.subject}`)
   if (handovers.length !== tenants.tenants.length) throw new Error(`expected ${tenants.tenants.length} handovers, found ${handovers.length}`)
   if (mails.length !== tenants.tenants.length) throw new Error(`expected ${tenants.tenants.length} mails, found ${mails.length}`)
+
+  // Closing the loop: the contract staff draw up the contract in Immotop 2 (in the sandbox: a new Mieter-Verhältnis).
+  const main = tenant.persons[0]
+  console.log(`\n${bold('The contract staff draw up the contract in Immotop 2')} for ${tenant.id} on unit ${tenant.object_reference_number}, from ${tenant.requested_move_in_date}`)
+  const created = await fetch(sandbox.ready.admin.createTenancy, {
+    method: 'POST',
+    headers: {'content-type': 'application/json'},
+    body: JSON.stringify({unit: tenant.object_reference_number, from: tenant.requested_move_in_date, to: null, name: `${main.surname} ${main.first_name}`}),
+  })
+  if (created.status !== 201) throw new Error(`creating the tenancy answered ${created.status}`)
+  step('the next pass finds the contract, tells melon, and sets the listing to rented', ['sync', '--once'])
+  step('what closing the loop did', ['contracts'])
+  const after = JSON.parse(spawnSync(process.execPath, [bin, 'tenants', '--status', 'with_contract', '--json', '--config', configPath], {encoding: 'utf8'}).stdout)
+  if (!after.tenants.some((t) => t.id === tenant.id)) throw new Error(`${tenant.id} is not "with contract" in melon`)
+  console.log(`\n${bold("melon:")} ${tenant.id} is now "mit Vertrag" (tenants --status with_contract).`)
   console.log(`\n${bold('Demo complete.')}`)
 } catch (error) {
   console.error(`Demo failed: ${error.message}`)

@@ -127,6 +127,11 @@ export class ImmotopRestClient {
     })
   }
 
+  /** The tenancies (Verhältnisse) of one unit, ownership rows included; the caller keeps the Mieter ones. */
+  async unitTenancies(ref: UnitRef) {
+    return this.view('GetDmsVerhaeltnis', {mandant_nr: ref.mandant, liegenschaft_nr: ref.liegenschaft, objekt_nr: ref.objekt}, VerhaeltnisRowSchema)
+  }
+
   async mieter(filter: Filter) {
     return this.view('GetDmsMieter', filter, MieterRowSchema)
   }

@@ -17,8 +17,9 @@ import {
   type Listing,
   type ListingInput,
   type Tenant,
+  type TenantContractInput,
 } from '../contracts/melon-wire.js'
-import {NotFoundError, RemoteRejectedError, type AppError, IntegrityError} from '../errors.js'
+import {ConflictError, NotFoundError, RemoteRejectedError, type AppError, IntegrityError} from '../errors.js'
 import {HttpClient, type RetryPolicy} from './http.js'
 
 export const PARTNER_PREFIX = '/api/partner/v1'
@@ -32,6 +33,7 @@ export const MELON_ROUTES = [
   ['delete', '/api/partner/v1/objects/{reference_number}'],
   ['get', '/api/partner/v1/tenants'],
   ['get', '/api/partner/v1/tenants/{tenant_id}'],
+  ['put', '/api/partner/v1/tenants/{tenant_id}/contract'],
   ['get', '/api/partner/v1/tenants/{tenant_id}/documents/{document_id}'],
   ['get', '/api/v2/objects/'],
 ] as const
@@ -166,6 +168,33 @@ export class MelonClient {
         (r.status === 404
           ? new NotFoundError('TENANT_NOT_FOUND', `melon has no tenant with id ${tenantId} in project ${this.config.project}.`, 'List the tenants with `melon-immotop tenants` and use an id from there.')
           : undefined),
+    )
+    return data
+  }
+
+  /**
+   * Tells melon that the tenant's contract exists (`with_contract`), with
+   * Immotop 2's tenancy reference and start. PUT with an Idempotency-Key: a
+   * repeat after a lost answer changes nothing. 409 when melon already holds
+   * another contract for the tenant.
+   */
+  async setTenantContract(tenantId: string, contract: TenantContractInput, idempotencyKey: string): Promise<Tenant> {
+    const {data} = await this.http.json(
+      {
+        method: 'PUT',
+        url: `${PARTNER_PREFIX}/tenants/${encodeURIComponent(tenantId)}/contract`,
+        data: contract,
+        headers: {'Content-Type': 'application/json', 'Idempotency-Key': idempotencyKey},
+      },
+      'PUT /tenants/{tenant_id}/contract',
+      TenantSchema,
+      (r) =>
+        this.projectNotFound(r) ??
+        (r.status === 404 ? new NotFoundError('TENANT_NOT_FOUND', `melon has no tenant with id ${tenantId} in project ${this.config.project}.`, 'The tenant was removed in melon; nothing to tell.') : undefined) ??
+        (r.status === 409
+          ? new ConflictError('CONTRACT_CONFLICT', `melon already holds another contract for tenant ${tenantId}.`, 'Check the tenant in melon; `melon-immotop contracts` shows what Immotop 2 holds.')
+          : undefined) ??
+        this.validationError(r, `the contract of tenant ${tenantId}`),
     )
     return data
   }

@@ -31,7 +31,8 @@ export default class History extends BaseCommand {
         const state = h.waitingForPickupSince ? c.yellow(`delivered, waiting for pick-up since ${h.waitingForPickupSince.slice(0, 19).replace('T', ' ')}`) : `${h.status === 'done' ? c.green(h.status) : h.status === 'failed' ? c.red(h.status) : c.yellow(h.status)} at ${h.step}`
         this.ui.out(`${c.bold(h.tenantId)} → ${h.unitReference}  ${state}  ${c.dim(`handover ${h.handoverId}, ${h.attempts} attempt(s)`)}`)
         if (h.lastError && h.status !== 'done') this.ui.out(`    last error: ${h.lastError.message}`)
-        for (const e of h.events) this.ui.out(c.dim(`    ${e.at.slice(0, 19).replace('T', ' ')}  ${e.step}${e.detail ? `  ${e.detail}` : ''}`))
+        for (const e of h.events) this.ui.out(c.dim(`    ${e.at.slice(0, 19).replace('T', ' ')}  ${e.kind === 'contract' ? 'contract ' : ''}${e.step}${e.detail ? `  ${e.detail}` : ''}`))
+        if (h.contract) this.ui.out(`    contract: ${h.contract.state}${h.contract.tenancy ? `, tenancy ${h.contract.tenancy.ref} from ${h.contract.tenancy.from}` : ''}${h.contract.listing ? `, listing ${h.contract.listing}` : ''}${h.contract.reason && h.contract.state !== 'closed' ? ` (${h.contract.reason})` : ''}`)
         for (const f of h.files) this.ui.out(`    ${f.fileName}  ${f.size} B  sha256 …${f.sha256.slice(-12)}  ${f.pickedUpAt ? `picked up${f.immotopDocumentId ? `, Immotop 2 id ${f.immotopDocumentId}` : ''}` : f.deliveredAt ? 'waiting in staging folder 2' : 'not delivered'}`)
         if (h.waitingForPickupSince) this.ui.out(c.dim('    Fix: ask W&W to check that Immotop 2 imports its staging folder 2; nothing is resent.'))
       }

@@ -4,6 +4,7 @@ import {Mailer} from '../adapters/mailer.js'
 import {MelonClient} from '../adapters/melon-client.js'
 import {StagingDirectory} from '../adapters/staging-dir.js'
 import {BaseCommand} from '../cli/base-command.js'
+import {requireSecrets} from '../config/load.js'
 import {LOG_LEVELS, Log, type LogLevel} from '../cli/log.js'
 import type {Ui} from '../cli/ui.js'
 import {publishFromSource, today} from '../services/publish.js'
@@ -58,20 +59,27 @@ With --once it does one pass and exits (cron, CI): 0 when every tenant is done, 
 
   /** With --once, a tenant that failed makes the run exit 1 (BaseCommand decides). */
   protected override failedItems(result: unknown): number {
-    return 'summary' in (result as object) ? (result as SyncPassReport).summary.failed : 0
+    if (!('summary' in (result as object))) return 0
+    const {summary} = result as SyncPassReport
+    return summary.failed + summary.contracts.failed
   }
 
   async run(): Promise<SyncPassReport | {passes: SyncPassReport[]}> {
     const {flags} = await this.parse(Sync)
-    const {config} = await this.loadConfig(flags.config, ['melon.token'])
+    const loaded = await this.loadConfig(flags.config, ['melon.token'])
+    const {config} = loaded
+    // Closing the loop reads Immotop 2's tenancies: it needs the wwdms password too.
+    if (config.sync.onContract !== 'off') requireSecrets(loaded, ['immotop.password'])
     const melon = new MelonClient(config.melon)
+    const immotop = config.sync.onContract !== 'off' || config.immotop.password ? new ImmotopRestClient(config.immotop) : null
+    const contracts = config.sync.onContract !== 'off' && immotop ? {immotop, onContract: config.sync.onContract, windowDays: config.sync.contractWindowDays} : undefined
     const staging = new StagingDirectory(config.staging)
     const mailer = flags.notify && config.notify ? new Mailer(config.notify) : null
     const publish =
       (flags.publish ?? config.sync.publish)
         ? async () => {
             const spec = sourceSpecFromConfig(config, {skipInvalid: true, today: today()})
-            return (await publishFromSource({melon, immotop: spec.kind === 'rest' ? new ImmotopRestClient(config.immotop) : undefined}, spec, {dryRun: false, prune: false})).summary
+            return (await publishFromSource({melon, immotop: spec.kind === 'rest' ? (immotop ?? new ImmotopRestClient(config.immotop)) : undefined}, spec, {dryRun: false, prune: false})).summary
           }
         : undefined
     this.activity = 'syncing'
@@ -97,6 +105,7 @@ With --once it does one pass and exits (cron, CI): 0 when every tenant is done, 
           // Never aborted: a second signal exits the process, and the ledger resumes what was in hand.
           inFlight: new AbortController().signal,
           publish,
+          contracts,
         },
         this.hooks(log, jsonLine, config.staging.ackDir),
       )
@@ -135,6 +144,18 @@ With --once it does one pass and exits (cron, CI): 0 when every tenant is done, 
     }
   }
 
+  /** What closing the loop did in the pass; ambiguous and unmatched ones need a person. */
+  private printContracts(log: Log, contracts: SyncPassReport['contracts']): void {
+    if (!contracts) return
+    if ('error' in contracts) return log.warn(`contracts: ${contracts.error.message} The next pass checks again.`)
+    for (const c of contracts.closed) log.info(`contract     ${c.tenantId}  tenancy ${c.tenancy?.ref} from ${c.tenancy?.from} in Immotop 2; melon told; listing ${c.listing}`)
+    for (const c of contracts.ambiguous) log.warn(`ambiguous    ${c.tenantId}  unit ${c.unit}: ${c.reason}`)
+    for (const c of contracts.unmatched) log.warn(`unmatched    ${c.tenantId}  unit ${c.unit}: ${c.reason}`)
+    if (contracts.ambiguous.length + contracts.unmatched.length > 0) log.warn('  Fix: settle each with `melon-immotop contracts confirm <tenant> --tenancy <ref>` (candidates in `melon-immotop contracts`); nothing is guessed.')
+    for (const f of contracts.failed) log.warn(`failed       ${f.tenantId}  contract: ${f.message}`)
+    for (const f of contracts.unchecked) log.warn(`unchecked    ${f.tenantId}  contract: ${f.message} The next pass checks again.`)
+  }
+
   /** One pass as log lines: each tenant handed over, failed or waiting, then the summary. */
   private print(log: Log, report: SyncPassReport): void {
     const s = report.summary
@@ -144,8 +165,15 @@ With --once it does one pass and exits (cron, CI): 0 when every tenant is done, 
     for (const f of report.failed) log.warn(`failed       ${f.tenantId}  ${f.message}`)
     for (const w of report.waiting) log.warn(`waiting      ${w.tenantId}  delivered${w.since ? ` ${w.since}` : ''}, not yet picked up by Immotop 2 (handover ${w.handoverId ?? '?'})`)
     if (report.waiting.length > 0) log.warn('  Fix: ask W&W to check that Immotop 2 imports its staging folder 2. Nothing is resent; each pass checks again.')
+    this.printContracts(log, report.contracts)
     log.info(
-      `pass: ${s.tenants} without contract, ${s.exported} exported, ${s.alreadyDone} already done, ${s.retried} retried, ${s.failed} failed${s.waiting ? `, ${s.waiting} waiting for pick-up` : ''}${report.notStarted.length ? `, ${report.notStarted.length} not started (stopping)` : ''}.`,
+      `pass: ${s.tenants} without contract, ${s.exported} exported, ${s.alreadyDone} already done, ${s.retried} retried, ${s.failed} failed${s.waiting ? `, ${s.waiting} waiting for pick-up` : ''}${report.notStarted.length ? `, ${report.notStarted.length} not started (stopping)` : ''}${contractLine(s.contracts)}.`,
     )
   }
+}
+
+function contractLine(c: SyncPassReport['summary']['contracts']): string {
+  const parts = [c.closed && `${c.closed} contract(s) closed`, c.ambiguous && `${c.ambiguous} ambiguous`, c.unmatched && `${c.unmatched} unmatched`, c.waiting && `${c.waiting} waiting for a contract`, c.failed && `${c.failed} contract step(s) failed`]
+  const used = parts.filter(Boolean)
+  return used.length ? `; ${used.join(', ')}` : ''
 }

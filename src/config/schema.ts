@@ -103,6 +103,13 @@ export const SyncConfigSchema = z
     intervalSeconds: z.number().positive().default(60),
     /** Also publish the vacancies of the configured source on every pass. */
     publish: z.boolean().default(false),
+    /**
+     * Closing the loop: once the contract exists in Immotop 2, melon learns it and
+     * the listing is set to rented (or withdrawn); `off` stops watching.
+     */
+    onContract: z.enum(['rented', 'withdraw', 'off']).default('rented'),
+    /** A new tenancy counts as the contract when it starts within this many days of the requested move-in date. */
+    contractWindowDays: z.number().int().min(0).max(366).default(31),
   })
   .strict()
 
@@ -114,7 +121,7 @@ export const ConfigSchema = z
     stateDir: dir,
     publish: PublishConfigSchema.default({source: 'rest', includeSale: false}),
     notify: NotifyConfigSchema.optional(),
-    sync: SyncConfigSchema.default({concurrency: 4, intervalSeconds: 60, publish: false}),
+    sync: SyncConfigSchema.default({concurrency: 4, intervalSeconds: 60, publish: false, onContract: 'rented', contractWindowDays: 31}),
   })
   .strict()
 

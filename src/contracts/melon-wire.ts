@@ -111,6 +111,17 @@ export const PersonSchema = z.object({
 })
 export type Person = z.infer<typeof PersonSchema>
 
+/** What the tool tells melon once the contract exists in Immotop 2 (PUT /tenants/{id}/contract). */
+export const TenantContractInputSchema = z
+  .object({
+    contract_status: z.literal('with_contract'),
+    /** Immotop 2's tenancy (v_DmsVerhaeltnis `s_seqnr`). */
+    tenancy_reference: z.string().min(1).max(64),
+    start_date: isoDate,
+  })
+  .strict()
+export type TenantContractInput = z.infer<typeof TenantContractInputSchema>
+
 export const TenantSchema = z.object({
   id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/),
   contract_status: ContractStatusSchema,
@@ -125,6 +136,8 @@ export const TenantSchema = z.object({
     .nullable(),
   persons: z.array(PersonSchema).min(1),
   documents: z.array(DocumentMetaSchema),
+  /** Set once a contract was reported (with_contract): Immotop 2's tenancy and its start. */
+  contract: z.object({tenancy_reference: z.string(), start_date: isoDate}).nullable().optional(),
 })
 export type Tenant = z.infer<typeof TenantSchema>
 

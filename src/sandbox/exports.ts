@@ -53,7 +53,7 @@ export function dtaMpexpExport(data: ImmotopData, exportedOn: string): Buffer {
     for (const tenancy of tenancies.length ? tenancies : [null]) {
       const mieter = tenancy ? data.GetDmsMieter.find((m) => m.nr === tenancy.mieter_nr) : undefined
       const [surname, ...prename] = (mieter?.bez ?? '').split(' ')
-      const company = mieter && /GmbH|AG\b/.test(mieter.bez)
+      const company = mieter && /GmbH|AG\b/.test(mieter.bez ?? '')
       const row: Record<string, string> = {
         customer_id: 'SANDBOX-0001',
         property_id: String(liegenschaft.nr),
@@ -75,7 +75,7 @@ export function dtaMpexpExport(data: ImmotopData, exportedOn: string): Buffer {
         user1_id: mieter ? String(mieter.nr) : '',
         user1_name: mieter && !company ? surname! : '',
         user1_prename: mieter && !company ? prename.join(' ') : '',
-        user1_companyname: company ? mieter!.bez : '',
+        user1_companyname: company ? (mieter!.bez ?? '') : '',
         property_manager1_name: manager ? `${manager.vorname} ${manager.name}` : '',
         property_manager1_email: manager?.email ?? '',
         property_manager1_phone1: manager?.festnetz ?? manager?.mobile ?? '',

@@ -2,13 +2,14 @@
  * Faults on request, so that resilience is proved rather than claimed.
  *
  * Spec syntax (flag --faults, or PUT /_sandbox/faults with {"spec": "..."}):
- *   503=0.2,429=0.05,reset=0.05,truncate=0.05,latency=50ms,malformed=0.1,html=0.1,ackdelay=2s,ackerror=0.1
+ *   503=0.2,429=0.05,reset=0.05,truncate=0.05,latency=50ms,malformed=0.1,html=0.1,ackdelay=2s,ackerror=0.1,lostanswer=0.5
  *
  * Rates are probabilities per request (0..1). 503 and 429 (with Retry-After: 1)
  * answer instead of the handler; reset drops the connection; truncate cuts a
  * document download in half and drops the connection; malformed answers 200
  * with JSON of the wrong shape; html answers 200 with an HTML page; latency
- * delays every answer. ackdelay and ackerror apply to Immotop 2's staging
+ * delays every answer; lostanswer carries out a write and then drops the
+ * connection before the answer (did it land?). ackdelay and ackerror apply to Immotop 2's staging
  * processing: acknowledgements come late, or carry a FehlerText.
  * truncatefirst truncates only the first download of each document, so a test
  * can prove recovery deterministically. GET /_sandbox/faults also reports how
@@ -35,6 +36,8 @@ const FaultSpecSchema = z
     latency: duration.default(0),
     ackdelay: duration.default(0),
     ackerror: rate.default(0),
+    /** A write (PUT, POST, DELETE) is carried out, then the connection drops before the answer: the client must not know whether it landed. */
+    lostanswer: rate.default(0),
     /** Send each document one byte per this duration. */
     trickle: duration.default(0),
     /** next_page that does not grow; next_page that never ends (with a count that lies). */
@@ -59,12 +62,12 @@ export function parseFaultSpec(spec: string): FaultSpec {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
     const where = issue.code === 'unrecognized_keys' ? `unknown fault "${issue.keys[0]}"` : `${issue.path.join('.')}: ${issue.message}`
-    throw new Error(`${where} (known: 503, 429, reset, truncate, truncatefirst, malformed, html, latency, ackdelay, ackerror, trickle, stuckpages, endlesspages, dateskew)`)
+    throw new Error(`${where} (known: 503, 429, reset, truncate, truncatefirst, malformed, html, latency, ackdelay, ackerror, lostanswer, trickle, stuckpages, endlesspages, dateskew)`)
   }
   return parsed.data
 }
 
-type Kind = '503' | '429' | 'reset' | 'truncate' | 'malformed' | 'html' | 'ackerror' | 'stuckpages' | 'endlesspages'
+type Kind = '503' | '429' | 'reset' | 'truncate' | 'malformed' | 'html' | 'ackerror' | 'lostanswer' | 'stuckpages' | 'endlesspages'
 
 export class Faults {
   private spec: FaultSpec = NO_FAULTS
@@ -129,8 +132,10 @@ export function installHttpFaults(app: FastifyInstance, faults: Faults, prefixes
     }
     if (faults.roll('malformed')) return reply.code(200).type('application/json').send(JSON.stringify(malformedBody()))
   })
-  app.addHook('onSend', async (_request, reply, payload) => {
+  app.addHook('onSend', async (request, reply, payload) => {
     if (faults.current.dateskew) reply.header('date', new Date(Date.now() + faults.current.dateskew).toUTCString())
+    // The handler has done its work; the answer never arrives.
+    if (applies(request) && request.method !== 'GET' && reply.statusCode < 300 && faults.roll('lostanswer')) request.raw.socket.destroy()
     return payload
   })
   app.get('/_sandbox/faults', async () => ({faults: faults.current, injected: faults.injected, inflight: faults.inflight}))

@@ -16,11 +16,12 @@ import {createReadStream, readFileSync} from 'node:fs'
 import {copyFile, lstat, mkdir, readdir, readFile, rename, rm, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import Fastify, {type FastifyInstance} from 'fastify'
+import {z} from 'zod'
 import {readWwControl, writeWwControl, type WwControl} from './control-xml.js'
 import {dtaMpexpExport, idxExport} from './exports.js'
 import {ensureMailTable, listMails} from './smtp-sink.js'
 import {Faults, installHttpFaults} from './faults.js'
-import type {ImmotopData} from './seed.js'
+import {addTenancy, type ImmotopData} from './seed.js'
 import type {Db} from './store.js'
 
 export const PICKUP_MODES = ['saved', 'consume', 'off'] as const
@@ -43,6 +44,41 @@ export interface ImmotopEmulatorOptions {
   today: string
   faults: Faults
   https?: {key: string | Buffer; cert: string | Buffer}
+}
+
+const TenancyRequest = z
+  .object({
+    unit: z.string().regex(/^\d+\.\d+\.\d+$/),
+    from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+    to: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).nullable().default(null),
+    name: z.string().min(1).max(200).nullable().default(null),
+  })
+  .strict()
+
+/** POST /_sandbox/tenancies: what the contract staff do in Immotop 2. */
+function installTenancyAdmin(app: FastifyInstance, options: ImmotopEmulatorOptions): void {
+  // The contract staff draw up the contract: a new Mieter and Mieter-Verhältnis on the unit, created now.
+  app.post('/_sandbox/tenancies', async (request, reply) => {
+    const parsed = TenancyRequest.safeParse(request.body ?? {})
+    if (!parsed.success) return reply.code(400).send({error: `${parsed.error.issues[0]!.path.join('.') || 'body'}: ${parsed.error.issues[0]!.message}`})
+    const spec = {unit: parsed.data.unit, from: parsed.data.from, to: parsed.data.to, name: parsed.data.name}
+    const insts = swissWallClock(new Date())
+    const added = addTenancy(options.data, spec, insts)
+    if (!added) return reply.code(404).send({error: `no unit ${spec.unit}`})
+    options.db.prepare('INSERT INTO added_tenancies (spec, insts) VALUES (?, ?)').run(JSON.stringify(spec), insts)
+    return reply.code(201).send({tenancy: added.tenancy, mieter: added.mieter, insts})
+  })
+
+}
+
+/** Tenancies added at run time are kept in the sandbox's database and added again after a restart. */
+export function replayTenancies(db: Db, data: ImmotopData): void {
+  for (const row of db.prepare('SELECT spec, insts FROM added_tenancies ORDER BY id').all() as Array<{spec: string; insts: string}>) addTenancy(data, JSON.parse(row.spec), row.insts)
+}
+
+/** Immotop 2's own timestamps are the server's local wall-clock time (Switzerland), without a zone. */
+function swissWallClock(moment: Date): string {
+  return moment.toLocaleString('sv-SE', {timeZone: 'Europe/Zurich'}).replace(' ', 'T')
 }
 
 const fail = (code: number, message: string) => ({Erfolgreich: false, FehlerCode: code, FehlerMeldung: message})
@@ -78,6 +114,7 @@ export function createImmotopEmulator(options: ImmotopEmulatorOptions): FastifyI
     })
   }
 
+  installTenancyAdmin(app, options)
   app.get('/_sandbox/handovers', async () => ({handovers: listHandovers(options.db)}))
   app.get('/_sandbox/pickup', async () => ({mode: options.pickup.mode, passes: options.pickup.passes}))
   app.put('/_sandbox/pickup', async (request, reply) => {

@@ -9,7 +9,7 @@ import {stringify as toYaml} from 'yaml'
 import type {AppConfigInput} from '../config/schema.js'
 import {isIP} from 'node:net'
 import {ConfigError} from '../errors.js'
-import {createImmotopEmulator, startStagingProcessor, type PickupMode} from './immotop-emulator.js'
+import {createImmotopEmulator, replayTenancies, startStagingProcessor, type PickupMode} from './immotop-emulator.js'
 import {createMelonEmulator, randomSecret, type UnitInfo} from './melon-emulator.js'
 import {Faults, type FaultSpec} from './faults.js'
 import {immotopSeed, SEED_TENANTS, UNIT_DETAILS} from './seed.js'
@@ -89,6 +89,7 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
   setMeta(db, 'immotop_password', password)
   const immotopVersion = options.immotopVersion ?? '2.7.23'
   const data = immotopSeed(today, {version: immotopVersion})
+  replayTenancies(db, data)
 
   const unitInfo = (ref: string): UnitInfo | null => {
     const [m, l, o] = ref.split('.').map(Number)

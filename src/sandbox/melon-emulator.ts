@@ -9,7 +9,7 @@ import {mkdir} from 'node:fs/promises'
 import {join} from 'node:path'
 import Fastify, {type FastifyInstance, type FastifyReply, type FastifyRequest} from 'fastify'
 import {z} from 'zod'
-import {ContractStatusSchema, ListingInputSchema, type DocumentKind, type DocumentMeta, type Listing, type Tenant} from '../contracts/melon-wire.js'
+import {ContractStatusSchema, ListingInputSchema, TenantContractInputSchema, type DocumentKind, type DocumentMeta, type Listing, type Tenant} from '../contracts/melon-wire.js'
 import {addDays} from '../core/swiss-address.js'
 import {makePdf, writeDocument} from './dossier-pdf.js'
 import {Faults, installHttpFaults} from './faults.js'
@@ -120,6 +120,24 @@ export function createMelonEmulator(options: MelonEmulatorOptions): {app: Fastif
     updated_at: row.updated_at,
   })
 
+  /**
+   * An Idempotency-Key seen before: its first answer again (`Idempotent-Replayed`),
+   * or 422 when it came with another request. `seen` is null for a new key or none.
+   */
+  const idempotency = (request: FastifyRequest, target: string) => {
+    const header = request.headers['idempotency-key']
+    const key = typeof header === 'string' ? header : undefined
+    const requestHash = createHash('sha256').update(JSON.stringify(request.body ?? null)).update(target).digest('hex')
+    const row = key ? (db.prepare('SELECT request_hash, status, body FROM idempotency WHERE key = ?').get(key) as {request_hash: string; status: number; body: string} | undefined) : undefined
+    const seen = row
+      ? (reply: FastifyReply) =>
+          row.request_hash !== requestHash
+            ? reply.code(422).send(ERROR('idempotency_key_reused', 'this Idempotency-Key was used with a different request'))
+            : reply.code(row.status).header('Idempotent-Replayed', 'true').send(JSON.parse(row.body))
+      : null
+    return {key, requestHash, seen}
+  }
+
   const pageParams = (query: unknown, reply: FastifyReply) => {
     const parsed = z.object({page: z.coerce.number().int().min(1).default(1), page_size: z.coerce.number().int().min(1).max(100).default(50)}).passthrough().safeParse(query)
     if (!parsed.success) {
@@ -132,7 +150,7 @@ export function createMelonEmulator(options: MelonEmulatorOptions): {app: Fastif
   // --- auth for the partner API -------------------------------------------
   // Two tokens: the full one, and "<token>-ro" with read rights only (no objects:write, no documents:read),
   // so that tests can see 403 answers that name the missing right.
-  const FULL = ['objects:read', 'objects:write', 'tenants:read', 'documents:read']
+  const FULL = ['objects:read', 'objects:write', 'tenants:read', 'tenants:write', 'documents:read']
   const READ_ONLY = ['objects:read', 'tenants:read']
   const matches = (header: string, token: string) => {
     const given = Buffer.from(header)
@@ -142,7 +160,7 @@ export function createMelonEmulator(options: MelonEmulatorOptions): {app: Fastif
   const needed = (method: string, url: string): string => {
     if (url.includes('/documents/')) return 'documents:read'
     if (url.startsWith('/api/partner/v1/objects')) return method === 'GET' ? 'objects:read' : 'objects:write'
-    if (url.startsWith('/api/partner/v1/tenants')) return 'tenants:read'
+    if (url.startsWith('/api/partner/v1/tenants')) return method === 'GET' ? 'tenants:read' : 'tenants:write'
     return ''
   }
   app.decorateRequest('scopes', null)
@@ -177,15 +195,8 @@ export function createMelonEmulator(options: MelonEmulatorOptions): {app: Fastif
   })
 
   app.put<{Params: {ref: string}}>('/api/partner/v1/objects/:ref', async (request, reply) => {
-    const key = request.headers['idempotency-key']
-    const requestHash = createHash('sha256').update(JSON.stringify(request.body ?? null)).update(request.params.ref).digest('hex')
-    if (typeof key === 'string') {
-      const seen = db.prepare('SELECT request_hash, status, body FROM idempotency WHERE key = ?').get(key) as {request_hash: string; status: number; body: string} | undefined
-      if (seen) {
-        if (seen.request_hash !== requestHash) return reply.code(422).send(ERROR('idempotency_key_reused', 'this Idempotency-Key was used with a different request'))
-        return reply.code(seen.status).header('Idempotent-Replayed', 'true').send(JSON.parse(seen.body))
-      }
-    }
+    const {key, requestHash, seen} = idempotency(request, request.params.ref)
+    if (seen) return seen(reply)
     const parsed = ListingInputSchema.safeParse(request.body)
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!
@@ -202,8 +213,8 @@ export function createMelonEmulator(options: MelonEmulatorOptions): {app: Fastif
       ).run(request.params.ref, JSON.stringify(parsed.data), now, now)
       const row = db.prepare('SELECT * FROM listings WHERE reference_number = ?').get(request.params.ref) as Parameters<typeof listingFrom>[0]
       const listing = listingFrom(row)
-      db.prepare('INSERT INTO writes (method, path, idempotency_key, status, at) VALUES (?, ?, ?, ?, ?)').run('PUT', request.url, typeof key === 'string' ? key : null, status, now)
-      if (typeof key === 'string') db.prepare('INSERT INTO idempotency (key, request_hash, status, body) VALUES (?, ?, ?, ?)').run(key, requestHash, status, JSON.stringify(listing))
+      db.prepare('INSERT INTO writes (method, path, idempotency_key, status, at) VALUES (?, ?, ?, ?, ?)').run('PUT', request.url, key ?? null, status, now)
+      if (key) db.prepare('INSERT INTO idempotency (key, request_hash, status, body) VALUES (?, ?, ?, ?)').run(key, requestHash, status, JSON.stringify(listing))
       return listing
     })()
     return reply.code(status).send(result)
@@ -236,6 +247,35 @@ export function createMelonEmulator(options: MelonEmulatorOptions): {app: Fastif
   })
 
   // How many document downloads run at once: lets tests prove that concurrency is bounded.
+  // The contract exists in Immotop 2: the tenant moves to MIT VERTRAG. Idempotent (PUT, Idempotency-Key).
+  app.put<{Params: {id: string}}>('/api/partner/v1/tenants/:id/contract', async (request, reply) => {
+    const {key, requestHash, seen} = idempotency(request, request.url)
+    if (seen) return seen(reply)
+    const parsed = TenantContractInputSchema.safeParse(request.body)
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!
+      return reply.code(422).send(ERROR('invalid_contract', `${issue.path.join('.') || 'body'}: ${issue.message}`))
+    }
+    const tenant = tenantById(request.params.id)
+    if (!tenant) return reply.code(404).send(ERROR('not_found', 'no tenant with this id'))
+    const contract = {tenancy_reference: parsed.data.tenancy_reference, start_date: parsed.data.start_date}
+    if (tenant.contract_status === 'with_contract' && tenant.contract && tenant.contract.tenancy_reference !== contract.tenancy_reference) {
+      return reply.code(409).send(ERROR('contract_conflict', 'the tenant already has another contract'))
+    }
+    const result = db.transaction(() => {
+      if (tenant.contract_status !== 'with_contract') {
+        const {id: _id, documents: _d, ...body} = {...tenant, contract_status: 'with_contract' as const, contract}
+        db.prepare('UPDATE tenants SET contract_status = ?, body = ? WHERE id = ?').run('with_contract', JSON.stringify(body), tenant.id)
+      }
+      // Every request that was not an idempotent replay is recorded: a client that sends the update twice shows up here.
+      db.prepare('INSERT INTO writes (method, path, idempotency_key, status, at) VALUES (?, ?, ?, ?, ?)').run('PUT', request.url, key ?? null, 200, new Date().toISOString())
+      const updated = tenantById(tenant.id)!
+      if (key) db.prepare('INSERT INTO idempotency (key, request_hash, status, body) VALUES (?, ?, ?, ?)').run(key, requestHash, 200, JSON.stringify(updated))
+      return updated
+    })()
+    return reply.code(200).send(result)
+  })
+
   const downloads = {current: 0, max: 0}
   app.get('/_sandbox/stats', async () => ({downloads}))
   app.get<{Params: {id: string; doc: string}}>('/api/partner/v1/tenants/:id/documents/:doc', async (request, reply) => {

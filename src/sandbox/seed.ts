@@ -109,7 +109,7 @@ export interface SbVerhaeltnis extends Stamps {
 export interface SbMieter extends Stamps {
   s_seqnr: number
   nr: number
-  bez: string
+  bez: string | null
   mandant_seqnr: number
   mandant_nr: number
   IstAktiv?: number
@@ -308,6 +308,45 @@ export function immotopSeed(today: string, options: {version?: string} = {}): Im
     GetDmsMieter: mieter,
     GetDmsMitarbeiter: mitarbeiter,
   }
+}
+
+/** A tenancy created in Immotop 2 after the seed (POST /_sandbox/tenancies): what the contract staff do. */
+export interface TenancySpec {
+  unit: string
+  from: string
+  to: string | null
+  /** The new Mieter's display name (v_DmsMieter bez); null when not given. */
+  name: string | null
+}
+
+/** Adds a Mieter and its Mieter-Verhältnis on the unit, created at `insts` (local time, as Immotop 2 writes it). Null for an unknown unit. */
+export function addTenancy(data: ImmotopData, spec: TenancySpec, insts: string): {tenancy: number; mieter: number} | null {
+  const [m, l, o] = spec.unit.split('.').map(Number)
+  const objekt = data.GetDmsObjekt.find((x) => x.mandant_nr === m && x.liegenschaft_nr === l && x.nr === o)
+  if (!objekt) return null
+  const mieterNr = Math.max(900, ...data.GetDmsMieter.map((x) => x.s_seqnr)) + 1
+  const tenancy = Math.max(5000, ...data.GetDmsVerhaeltnis.map((x) => x.s_seqnr)) + 1
+  const gated = data.GetDmsMieter.some((x) => 'IstAktiv' in x)
+  data.GetDmsMieter.push({s_seqnr: mieterNr, nr: mieterNr, bez: spec.name, mandant_seqnr: objekt.mandant_seqnr, mandant_nr: objekt.mandant_nr, ...(gated ? {IstAktiv: 1} : {}), insts, updts: insts})
+  data.GetDmsVerhaeltnis.push({
+    s_seqnr: tenancy,
+    gueltigvon: net(spec.from),
+    gueltigbis: spec.to ? net(spec.to) : null,
+    objekt_seqnr: objekt.s_seqnr,
+    objekt_nr: objekt.nr,
+    liegenschaft_seqnr: objekt.liegenschaft_seqnr,
+    liegenschaft_nr: objekt.liegenschaft_nr,
+    mandant_seqnr: objekt.mandant_seqnr,
+    mandant_nr: objekt.mandant_nr,
+    verhaeltnisstatus_nr: 1,
+    mieter_seqnr: mieterNr,
+    mieter_nr: mieterNr,
+    mandanttyp_rolle: 'Mieter',
+    mandanttyp_code: MANDANTEN.find((x) => x[1] === objekt.mandant_nr)![3],
+    insts,
+    updts: insts,
+  })
+  return {tenancy, mieter: mieterNr}
 }
 
 /** "2.7.18" >= "2.7.19"? Numeric per part. */

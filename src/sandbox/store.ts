@@ -22,6 +22,7 @@ export function openStore(path: string): Db {
       id INTEGER PRIMARY KEY AUTOINCREMENT, method TEXT NOT NULL, path TEXT NOT NULL,
       idempotency_key TEXT, status INTEGER NOT NULL, at TEXT NOT NULL);
     CREATE TABLE IF NOT EXISTS idempotency (key TEXT PRIMARY KEY, request_hash TEXT NOT NULL, status INTEGER NOT NULL, body TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS added_tenancies (id INTEGER PRIMARY KEY AUTOINCREMENT, spec TEXT NOT NULL, insts TEXT NOT NULL);
     CREATE TABLE IF NOT EXISTS staged_documents (
       document_id INTEGER PRIMARY KEY AUTOINCREMENT, archiv_id TEXT NOT NULL, dms_document_id TEXT NOT NULL UNIQUE,
       file_name TEXT NOT NULL, datei_name TEXT NOT NULL, size INTEGER NOT NULL, sha256 TEXT NOT NULL,

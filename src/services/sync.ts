@@ -10,6 +10,8 @@ import type {Tenant} from '../contracts/melon-wire.js'
 import {BugError, BusyError, ConfigError, StateError, toAppError, type AppError} from '../errors.js'
 import {Ledger} from '../state/ledger.js'
 import {StateLock} from '../state/lock.js'
+import type {ImmotopRestClient} from '../adapters/immotop-rest.js'
+import {contractPass, type ContractOptions, type ContractPassReport} from './contracts.js'
 import {exportTenant, type HandoverDeps} from './handover/index.js'
 import {sweepAnswers} from './handover/leftovers.js'
 
@@ -32,7 +34,17 @@ export interface SyncPassReport {
   waiting: Array<{tenantId: string; handoverId: string | null; since: string | null}>
   /** Not started because the pass was stopping. */
   notStarted: string[]
-  summary: {tenants: number; exported: number; alreadyDone: number; retried: number; failed: number; waiting: number}
+  /** Closing the loop (sync.onContract): contracts found in Immotop 2, melon told, listings handled. */
+  contracts: ContractPassReport | {error: {code: string; message: string}} | null
+  summary: {
+    tenants: number
+    exported: number
+    alreadyDone: number
+    retried: number
+    failed: number
+    waiting: number
+    contracts: {closed: number; ambiguous: number; unmatched: number; waiting: number; failed: number}
+  }
 }
 
 export interface SyncOptions {
@@ -45,6 +57,8 @@ export interface SyncOptions {
   /** Aborts the tenants already in hand (abandoned safely; the next run resumes them). Default: signal. */
   inFlight?: AbortSignal
   publish?: () => Promise<Record<string, number>>
+  /** Close the loop on every pass: watch picked-up handovers for their contract (absent: sync.onContract off). */
+  contracts?: ContractOptions & {immotop: ImmotopRestClient}
   onTenant?: (tenantId: string, outcome: 'exported' | 'already_done' | 'failed' | 'waiting', detail?: string) => void
 }
 
@@ -67,6 +81,7 @@ export async function syncPass(deps: HandoverDeps, options: SyncOptions): Promis
   }
   const {exported, alreadyDone, retried, notStarted, waiting} = tally
   const failures = tally.failed.map(({tenant: _t, ...f}) => f)
+  const contracts = options.contracts && !options.signal.aborted ? await closeLoop(deps, options.contracts, options.signal) : null
   return {
     startedAt,
     finishedAt: new Date().toISOString(),
@@ -77,8 +92,34 @@ export async function syncPass(deps: HandoverDeps, options: SyncOptions): Promis
     failed: failures,
     waiting,
     notStarted,
-    summary: {tenants: tenants.length, exported: exported.length, alreadyDone: alreadyDone.length, retried: retried.length, failed: failures.length, waiting: waiting.length},
+    contracts,
+    summary: {
+      tenants: tenants.length,
+      exported: exported.length,
+      alreadyDone: alreadyDone.length,
+      retried: retried.length,
+      failed: failures.length,
+      waiting: waiting.length,
+      contracts: contractSummary(contracts),
+    },
   }
+}
+
+/** The contract pass never stops the handovers: an outage of it is reported, and the next pass tries again. */
+async function closeLoop(deps: HandoverDeps, options: NonNullable<SyncOptions['contracts']>, signal: AbortSignal): Promise<SyncPassReport['contracts']> {
+  try {
+    return await contractPass({melon: deps.melon, immotop: options.immotop, ledger: deps.ledger}, options, signal)
+  } catch (error) {
+    const app = toAppError(error)
+    if (app instanceof StateError || app instanceof BugError) throw app
+    return {error: {code: app.code, message: app.message}}
+  }
+}
+
+function contractSummary(report: SyncPassReport['contracts']): SyncPassReport['summary']['contracts'] {
+  if (!report) return {closed: 0, ambiguous: 0, unmatched: 0, waiting: 0, failed: 0}
+  if ('error' in report) return {closed: 0, ambiguous: 0, unmatched: 0, waiting: 0, failed: 1}
+  return {closed: report.closed.length, ambiguous: report.ambiguous.length, unmatched: report.unmatched.length, waiting: report.waiting, failed: report.failed.length}
 }
 
 interface Tally {

@@ -110,6 +110,41 @@ export interface EventRow {
   at: string
 }
 
+/**
+ * After the handover: watching for the contract in Immotop 2 (closing the loop).
+ * waiting → found (detected, or confirmed by a person) → telling (the update
+ * to melon is under way) → told → closed (the listing is rented, withdrawn or
+ * left alone). ambiguous and unmatched wait for a person or for a change.
+ */
+export const CONTRACT_STATES = ['waiting', 'ambiguous', 'unmatched', 'found', 'telling', 'told', 'closed'] as const
+export type ContractState = (typeof CONTRACT_STATES)[number]
+
+export interface ContractRow {
+  op_key: string
+  tenant_id: string
+  unit_ref: string
+  /** When the files were handed over (ISO, UTC). */
+  handed_over_at: string
+  /** JSON list of the tenancy refs the unit had when watching began; null until the first check. */
+  baseline: string | null
+  state: ContractState
+  tenancy_ref: string | null
+  tenancy_from: string | null
+  settled_by: 'detected' | 'operator' | null
+  reason: string | null
+  /** JSON list of {ref, from} of an ambiguous or unmatched check. */
+  candidates: string | null
+  melon_told_at: string | null
+  listing_result: string | null
+  attempts: number
+  last_error_code: string | null
+  last_error: string | null
+  owner_pid: number | null
+  lease_until: number | null
+  created_at: string
+  updated_at: string
+}
+
 const LEASE_MS = 10 * 60_000
 
 
@@ -182,6 +217,11 @@ export class Ledger {
       CREATE TABLE IF NOT EXISTS events (
         id INTEGER PRIMARY KEY AUTOINCREMENT, op_key TEXT, kind TEXT NOT NULL, reference TEXT, tenant_id TEXT,
         step TEXT NOT NULL, detail TEXT, at TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS contracts (
+        op_key TEXT PRIMARY KEY, tenant_id TEXT NOT NULL UNIQUE, unit_ref TEXT NOT NULL, handed_over_at TEXT NOT NULL,
+        baseline TEXT, state TEXT NOT NULL, tenancy_ref TEXT, tenancy_from TEXT, settled_by TEXT, reason TEXT,
+        candidates TEXT, melon_told_at TEXT, listing_result TEXT, attempts INTEGER NOT NULL DEFAULT 0,
+        last_error_code TEXT, last_error TEXT, owner_pid INTEGER, lease_until INTEGER, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
     `)
     this.migrate()
   }
@@ -399,6 +439,100 @@ export class Ledger {
     const reset = this.db.prepare('UPDATE operation_files SET control_moved_at = NULL, delivered_at = NULL, picked_up_at = NULL WHERE op_key = ? AND file_name = ?')
     this.db.transaction(() => {
       for (const name of fileNames) reset.run(opKey, name)
+    })()
+  }
+
+  /**
+   * Starts watching for the contract of every handover that Immotop 2 picked
+   * up (one watch per tenant: the newest handover). Returns how many began.
+   */
+  startContractWatches(): number {
+    const now = this.now()
+    return this.db.transaction(() => {
+      const rows = this.db
+        .prepare(
+          `SELECT o.op_key, o.tenant_id, o.unit_ref, COALESCE(o.delivered_at, o.updated_at) AS at FROM operations o
+           WHERE o.step IN ('picked_up', 'notifying', 'notified')
+             AND NOT EXISTS (SELECT 1 FROM contracts c WHERE c.tenant_id = o.tenant_id)
+             AND o.created_at = (SELECT MAX(created_at) FROM operations p WHERE p.tenant_id = o.tenant_id)`,
+        )
+        .all() as Array<{op_key: string; tenant_id: string; unit_ref: string; at: string}>
+      const insert = this.db.prepare("INSERT OR IGNORE INTO contracts (op_key, tenant_id, unit_ref, handed_over_at, state, created_at, updated_at) VALUES (?, ?, ?, ?, 'waiting', ?, ?)")
+      for (const r of rows) {
+        insert.run(r.op_key, r.tenant_id, r.unit_ref, r.at, now, now)
+        this.event(r.op_key, 'contract', r.unit_ref, r.tenant_id, 'watching', 'picked up by Immotop 2; watching the unit for the contract')
+      }
+      return rows.length
+    })()
+  }
+
+  contract(tenantId: string): ContractRow | undefined {
+    return this.db.prepare('SELECT * FROM contracts WHERE tenant_id = ?').get(tenantId) as ContractRow | undefined
+  }
+
+  contractRows(filter: {open?: boolean} = {}): ContractRow[] {
+    return this.db.prepare(`SELECT * FROM contracts ${filter.open ? "WHERE state <> 'closed'" : ''} ORDER BY created_at, tenant_id`).all() as ContractRow[]
+  }
+
+  setContractBaseline(opKey: string, refs: string[]): void {
+    this.db.prepare('UPDATE contracts SET baseline = COALESCE(baseline, ?), updated_at = ? WHERE op_key = ?').run(JSON.stringify(refs), this.now(), opKey)
+  }
+
+  /**
+   * Records what a check or a person found. An event is written only when the
+   * state or the reason changes, so that a pass over unchanged watches adds nothing.
+   */
+  setContract(
+    opKey: string,
+    change: {state: ContractState; reason?: string | null; candidates?: Array<{ref: string; from: string}> | null; tenancy?: {ref: string; from: string; by: 'detected' | 'operator'}; listingResult?: string; told?: boolean},
+  ): void {
+    this.db.transaction(() => {
+      const row = this.db.prepare('SELECT * FROM contracts WHERE op_key = ?').get(opKey) as ContractRow
+      const reason = change.reason === undefined ? row.reason : change.reason
+      this.db
+        .prepare(
+          `UPDATE contracts SET state = ?, reason = ?, candidates = ?, tenancy_ref = COALESCE(?, tenancy_ref), tenancy_from = COALESCE(?, tenancy_from),
+             settled_by = COALESCE(?, settled_by), listing_result = COALESCE(?, listing_result), melon_told_at = COALESCE(melon_told_at, ?),
+             last_error_code = NULL, last_error = NULL, updated_at = ? WHERE op_key = ?`,
+        )
+        .run(
+          change.state,
+          reason,
+          change.candidates === undefined ? row.candidates : change.candidates === null ? null : JSON.stringify(change.candidates),
+          change.tenancy?.ref ?? null,
+          change.tenancy?.from ?? null,
+          change.tenancy?.by ?? null,
+          change.listingResult ?? null,
+          change.told ? this.now() : null,
+          this.now(),
+          opKey,
+        )
+      if (row.state !== change.state || row.reason !== reason) this.event(opKey, 'contract', row.unit_ref, row.tenant_id, change.state, reason)
+    })()
+  }
+
+  /** Claims a watch for this process (null when another live process holds it), counting the attempt. */
+  claimContract(opKey: string): ContractRow | null {
+    const now = Date.now()
+    return this.db.transaction(() => {
+      const row = this.db.prepare('SELECT * FROM contracts WHERE op_key = ?').get(opKey) as ContractRow | undefined
+      if (!row) return null
+      const held = row.owner_pid !== null && row.owner_pid !== process.pid && (row.lease_until ?? 0) > now && isProcessAlive(row.owner_pid)
+      if (held) return null
+      this.db.prepare('UPDATE contracts SET owner_pid = ?, lease_until = ?, attempts = attempts + 1 WHERE op_key = ?').run(process.pid, now + LEASE_MS, opKey)
+      return this.db.prepare('SELECT * FROM contracts WHERE op_key = ?').get(opKey) as ContractRow
+    })()
+  }
+
+  releaseContract(opKey: string): void {
+    this.db.prepare('UPDATE contracts SET owner_pid = NULL, lease_until = NULL WHERE op_key = ? AND owner_pid = ?').run(opKey, process.pid)
+  }
+
+  failContract(opKey: string, code: string, message: string): void {
+    this.db.transaction(() => {
+      const row = this.db.prepare('SELECT * FROM contracts WHERE op_key = ?').get(opKey) as ContractRow
+      this.db.prepare('UPDATE contracts SET last_error_code = ?, last_error = ?, updated_at = ? WHERE op_key = ?').run(code, message, this.now(), opKey)
+      this.event(opKey, 'contract', row.unit_ref, row.tenant_id, 'failed', `${code}: ${message}`)
     })()
   }
 

@@ -135,6 +135,22 @@ describe('melon partner API contract', () => {
     expectValid('Tenant', tenant)
     expectValid('Error', await (await call('GET', '/api/partner/v1/tenants/T-0', '/api/partner/v1/tenants/{tenant_id}', {headers: auth})).json())
 
+    // The contract exists in Immotop 2: idempotent, replayed, conflicting, refused.
+    const contractPath = '/api/partner/v1/tenants/{tenant_id}/contract'
+    const body = JSON.stringify({contract_status: 'with_contract', tenancy_reference: '5012', start_date: '2027-01-01'})
+    const headers = {...auth, 'content-type': 'application/json', 'idempotency-key': 'contract-T-1003'}
+    const told = await call('PUT', '/api/partner/v1/tenants/T-1003/contract', contractPath, {headers, body})
+    expect(told.status).toBe(200)
+    expectValid('Tenant', await told.json())
+    expect((await call('PUT', '/api/partner/v1/tenants/T-1003/contract', contractPath, {headers, body})).headers.get('idempotent-replayed')).toBe('true')
+    const other = await call('PUT', '/api/partner/v1/tenants/T-1003/contract', contractPath, {headers: {...auth, 'content-type': 'application/json'}, body: body.replace('5012', '5013')})
+    expect(other.status).toBe(409)
+    expectValid('Error', await other.json())
+    const refused = await call('PUT', '/api/partner/v1/tenants/T-1003/contract', contractPath, {headers: {...auth, 'content-type': 'application/json'}, body: '{"contract_status": "terminated"}'})
+    expect(refused.status).toBe(422)
+    expectValid('Error', await refused.json())
+    expectValid('Error', await (await call('PUT', '/api/partner/v1/tenants/T-0/contract', contractPath, {headers: {...auth, 'content-type': 'application/json'}, body})).json())
+
     const doc = tenant.documents[0]
     const download = await call('GET', `/api/partner/v1/tenants/T-1001/documents/${doc.id}`, '/api/partner/v1/tenants/{tenant_id}/documents/{document_id}', {headers: auth})
     expect(download.headers.get('x-content-sha256')).toBe(doc.sha256)

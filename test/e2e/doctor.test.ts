@@ -146,7 +146,7 @@ describe('doctor tells failures apart, each with a fix and who owns it', () => {
     expect(check(report, 'melon.rights')).toMatchObject({
       status: 'fail',
       owner: 'emonitor',
-      detail: 'The token lacks objects:write, documents:read: publish, unpublish, export-tenant, sync will be refused.',
+      detail: 'The token lacks objects:write, documents:read, tenants:write: publish, unpublish, export-tenant, sync, sync (closing the loop), contracts will be refused.',
     })
     const refused = await runCli(['export-tenant', 'T-1001', '--json', '--config', config])
     expect(refused.code).toBe(4)

@@ -6,19 +6,8 @@ import {spawn} from 'node:child_process'
 import {readdirSync} from 'node:fs'
 import {afterEach, describe, expect, it} from 'vitest'
 import {BIN, json, runCli} from '../helpers/cli.js'
+import {killRepeatedly, killSeed, mulberry32} from '../helpers/kill.js'
 import {getJson, setFaults, testSandbox, type TestSandbox} from '../helpers/sandbox.js'
-
-/** A small seeded PRNG (mulberry32), so that random kill times can be replayed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const sandboxes: TestSandbox[] = []
 afterEach(async () => {
@@ -88,20 +77,10 @@ describe('sync', () => {
   }, 240_000)
 
   it('killed with SIGKILL at random moments, ten times, and restarted: the same exactly-once result', async () => {
-    // Seeded, and the seed is printed: a failing run can be repeated with KILL_SEED=<seed>.
-    const seed = Number(process.env.KILL_SEED ?? Date.now() % 1_000_000)
-    console.info(`kill test seed ${seed} (repeat with KILL_SEED=${seed})`)
-    const random = mulberry32(seed)
+    const seed = killSeed('kill test')
     const sb = await sandboxWith(30)
     await setFaults(sb, '503=0.1,reset=0.05,truncate=0.05,latency=20ms')
-    for (let kill = 0; kill < 10; kill++) {
-      const child = spawn(process.execPath, [BIN, 'sync', '--once', '--json', '--config', sb.configPath], {stdio: 'ignore'})
-      // Listen before killing: a pass that ends first has already emitted 'exit'.
-      const exited = new Promise((resolve) => child.once('exit', resolve))
-      await new Promise((resolve) => setTimeout(resolve, 250 + random() * 1500))
-      child.kill('SIGKILL')
-      await exited
-    }
+    await killRepeatedly(['sync', '--once', '--json', '--config', sb.configPath], 10, mulberry32(seed), 250, 1500)
     // One final run without faults, never retried: whatever the kills left, it must finish the job.
     await setFaults(sb, '')
     const final = await runCli(['sync', '--once', '--json', '--config', sb.configPath], {timeoutMs: 170_000})

@@ -34,7 +34,7 @@ describe('the examples in --help', async () => {
   it.each(examples.map(([file, example, command]) => [`${file}: ${example}`, example, command] as const))('%s', async (_name, example, command) => {
     const argv = words(example.replace(/^.*<%= config\.bin %>\s+/, ''))
     // The command's own words come first (config/show.ts → "config show"): they must match, then the rest is parsed.
-    const idWords = _name.split(':')[0]!.replace(/\.ts$/, '').split('/')
+    const idWords = _name.split(':')[0]!.replace(/\.ts$/, '').replace(/\/index$/, '').split('/')
     expect(argv.slice(0, idWords.length)).toEqual(idWords)
     const rest = argv.slice(idWords.length)
     // enableJsonFlag adds --json at run time.

@@ -51,6 +51,8 @@ export function melonChecks(): Check[] {
           'tenants:read': ['tenants', 'export-tenant', 'sync'],
           'documents:read': ['export-tenant', 'sync'],
         }
+        // Closing the loop tells melon about contracts (sync.onContract).
+        if (ctx.loaded!.config.sync.onContract !== 'off') needed['tenants:write'] = ['sync (closing the loop)', 'contracts']
         const missing = Object.keys(needed).filter((right) => !me.scopes.includes(right))
         // Harmless reads prove what the scopes claim.
         for (const what of ['objects', 'tenants'] as const) {

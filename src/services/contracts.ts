@@ -1,0 +1,377 @@
+/**
+ * Closing the loop: after a handover was picked up, watch the unit in
+ * Immotop 2 until the contract exists (core/contract-match.ts decides, and
+ * never guesses), then tell melon (the tenant is `with_contract`, with
+ * Immotop 2's tenancy reference and start) and set the listing to rented, or
+ * withdraw it. Only listings this tool manages are touched.
+ *
+ * Exactly once, like the handover: the ledger records the intent ("telling")
+ * before melon is called, the call carries an Idempotency-Key derived from the
+ * handover and the tenancy, and a watch is claimed by one process at a time.
+ * A crash between melon's answer and the record repeats the same request,
+ * which melon answers from its idempotency record without a second change.
+ */
+import type {ImmotopRestClient} from '../adapters/immotop-rest.js'
+import type {MelonClient} from '../adapters/melon-client.js'
+import type {VerhaeltnisRow} from '../contracts/immotop-wire.js'
+import type {Listing, Tenant} from '../contracts/melon-wire.js'
+import {baselineOf, freshTenancies, matchContract, type ContractMatch, type TenancyFacts} from '../core/contract-match.js'
+import {swissLocalTimestamp} from '../core/swiss-date.js'
+import {parseUnitRef, type UnitRef} from '../core/unit-ref.js'
+import {isTenancy} from '../core/vacancy.js'
+import {mkdirSync} from 'node:fs'
+import pLimit from 'p-limit'
+import {BugError, BusyError, ConflictError, NotFoundError, StateError, toAppError, UsageError, type AppError} from '../errors.js'
+import {Ledger, type ContractRow, type ContractState} from '../state/ledger.js'
+import {StateLock} from '../state/lock.js'
+
+export interface ContractDeps {
+  melon: MelonClient
+  immotop: ImmotopRestClient
+  ledger: Ledger
+}
+
+export interface ContractOptions {
+  onContract: 'rented' | 'withdraw'
+  windowDays: number
+}
+
+export interface ContractEntry {
+  tenantId: string
+  unit: string
+  handoverId: string
+  state: ContractState
+  /** Since when the files are in Immotop 2. */
+  handedOverAt: string
+  tenancy: {ref: string; from: string; settledBy: 'detected' | 'operator'} | null
+  reason: string | null
+  candidates: Array<{ref: string; from: string}>
+  listing: string | null
+  melonToldAt: string | null
+  lastError: {code: string; message: string} | null
+}
+
+export interface ContractPassReport {
+  /** Watches that began in this pass (handovers newly picked up). */
+  started: number
+  /** Contracts found in this pass (detected, or confirmed earlier by a person). */
+  detected: ContractEntry[]
+  /** Watches closed in this pass: melon told and the listing handled. */
+  closed: ContractEntry[]
+  ambiguous: ContractEntry[]
+  unmatched: ContractEntry[]
+  waiting: number
+  /** Not checked in this pass (Immotop 2 or melon could not be read); the next pass checks again. */
+  unchecked: Array<{tenantId: string; code: string; message: string}>
+  /** Telling melon or handling the listing failed; the next pass resumes with the same request. */
+  failed: Array<{tenantId: string; code: string; message: string}>
+}
+
+const TO_DETECT: ContractState[] = ['waiting', 'ambiguous', 'unmatched']
+const TO_FINISH: ContractState[] = ['found', 'telling', 'told']
+const MANAGED = 'melon-immotop:'
+/** Watches finished at the same time: melon's answers, not the CPU, bound this. */
+const FINISH_CONCURRENCY = 4
+
+export function contractEntry(row: ContractRow): ContractEntry {
+  return {
+    tenantId: row.tenant_id,
+    unit: row.unit_ref,
+    handoverId: row.op_key,
+    state: row.state,
+    handedOverAt: row.handed_over_at,
+    tenancy: row.tenancy_ref && row.tenancy_from ? {ref: row.tenancy_ref, from: row.tenancy_from, settledBy: row.settled_by ?? 'detected'} : null,
+    reason: row.reason,
+    candidates: row.candidates ? (JSON.parse(row.candidates) as Array<{ref: string; from: string}>) : [],
+    listing: row.listing_result,
+    melonToldAt: row.melon_told_at,
+    lastError: row.last_error_code ? {code: row.last_error_code, message: row.last_error ?? ''} : null,
+  }
+}
+
+/** What the ledger knows, without any network call (`melon-immotop contracts`). */
+export function listContracts(ledger: Ledger, filter: {tenant?: string; state?: ContractState} = {}): ContractEntry[] {
+  ledger.startContractWatches()
+  return ledger
+    .contractRows()
+    .filter((r) => (!filter.tenant || r.tenant_id === filter.tenant) && (!filter.state || r.state === filter.state))
+    .map(contractEntry)
+}
+
+/** One pass over every open watch: detect, then tell melon and handle the listing. */
+export async function contractPass(deps: ContractDeps, options: ContractOptions, signal?: AbortSignal): Promise<ContractPassReport> {
+  const {ledger} = deps
+  const report: ContractPassReport = {started: ledger.startContractWatches(), detected: [], closed: [], ambiguous: [], unmatched: [], waiting: 0, unchecked: [], failed: []}
+  const open = ledger.contractRows({open: true})
+  for (const [unit, rows] of groupBy(open.filter((r) => TO_DETECT.includes(r.state)), (r) => r.unit_ref)) {
+    if (signal?.aborted) break
+    try {
+      await detectOnUnit(deps, unit, rows, options)
+    } catch (error) {
+      const app = toAppError(error)
+      // The ledger or a bug ends the pass; an outage of either system only defers the check.
+      if (app instanceof StateError || app instanceof BugError) throw app
+      for (const row of rows) report.unchecked.push({tenantId: row.tenant_id, code: app.code, message: app.message})
+    }
+  }
+  const before = new Map(open.map((r) => [r.op_key, r.state]))
+  const limit = pLimit(FINISH_CONCURRENCY)
+  const finishing = ledger.contractRows({open: true}).filter((r) => TO_FINISH.includes(r.state))
+  await Promise.all(
+    finishing.map((row) =>
+      limit(async () => {
+        if (signal?.aborted) return
+        if (before.get(row.op_key) !== 'found' && row.state === 'found') report.detected.push(contractEntry(row))
+        const outcome = await finish(deps, row, options)
+        if (outcome === 'closed') report.closed.push(contractEntry(ledger.contract(row.tenant_id)!))
+        else if (outcome) report.failed.push({tenantId: row.tenant_id, code: outcome.code, message: outcome.message})
+      }),
+    ),
+  )
+  for (const list of [report.detected, report.closed]) list.sort((a, b) => a.tenantId.localeCompare(b.tenantId))
+  for (const row of ledger.contractRows({open: true})) {
+    if (row.state === 'ambiguous') report.ambiguous.push(contractEntry(row))
+    else if (row.state === 'unmatched') report.unmatched.push(contractEntry(row))
+    else if (row.state === 'waiting') report.waiting++
+  }
+  return report
+}
+
+/** Reads the unit's tenancies once and decides for every watch on it. */
+async function detectOnUnit(deps: ContractDeps, unit: string, rows: ContractRow[], options: ContractOptions): Promise<void> {
+  const {ledger} = deps
+  let ref: UnitRef
+  try {
+    ref = parseUnitRef(unit)
+  } catch {
+    for (const row of rows) {
+      ledger.setContract(row.op_key, {state: 'ambiguous', reason: `the listing reference ${unit} is not an Immotop 2 unit (<mandant>.<liegenschaft>.<objekt>); confirm the tenancy by hand`, candidates: []})
+    }
+    return
+  }
+  const tenancies = await tenancyFacts(deps.immotop, ref)
+  const settled = ledger.contractRows().filter((r) => r.tenancy_ref !== null)
+  for (const row of rows) {
+    const handedOverAt = swissLocalTimestamp(new Date(row.handed_over_at))
+    if (row.baseline === null) ledger.setContractBaseline(row.op_key, baselineOf(tenancies, handedOverAt))
+    const baseline = JSON.parse(ledger.contract(row.tenant_id)!.baseline ?? '[]') as string[]
+    const watch = {
+      handedOverAt,
+      baseline,
+      settledElsewhere: settled.filter((r) => r.op_key !== row.op_key).map((r) => r.tenancy_ref!),
+      otherWatchesOnUnit: rows.length - 1,
+      windowDays: options.windowDays,
+    }
+    // Without a new tenancy there is nothing to ask melon.
+    const fresh = freshTenancies(tenancies, watch)
+    if (fresh.length === 0) {
+      ledger.setContract(row.op_key, {state: 'waiting', reason: null, candidates: null})
+      continue
+    }
+    const tenant = await tenantOrNull(deps.melon, row.tenant_id)
+    if (!tenant) {
+      ledger.setContract(row.op_key, {state: 'closed', reason: `melon no longer has tenant ${row.tenant_id}; nothing to tell`, listingResult: 'not touched'})
+      continue
+    }
+    const match = matchContract(await withNames(deps.immotop, fresh), {...watch, requestedFrom: tenant.requested_move_in_date, surnames: tenant.persons.map((p) => p.surname)})
+    record(ledger, row, match, tenant)
+  }
+}
+
+function record(ledger: Ledger, row: ContractRow, match: ContractMatch, tenant: Tenant): void {
+  const shown = `melon shows tenant ${tenant.id} as ${tenant.contract_status}`
+  if (match.kind === 'found') {
+    ledger.setContract(row.op_key, {state: 'found', reason: `tenancy ${match.tenancy.ref} from ${match.tenancy.from}`, candidates: null, tenancy: {ref: match.tenancy.ref, from: match.tenancy.from, by: 'detected'}})
+  } else if (match.kind === 'waiting') {
+    ledger.setContract(row.op_key, {state: 'waiting', reason: null, candidates: null})
+  } else {
+    ledger.setContract(row.op_key, {state: match.kind, reason: `${match.reason}; ${shown}`, candidates: match.candidates.map((c) => ({ref: c.ref, from: c.from}))})
+  }
+}
+
+/** found → telling → told → closed, for one watch this process holds. Returns 'closed', the failure, or null (held elsewhere). */
+async function finish(deps: ContractDeps, row: ContractRow, options: ContractOptions): Promise<'closed' | AppError | null> {
+  const {ledger} = deps
+  const held = ledger.claimContract(row.op_key)
+  if (!held) return null
+  try {
+    let state = held.state
+    if (state === 'found') {
+      ledger.setContract(row.op_key, {state: 'telling'})
+      state = 'telling'
+    }
+    if (state === 'telling') {
+      await tellMelon(deps.melon, held)
+      ledger.setContract(row.op_key, {state: 'told', told: true})
+      state = 'told'
+    }
+    if (state === 'told') {
+      const listing = await handleListing(deps.melon, held, options)
+      ledger.setContract(row.op_key, {state: 'closed', listingResult: listing})
+      return 'closed'
+    }
+    return null
+  } catch (error) {
+    const app = toAppError(error)
+    ledger.failContract(row.op_key, app.code, app.message)
+    return app
+  } finally {
+    ledger.releaseContract(row.op_key)
+  }
+}
+
+async function tellMelon(melon: MelonClient, row: ContractRow): Promise<void> {
+  const contract = {contract_status: 'with_contract' as const, tenancy_reference: row.tenancy_ref!, start_date: row.tenancy_from!}
+  try {
+    await melon.setTenantContract(row.tenant_id, contract, `contract-${row.op_key}-${row.tenancy_ref}`)
+  } catch (error) {
+    // The tenant was removed in melon meanwhile: there is no one left to tell.
+    if (error instanceof NotFoundError && error.code === 'TENANT_NOT_FOUND') return
+    throw error
+  }
+}
+
+/** Rented or withdrawn, only when this tool manages the listing. Returns what was done, for the ledger and the report. */
+async function handleListing(melon: MelonClient, row: ContractRow, options: ContractOptions): Promise<string> {
+  const listing = await melon.getListing(row.unit_ref)
+  if (!listing) return 'no listing in melon'
+  if (!listing.managed_by?.startsWith(MANAGED)) return 'not managed by melon-immotop; left as it is'
+  if (options.onContract === 'withdraw') {
+    await melon.deleteListing(row.unit_ref)
+    return 'withdrawn'
+  }
+  if (listing.object_state === 'rented') return 'rented (already)'
+  await melon.upsertListing({...listingInput(listing), object_state: 'rented'}, `rented-${row.op_key}`)
+  return 'rented'
+}
+
+function listingInput(listing: Listing) {
+  const {num_applications: _n, created_at: _c, updated_at: _u, ...input} = listing
+  return input
+}
+
+/**
+ * A person settles a watch: the tenancy must be a Mieter tenancy of the unit.
+ * Refused once melon was told (the contract reported cannot be swapped here).
+ */
+export async function confirmContract(deps: ContractDeps, tenantId: string, tenancyRef: string): Promise<ContractEntry> {
+  const {ledger} = deps
+  ledger.startContractWatches()
+  const row = ledger.contract(tenantId)
+  if (!row) {
+    throw new NotFoundError('CONTRACT_NOT_WATCHED', `No handover of tenant ${tenantId} waits for a contract.`, 'Only tenants whose dossier Immotop 2 picked up are watched; `melon-immotop contracts` lists them.')
+  }
+  if (!TO_DETECT.includes(row.state) && !(row.state === 'found' && row.tenancy_ref === tenancyRef)) {
+    throw new ConflictError('CONTRACT_SETTLED', `The contract of tenant ${tenantId} is already settled (${row.state}, tenancy ${row.tenancy_ref ?? 'none'}).`, 'Nothing to confirm; correct the tenant in melon by hand if the tenancy was wrong.')
+  }
+  const tenancy = (await tenancyFacts(deps.immotop, parseUnitRef(row.unit_ref))).find((t) => t.ref === tenancyRef)
+  if (!tenancy) {
+    throw new UsageError('TENANCY_NOT_ON_UNIT', `Immotop 2 has no Mieter tenancy ${tenancyRef} on unit ${row.unit_ref}.`, `Use a tenancy reference from \`melon-immotop contracts --tenant ${tenantId}\` (its candidates), i.e. the s_seqnr of v_DmsVerhaeltnis.`)
+  }
+  ledger.setContract(row.op_key, {state: 'found', reason: `tenancy ${tenancy.ref} from ${tenancy.from}, confirmed by hand`, candidates: null, tenancy: {ref: tenancy.ref, from: tenancy.from, by: 'operator'}})
+  return contractEntry(ledger.contract(tenantId)!)
+}
+
+/** Finishes one confirmed watch at once (when no sync holds the state folder). */
+export async function finishContract(deps: ContractDeps, tenantId: string, options: ContractOptions): Promise<ContractEntry> {
+  const row = deps.ledger.contract(tenantId)!
+  const outcome = await finish(deps, row, options)
+  if (outcome && outcome !== 'closed') throw outcome
+  return contractEntry(deps.ledger.contract(tenantId)!)
+}
+
+type Tenancy = TenancyFacts & {mieterSeq: number | null}
+
+async function tenancyFacts(immotop: ImmotopRestClient, ref: UnitRef): Promise<Tenancy[]> {
+  return (await immotop.unitTenancies(ref)).filter(isTenancy).map(factsOf)
+}
+
+function factsOf(row: VerhaeltnisRow): Tenancy {
+  return {
+    ref: String(row.s_seqnr),
+    from: row.gueltigvon.slice(0, 10),
+    to: row.gueltigbis ? row.gueltigbis.slice(0, 10) : null,
+    createdAt: row.insts ? row.insts.replace(' ', 'T').slice(0, 19) : null,
+    tenantName: null,
+    mieterSeq: row.mieter_seqnr ?? null,
+  }
+}
+
+/** Adds the Mieter display names (one lookup per tenancy, only when a new tenancy is there). */
+async function withNames(immotop: ImmotopRestClient, tenancies: Tenancy[]): Promise<TenancyFacts[]> {
+  return Promise.all(
+    tenancies.map(async (t) => {
+      if (t.mieterSeq === null) return t
+      const mieter = (await immotop.mieter({s_seqnr: t.mieterSeq}))[0]
+      return {...t, tenantName: mieter?.bez ?? null}
+    }),
+  )
+}
+
+async function tenantOrNull(melon: MelonClient, tenantId: string): Promise<Tenant | null> {
+  try {
+    return await melon.getTenant(tenantId)
+  } catch (error) {
+    if (error instanceof NotFoundError && error.code === 'TENANT_NOT_FOUND') return null
+    throw error
+  }
+}
+
+function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
+  const map = new Map<string, T[]>()
+  for (const item of items) map.set(key(item), [...(map.get(key(item)) ?? []), item])
+  return map
+}
+
+/**
+ * `contracts --check`: one closing pass now, under the state folder's sync
+ * lock (a running sync does the same on every pass: BusyError, exit 75).
+ */
+export async function checkContractsNow(deps: Omit<ContractDeps, 'ledger'>, stateDir: string, options: ContractOptions): Promise<ContractPassReport> {
+  return withSyncLock(stateDir, 'Let it be: the running sync checks the contracts on every pass.', async (ledger) => contractPass({...deps, ledger}, options))
+}
+
+/**
+ * `contracts confirm`: the person's choice is recorded at once; melon is told
+ * at once too when no sync holds the state folder, else by the running sync on
+ * its next pass.
+ */
+export async function confirmAndFinish(
+  deps: Omit<ContractDeps, 'ledger'>,
+  stateDir: string,
+  tenantId: string,
+  tenancyRef: string,
+  options: ContractOptions,
+): Promise<{contract: ContractEntry; finishedNow: boolean; heldBy: number | null}> {
+  const ledger = new Ledger(stateDir)
+  try {
+    await confirmContract({...deps, ledger}, tenantId, tenancyRef)
+    const lock = new StateLock(stateDir)
+    const got = lock.acquire()
+    if (!got.ok) return {contract: contractEntry(ledger.contract(tenantId)!), finishedNow: false, heldBy: got.holder.pid}
+    try {
+      return {contract: await finishContract({...deps, ledger}, tenantId, options), finishedNow: true, heldBy: null}
+    } finally {
+      lock.release()
+    }
+  } finally {
+    ledger.close()
+  }
+}
+
+async function withSyncLock<T>(stateDir: string, fix: string, run: (ledger: Ledger) => Promise<T>): Promise<T> {
+  mkdirSync(stateDir, {recursive: true, mode: 0o700})
+  const lock = new StateLock(stateDir)
+  const got = lock.acquire()
+  if (!got.ok) throw new BusyError('SYNC_RUNNING', `A melon-immotop sync (pid ${got.holder.pid} on ${got.holder.host}) holds ${stateDir}.`, fix)
+  try {
+    const ledger = new Ledger(stateDir)
+    try {
+      return await run(ledger)
+    } finally {
+      ledger.close()
+    }
+  } finally {
+    lock.release()
+  }
+}
