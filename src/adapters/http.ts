@@ -37,7 +37,7 @@ import {
   UnavailableError,
   diskFullError,
 } from '../errors.js'
-import {checkTransport, isLoopbackHost} from './transport-rules.js'
+import {TLS_CODES, checkTransport, isLoopbackHost} from './transport-rules.js'
 
 export interface HttpTargetOptions {
   /** Human name used in messages: "melon" or "Immotop 2". */
@@ -336,16 +336,6 @@ class TlsThroughProxyAgent extends HttpsProxyAgent<string> {
   }
 }
 
-export const TLS_CODES: Record<string, string> = {
-  CERT_HAS_EXPIRED: 'the certificate has expired',
-  CERT_NOT_YET_VALID: 'the certificate is not yet valid',
-  DEPTH_ZERO_SELF_SIGNED_CERT: 'the certificate is self-signed',
-  SELF_SIGNED_CERT_IN_CHAIN: 'the certificate chain ends in an untrusted (self-signed) CA',
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'the certificate is signed by an unknown CA',
-  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'the certificate is signed by an unknown CA',
-  ERR_TLS_CERT_ALTNAME_INVALID: 'the certificate does not name this host',
-  EPROTO: 'the TLS handshake failed (is this port really HTTPS?)',
-}
 
 function isTransientNetwork(error: AppError): boolean {
   return ['CONNECTION_RESET', 'TIMEOUT'].includes(error.code) || RETRY_CODES.has(String(error.details?.code ?? ''))

@@ -6,7 +6,7 @@ import {lookup} from 'node:dns/promises'
 import {isIP, Socket} from 'node:net'
 import {connect as tlsConnect, rootCertificates} from 'node:tls'
 import {readFileSync} from 'node:fs'
-import {TLS_CODES} from './http.js'
+import {TLS_CODES} from './transport-rules.js'
 
 export async function resolve(host: string): Promise<string[]> {
   const bare = host.replace(/^\[|\]$/g, '')

@@ -2,7 +2,8 @@
  * The transport rules, without the HTTP client: which hosts are loopback, and
  * that http:// is refused to any other host unless opted in. Kept apart from
  * http.ts so that commands that only check a config (config validate, every
- * command's insecure-http warning) do not load axios and the proxy agents.
+ * command's insecure-http warning, doctor before its config is sound) do not
+ * load axios and the proxy agents.
  */
 import {ConfigError} from '../errors.js'
 
@@ -33,4 +34,16 @@ export function checkTransport(target: {baseURL: string; configKey: string; allo
     )
   }
   return url
+}
+
+/** What a TLS error code means, in words an operator can act on (the HTTP client's errors and doctor's TLS probe). */
+export const TLS_CODES: Record<string, string> = {
+  CERT_HAS_EXPIRED: 'the certificate has expired',
+  CERT_NOT_YET_VALID: 'the certificate is not yet valid',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'the certificate is self-signed',
+  SELF_SIGNED_CERT_IN_CHAIN: 'the certificate chain ends in an untrusted (self-signed) CA',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'the certificate is signed by an unknown CA',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'the certificate is signed by an unknown CA',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'the certificate does not name this host',
+  EPROTO: 'the TLS handshake failed (is this port really HTTPS?)',
 }

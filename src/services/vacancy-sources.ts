@@ -5,6 +5,7 @@
  * field; unless skipInvalid is set, any problem stops the run before anything
  * is published.
  */
+import {configuredMandants, isLettingMandant} from '../core/mandants.js'
 import type {ImmotopRestClient} from '../adapters/immotop-rest.js'
 import {singleMandant, type AppConfig} from '../config/schema.js'
 import {missingGatedColumns} from '../contracts/immotop-wire.js'
@@ -182,16 +183,6 @@ function keepNamed(result: SourceResult, wanted: string[], found: Map<string, un
   if (unknown) throw new NotFoundError('UNKNOWN_REFERENCE', `${file} has no record with reference ${unknown}.`, fix)
   result.vacancies = result.vacancies.filter((v) => wanted.includes(v.reference))
   result.skipped = result.skipped.filter((s) => wanted.includes(s.reference))
-}
-
-/** immotop.mandant as a list, or "all". */
-export function configuredMandants(mandant: number | number[] | 'all'): number[] | 'all' {
-  return mandant === 'all' ? 'all' : typeof mandant === 'number' ? [mandant] : mandant
-}
-
-/** Whether a mandant is of a letting type (W&W's mandanttypcode, among immotop.mandantTypes). */
-export function isLettingMandant(mandant: {mandanttypcode: string}, types: string[]): boolean {
-  return types.includes(mandant.mandanttypcode.trim().toUpperCase())
 }
 
 /** The mandants to read: the configured ones, or every mandant of a letting type. */

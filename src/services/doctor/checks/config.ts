@@ -1,6 +1,4 @@
 /** The config, its permissions, the secrets (and with them the clients every later check uses). */
-import {ImmotopRestClient} from '../../../adapters/immotop-rest.js'
-import {MelonClient} from '../../../adapters/melon-client.js'
 import {configAdvice, configWarnings, loadConfig} from '../../../config/load.js'
 import {SECRET_ENV} from '../../../config/schema.js'
 import {mask} from '../../../core/redact.js'
@@ -45,6 +43,8 @@ export function configChecks(options: DoctorOptions): Check[] {
           return {status: 'fail', detail: `Missing: ${missing.join(', ')}.`, fix: `Set ${missing.map((key) => SECRET_ENV[key]).join(' and ')}, or add the keys to ${loaded.filepath}.`}
         }
         const {config, sources} = loaded
+        // The HTTP clients (axios, proxy agents) load only when a config is there to use them.
+        const [{MelonClient}, {ImmotopRestClient}] = await Promise.all([import('../../../adapters/melon-client.js'), import('../../../adapters/immotop-rest.js')])
         ctx.melon = new MelonClient(config.melon, {retry: {maxAttempts: 1}})
         ctx.immotop = new ImmotopRestClient(config.immotop, {retry: {maxAttempts: 1}})
         const smtp = config.notify?.smtp.password ? `, notify.smtp.password ${mask(config.notify.smtp.password)} (${sources['notify.smtp.password']})` : ''

@@ -4,7 +4,7 @@ import {isPublishable} from '../../../core/vacancy.js'
 import {swissToday} from '../../../core/swiss-date.js'
 import {toAppError} from '../../../errors.js'
 import {failFrom, immotopTest, type Check} from '../context.js'
-import {configuredMandants, isLettingMandant} from '../../vacancy-sources.js'
+import {configuredMandants, isLettingMandant} from '../../../core/mandants.js'
 import {networkChecks} from './network.js'
 
 export function immotopChecks(): Check[] {

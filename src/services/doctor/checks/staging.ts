@@ -1,7 +1,6 @@
 /** The two staging folders, a probe through them (--deep), and handovers waiting for pick-up. */
 import {join} from 'node:path'
 import {writeFile, rm} from 'node:fs/promises'
-import {StagingDirectory} from '../../../adapters/staging-dir.js'
 import {failFrom, writableDir, type Check, type DoctorOptions} from '../context.js'
 
 const OLD_FILE_MINUTES = 15
@@ -18,6 +17,7 @@ export function stagingChecks(options: DoctorOptions): Check[] {
         const dir = ctx.loaded!.config.staging.incomingDir
         const basic = await writableDir('staging.incomingDir', dir, false)
         if (basic.status !== 'pass') return {...basic, owner: "customer's IT"}
+        const {StagingDirectory} = await import('../../../adapters/staging-dir.js')
         const {freeBytes, oldControlFiles: old} = await new StagingDirectory(ctx.loaded!.config.staging).inspect(OLD_FILE_MINUTES)
         if (old.length > 0) {
           return {status: 'warn', detail: `${old.length} control file(s) in ${dir} are older than ${OLD_FILE_MINUTES} minutes (e.g. ${old[0]}): Immotop 2 is not processing the folder.`, fix: 'Ask W&W to check the staging import of the Immotop 2 server.', owner: 'W&W'}
@@ -41,6 +41,7 @@ export function stagingChecks(options: DoctorOptions): Check[] {
       async run(ctx) {
         if (!options.deep) return {status: 'skip', detail: 'Run with --deep to deliver a harmless probe document and wait until Immotop 2 picks it up.'}
         const config = ctx.loaded!.config.staging
+        const {StagingDirectory} = await import('../../../adapters/staging-dir.js')
         const staging = new StagingDirectory(config)
         const stamp = new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)
         const {createHash} = await import('node:crypto')
