@@ -3,7 +3,7 @@ import {BaseCommand} from '../cli/base-command.js'
 import {readFileSync} from 'node:fs'
 import {resolve} from 'node:path'
 import {mask} from '../core/redact.js'
-import {UsageError} from '../errors.js'
+import {ConfigError, UsageError} from '../errors.js'
 
 export default class Sandbox extends BaseCommand {
   static override summary = 'Run local emulators of melon and Immotop 2, with staging folders, for demos and tests.'
@@ -44,8 +44,7 @@ export default class Sandbox extends BaseCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Sandbox)
-    const {startSandbox} = await import('../sandbox/index.js')
-    const {parseFaultSpec} = await import('../sandbox/faults.js')
+    const {startSandbox, parseFaultSpec} = await loadSandbox()
     let faults
     try {
       faults = flags.faults ? parseFaultSpec(flags.faults) : undefined
@@ -107,5 +106,24 @@ export default class Sandbox extends BaseCommand {
     })
     await sandbox.close()
     this.ui.err('Sandbox stopped.')
+  }
+}
+
+/** The packages only the sandbox needs: optional peers, so that a production install stays lean. */
+export const SANDBOX_PACKAGES = ['fastify@5', 'pdf-lib@1', 'smtp-server@3', 'mailparser@3']
+
+/** The sandbox's modules, or a config error naming the install that brings them. */
+async function loadSandbox() {
+  try {
+    const [{startSandbox}, {parseFaultSpec}] = await Promise.all([import('../sandbox/index.js'), import('../sandbox/faults.js')])
+    return {startSandbox, parseFaultSpec}
+  } catch (error) {
+    const missing = SANDBOX_PACKAGES.map((p) => p.split('@')[0]!).find((name) => (error as {code?: string}).code === 'ERR_MODULE_NOT_FOUND' && (error as Error).message.includes(`'${name}'`))
+    if (!missing) throw error
+    throw new ConfigError(
+      'SANDBOX_NOT_INSTALLED',
+      `The sandbox is not part of this install: the package ${missing} is missing (a production install leaves the sandbox's packages out).`,
+      `Install them beside the tool: npm install -g melon-immotop ${SANDBOX_PACKAGES.join(' ')} (or run the sandbox from a clone: npm ci && npm run demo).`,
+    )
   }
 }
