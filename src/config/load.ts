@@ -6,8 +6,9 @@
  */
 import {existsSync, readFileSync, statSync} from 'node:fs'
 import {closest} from '../core/closest.js'
+import {configPath, looksLikeWindowsPath} from './paths.js'
 import {mask} from '../core/redact.js'
-import {dirname, extname, isAbsolute, resolve} from 'node:path'
+import {dirname, extname, resolve} from 'node:path'
 import {cosmiconfig, defaultLoaders, type Loader} from 'cosmiconfig'
 import type {z} from 'zod'
 import {ConfigError} from '../errors.js'
@@ -180,7 +181,16 @@ function validate(raw: unknown, filepath: string, env: NodeJS.ProcessEnv): Loade
     }
   }
   const base = dirname(filepath)
-  const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p))
+  for (const [key, path] of [['staging.incomingDir', config.staging.incomingDir], ['staging.ackDir', config.staging.ackDir], ['stateDir', config.stateDir]] as const) {
+    if (process.platform !== 'win32' && looksLikeWindowsPath(path)) {
+      throw new ConfigError(
+        'CONFIG_INVALID',
+        `${filepath}: ${key} "${path}" is a Windows path, but this machine runs ${process.platform}.`,
+        `Set ${key} to the folder where the share is mounted here (e.g. /mnt/immotop/staging), or run melon-immotop on the Windows server.`,
+      )
+    }
+  }
+  const abs = (p: string) => configPath(p, base)
   config.staging.incomingDir = abs(config.staging.incomingDir)
   config.staging.ackDir = abs(config.staging.ackDir)
   config.stateDir = abs(config.stateDir)

@@ -3,6 +3,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {configAdvice, configWarnings, loadConfig, requireSecrets} from '../../src/config/load.js'
+import {configPath} from '../../src/config/paths.js'
 import {ConfigError} from '../../src/errors.js'
 
 const valid = {
@@ -218,5 +219,31 @@ describe('config permissions by platform (Windows tested with an injected platfo
     const {melon, immotop, ...rest} = valid
     const file = write('c.json', JSON.stringify({...rest, melon: {...melon, token: undefined}, immotop: {...immotop, password: undefined}}))
     expect(configAdvice(await loadConfig({configPath: file, env: {}}), 'win32')).toBeNull()
+  })
+})
+
+describe('staging and state paths by platform (Windows tested with an injected platform)', () => {
+  const base = 'C:\\ProgramData\\melon-immotop'
+  it.each([
+    ['\\\\immotop01\\Staging$\\DMS2IT', '\\\\immotop01\\Staging$\\DMS2IT'],
+    ['//immotop01/Staging$/DMS2IT', '//immotop01/Staging$/DMS2IT'],
+    ['D:\\Immotop\\Staging\\IT2DMS', 'D:\\Immotop\\Staging\\IT2DMS'],
+    ['D:/Immotop/Staging', 'D:/Immotop/Staging'],
+    ['staging\\in', 'C:\\ProgramData\\melon-immotop\\staging\\in'],
+    ['.\\state', 'C:\\ProgramData\\melon-immotop\\state'],
+  ])('on Windows, %s is kept as written or taken from the config folder', (written, expected) => {
+    expect(configPath(written, base, 'win32')).toBe(expected)
+  })
+
+  it('on Linux, absolute paths are kept and relative ones are taken from the config folder', () => {
+    expect(configPath('/mnt/immotop/staging', '/etc/melon-immotop', 'linux')).toBe('/mnt/immotop/staging')
+    expect(configPath('./state', '/etc/melon-immotop', 'linux')).toBe('/etc/melon-immotop/state')
+  })
+
+  it.skipIf(process.platform === 'win32')('a Windows staging path in a config read elsewhere is refused with the fix, not created as a strange local folder', async () => {
+    const file = write('c.json', JSON.stringify({...valid, staging: {incomingDir: '\\\\immotop01\\Staging$\\DMS2IT', ackDir: './ack'}}))
+    const error = await configError(loadConfig({configPath: file, env: {}}))
+    expect(error.message).toBe(`${file}: staging.incomingDir "\\\\immotop01\\Staging$\\DMS2IT" is a Windows path, but this machine runs ${process.platform}.`)
+    expect(error.fix).toContain('where the share is mounted here')
   })
 })
