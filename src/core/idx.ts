@@ -68,23 +68,27 @@ export function parseIdx(buffer: Buffer): IdxParse {
   const records: IdxRecord[] = []
   const problems: ParseProblem[] = []
   splitLines(buffer).forEach((bytes, index) => {
-    const line = index + 1
-    if (bytes.length === 0 || bytes.every((b) => b === 0x20 || b === 0x09)) return
-    const {text, encoding} = decodeLine(bytes)
-    let parts = text.split('#')
-    if (parts.length === IDX_FIELDS + 2 && parts.at(-1) === '' && parts.at(-2) === '') parts = parts.slice(0, IDX_FIELDS)
-    else if (parts.length === IDX_FIELDS + 1 && parts.at(-1) === '') parts = parts.slice(0, IDX_FIELDS)
-    if (parts.length !== IDX_FIELDS) {
-      problems.push({line, message: `has ${parts.length - (parts.at(-1) === '' ? 1 : 0)} fields; IDX 3.01 has ${IDX_FIELDS}, each followed by #`})
-      return
-    }
-    if (parts[0] !== 'IDX3.01') {
-      problems.push({line, field: 'version (field 1)', message: `is "${parts[0]!.slice(0, 20)}", expected IDX3.01`})
-      return
-    }
-    records.push({line, encoding, fields: parts})
+    const parsed = parseIdxLine(bytes, index + 1)
+    if (parsed === null) return
+    if ('fields' in parsed) records.push(parsed)
+    else problems.push(parsed)
   })
   return {records, problems}
+}
+
+/**
+ * One line of a feed: a record, a problem, or null for a blank line. Lets a
+ * caller read a feed as a stream and keep nothing of a record once it is used.
+ */
+export function parseIdxLine(bytes: Buffer, line: number): IdxRecord | ParseProblem | null {
+  if (bytes.length === 0 || bytes.every((b) => b === 0x20 || b === 0x09)) return null
+  const {text, encoding} = decodeLine(bytes)
+  let parts = text.split('#')
+  if (parts.length === IDX_FIELDS + 2 && parts.at(-1) === '' && parts.at(-2) === '') parts = parts.slice(0, IDX_FIELDS)
+  else if (parts.length === IDX_FIELDS + 1 && parts.at(-1) === '') parts = parts.slice(0, IDX_FIELDS)
+  if (parts.length !== IDX_FIELDS) return {line, message: `has ${parts.length - (parts.at(-1) === '' ? 1 : 0)} fields; IDX 3.01 has ${IDX_FIELDS}, each followed by #`}
+  if (parts[0] !== 'IDX3.01') return {line, field: 'version (field 1)', message: `is "${parts[0]!.slice(0, 20)}", expected IDX3.01`}
+  return {line, encoding, fields: parts}
 }
 
 const get = (record: IdxRecord, field: number) => record.fields[field - 1]!.trim()

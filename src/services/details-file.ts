@@ -11,7 +11,7 @@
  *   mandant number, so a key that fits units of two mandants is ambiguous and
  *   is not applied (reported instead of guessed).
  */
-import {readFile} from 'node:fs/promises'
+import {open, readFile} from 'node:fs/promises'
 import {dtaDetails, dtaUnitKey, parseDtaMpexp} from '../core/dta-mpexp.js'
 import {catchProblem, idxDetails, idxOffer, idxReference, isProblem, normalizeReference, parseIdx} from '../core/idx.js'
 import type {ParseProblem} from '../core/parse-problem.js'
@@ -38,6 +38,45 @@ export async function readInput(file: string, what = 'export file'): Promise<Buf
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     throw new UsageError('INPUT_UNREADABLE', `Cannot read ${file} (${code === 'ENOENT' ? 'no such file' : code ?? 'error'}).`, `Check the path of the ${what}.`)
+  }
+}
+
+/** The longest line an export may have (an IDX record with long descriptions is well under it). */
+export const MAX_LINE_BYTES = 4 * 1024 * 1024
+
+/**
+ * The lines of an export, read as a stream: memory stays flat in the file
+ * size. LF ends a line, a CR before it is dropped; a line longer than
+ * MAX_LINE_BYTES is refused with its number.
+ */
+export async function* readLines(file: string, what = 'export file'): AsyncGenerator<{line: number; bytes: Buffer}> {
+  let handle
+  try {
+    handle = await open(file, 'r')
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    throw new UsageError('INPUT_UNREADABLE', `Cannot read ${file} (${code === 'ENOENT' ? 'no such file' : code ?? 'error'}).`, `Check the path of the ${what}.`)
+  }
+  let line = 0
+  let rest: Buffer = Buffer.alloc(0)
+  const cut = (bytes: Buffer) => (bytes.length > 0 && bytes[bytes.length - 1] === 0x0d ? bytes.subarray(0, -1) : bytes)
+  try {
+    for await (const chunk of handle.createReadStream({highWaterMark: 1 << 20})) {
+      let buffer = rest.length > 0 ? Buffer.concat([rest, chunk as Buffer]) : (chunk as Buffer)
+      let start = 0
+      for (let end = buffer.indexOf(0x0a, start); end !== -1; end = buffer.indexOf(0x0a, start)) {
+        yield {line: ++line, bytes: cut(buffer.subarray(start, end))}
+        start = end + 1
+      }
+      rest = Buffer.from(buffer.subarray(start))
+      buffer = rest
+      if (rest.length > MAX_LINE_BYTES) {
+        throw new InvalidInputError('LINE_TOO_LONG', `${file}: line ${line + 1} is longer than ${MAX_LINE_BYTES / 1024 / 1024} MiB; nothing was changed.`, `Check that ${file} is the ${what} and not another file.`)
+      }
+    }
+    if (rest.length > 0) yield {line: ++line, bytes: cut(rest)}
+  } finally {
+    await handle.close()
   }
 }
 

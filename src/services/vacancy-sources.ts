@@ -10,13 +10,13 @@ import type {ImmotopRestClient} from '../adapters/immotop-rest.js'
 import {singleMandant, type AppConfig} from '../config/schema.js'
 import {missingGatedColumns} from '../contracts/immotop-wire.js'
 import {parseDtaMpexp, vacanciesFromDta} from '../core/dta-mpexp.js'
-import {idxAgency, idxRecordKey, parseIdx, vacancyFromIdx} from '../core/idx.js'
+import {idxAgency, idxRecordKey, parseIdxLine, vacancyFromIdx} from '../core/idx.js'
 import type {ParseProblem} from '../core/parse-problem.js'
 import {managedBy} from '../core/listing.js'
 import {formatUnitRef, parseUnitRef} from '../core/unit-ref.js'
 import {mergeDetails, missingDetails, vacancyFromImmotop, type ImmotopUnitRows, type Vacancy, type VacancySource} from '../core/vacancy.js'
 import {AppError, ConfigError, IntegrityError, InvalidInputError, NotFoundError, UsageError, toAppError} from '../errors.js'
-import {detailsFor, readDetailsFile, readInput, type DetailsIndex} from './details-file.js'
+import {detailsFor, readDetailsFile, readInput, readLines, type DetailsIndex} from './details-file.js'
 
 export interface SourceSpec {
   kind: VacancySource
@@ -112,12 +112,20 @@ export async function readVacancies(spec: SourceSpec, deps: {immotop?: ImmotopRe
 async function readIdxFile(spec: SourceSpec): Promise<SourceResult> {
   const result = emptyResult('idx')
   const file = spec.file!
-  const parsed = parseIdx(await readInput(file))
-  const problems: ParseProblem[] = [...parsed.problems]
+  const problems: ParseProblem[] = []
   const found = new Map<string, {line?: number}>()
   const agencies = new Set<string>()
   const keys = new Map<string, number>()
-  for (const record of parsed.records) {
+  let records = 0
+  // Read as a stream: each record becomes a vacancy (or a problem) at once, and its 183 fields are dropped.
+  for await (const {line, bytes} of readLines(file)) {
+    const record = parseIdxLine(bytes, line)
+    if (record === null) continue
+    if (!('fields' in record)) {
+      problems.push(record)
+      continue
+    }
+    records++
     agencies.add(idxAgency(record))
     const key = idxRecordKey(record)
     const first = keys.get(key)
@@ -132,7 +140,7 @@ async function readIdxFile(spec: SourceSpec): Promise<SourceResult> {
     else if (outcome.kind === 'skipped') result.skipped.push({reference: outcome.reference, reason: outcome.reason, line: record.line})
     else problems.push(outcome.problem)
   }
-  result.emptyFeed = parsed.records.length === 0 && parsed.problems.length === 0
+  result.emptyFeed = records === 0 && problems.length === 0
   if (result.emptyFeed && !spec.prune) {
     throw new InvalidInputError(
       'EMPTY_FEED',
