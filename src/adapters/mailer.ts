@@ -20,6 +20,10 @@ export class Mailer {
     const smtp = config.smtp
     const loopback = isLoopbackHost(smtp.host)
     this.transport = nodemailer.createTransport({
+      // One connection for all mails of a run (a sync pass sends many), opened on the first and closed by close().
+      pool: true,
+      maxConnections: 1,
+      maxMessages: 500,
       host: smtp.host,
       port: smtp.port,
       secure: smtp.secure,

@@ -19,7 +19,7 @@ import Fastify, {type FastifyInstance} from 'fastify'
 import {z} from 'zod'
 import {readWwControl, writeWwControl, type WwControl} from './control-xml.js'
 import {dtaMpexpExport, idxExport} from './exports.js'
-import {ensureMailTable, listMails} from './smtp-sink.js'
+import {countConnections, ensureMailTable, listMails} from './smtp-sink.js'
 import {Faults, installHttpFaults} from './faults.js'
 import {addTenancy, type ImmotopData} from './seed.js'
 import type {Db} from './store.js'
@@ -125,7 +125,7 @@ export function createImmotopEmulator(options: ImmotopEmulatorOptions): FastifyI
   })
   app.get('/_sandbox/mails', async () => {
     ensureMailTable(options.db)
-    return {mails: listMails(options.db)}
+    return {mails: listMails(options.db), connections: countConnections(options.db)}
   })
   const today = () => options.today
   app.get('/_sandbox/export/dta-mpexp.csv', async (_request, reply) =>

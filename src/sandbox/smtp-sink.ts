@@ -23,7 +23,13 @@ export interface SinkMail {
 export function ensureMailTable(db: Db): void {
   db.exec(`CREATE TABLE IF NOT EXISTS mails (
     id INTEGER PRIMARY KEY AUTOINCREMENT, message_id TEXT, mail_from TEXT NOT NULL, rcpt_to TEXT NOT NULL,
-    subject TEXT NOT NULL, text TEXT NOT NULL, attachments INTEGER NOT NULL, received_at TEXT NOT NULL)`)
+    subject TEXT NOT NULL, text TEXT NOT NULL, attachments INTEGER NOT NULL, received_at TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS smtp_connections (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL)`)
+}
+
+/** How many SMTP connections senders opened (a pooled sender opens one per run, not one per mail). */
+export function countConnections(db: Db): number {
+  return (db.prepare('SELECT COUNT(*) AS n FROM smtp_connections').get() as {n: number}).n
 }
 
 /**
@@ -58,6 +64,10 @@ export async function startSmtpSink(options: {db: Db; host: string; port: number
     authMethods: ['PLAIN', 'LOGIN'],
     size: 1024 * 1024,
     logger: false,
+    onConnect(_session, callback) {
+      options.db.prepare('INSERT INTO smtp_connections (at) VALUES (?)').run(new Date().toISOString())
+      callback()
+    },
     onAuth(auth, _session, callback) {
       if (auth.username === options.user && auth.password === options.password) return callback(null, {user: auth.username})
       return callback(new Error('Invalid username or password'))

@@ -203,6 +203,15 @@ describe('notifications', () => {
     expect((await getJson(`${sb.immotop.baseUrl}/_sandbox/mails`)).mails).toHaveLength(1)
   })
 
+  it('a pass sends all its mails over one pooled SMTP connection', async () => {
+    const sb = await sandboxWith(4)
+    const report = json(await runCli(['sync', '--once', '--json', '--config', sb.configPath]))
+    expect(report.summary).toMatchObject({exported: 7, failed: 0})
+    const {mails, connections} = await getJson(`${sb.immotop.baseUrl}/_sandbox/mails`)
+    expect(mails).toHaveLength(7)
+    expect(connections).toBe(1)
+  })
+
   it('a wrong SMTP password fails the notification step only; the next run sends the mail without delivering again', async () => {
     const sb = await sandboxWith(0)
     const {configVariant} = await import('../helpers/sandbox.js')
