@@ -15,7 +15,7 @@
  * `FehlerText` is a refusal.
  */
 import {createHash} from 'node:crypto'
-import {constants, createReadStream, rmSync} from 'node:fs'
+import {constants, createReadStream, rmSync, watch, type FSWatcher} from 'node:fs'
 import {access, chmod, lstat, mkdir, open, readdir, readFile, rm, stat, statfs} from 'node:fs/promises'
 import {join} from 'node:path'
 import {Transform} from 'node:stream'
@@ -76,8 +76,14 @@ export function isRefusal(answer: Answer | undefined): boolean {
   return Boolean(answer && (answer.control.fehlerText !== '' || answer.control.action !== 'SavedDocument'))
 }
 
+/** How often the folders are looked at while waiting: often without change events, rarely with them. */
+export const POLL_MS = {withoutEvents: 150, withEvents: 1_000}
+
 export class StagingDirectory {
-  constructor(private readonly dirs: StagingDirs) {}
+  constructor(
+    private readonly dirs: StagingDirs,
+    private readonly poll: {withoutEvents: number; withEvents: number} = POLL_MS,
+  ) {}
 
   get incomingDir(): string {
     return this.dirs.incomingDir
@@ -209,18 +215,24 @@ export class StagingDirectory {
    */
   async waitForPickup(files: StagedFile[], timeoutMs: number, signal?: AbortSignal): Promise<PickupState> {
     const deadline = Date.now() + timeoutMs
-    for (;;) {
-      const state = await this.pickupState(files)
-      const refused = state.refused[0]
-      if (refused) {
-        throw new RemoteRejectedError(
-          'IMMOTOP_REFUSED',
-          `Immotop 2 did not take ${refused.fileName}: ${refused.fehlerText.slice(0, 200)}.`,
-          'Fix the cause named by Immotop 2, then run the same command again; the refused file is delivered anew.',
-        )
+    // Change events wake the wait at once where the file system sends them; network shares may not, so polling stays.
+    const changes = watchFolders([this.dirs.incomingDir, this.dirs.ackDir])
+    try {
+      for (;;) {
+        const state = await this.pickupState(files)
+        const refused = state.refused[0]
+        if (refused) {
+          throw new RemoteRejectedError(
+            'IMMOTOP_REFUSED',
+            `Immotop 2 did not take ${refused.fileName}: ${refused.fehlerText.slice(0, 200)}.`,
+            'Fix the cause named by Immotop 2, then run the same command again; the refused file is delivered anew.',
+          )
+        }
+        if (state.waiting.length === 0 || Date.now() >= deadline || signal?.aborted) return state
+        await changes.next(Math.min(changes.watching ? this.poll.withEvents : this.poll.withoutEvents, Math.max(0, deadline - Date.now())), signal)
       }
-      if (state.waiting.length === 0 || Date.now() >= deadline || signal?.aborted) return state
-      await new Promise((resolve) => setTimeout(resolve, 150))
+    } finally {
+      changes.close()
     }
   }
 
@@ -351,5 +363,52 @@ async function exists(path: string): Promise<boolean> {
     return true
   } catch {
     return false
+  }
+}
+
+/**
+ * Change events of folders (fs.watch), as "something changed, look again":
+ * `next(ms)` resolves on the first event since the last call, after `ms`, or
+ * on abort. `watching` is false where the platform or the share gives no events.
+ */
+function watchFolders(dirs: string[]): {watching: boolean; next(ms: number, signal?: AbortSignal): Promise<void>; close(): void} {
+  let changed = false
+  let wake: (() => void) | null = null
+  const watchers: FSWatcher[] = []
+  for (const dir of dirs) {
+    try {
+      const watcher = watch(dir, {persistent: false}, () => {
+        changed = true
+        wake?.()
+      })
+      watcher.on('error', () => watcher.close())
+      watchers.push(watcher)
+    } catch {
+      // No events here (e.g. some network shares): polling alone.
+    }
+  }
+  return {
+    watching: watchers.length === dirs.length,
+    next(ms, signal) {
+      if (changed) {
+        changed = false
+        return Promise.resolve()
+      }
+      return new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer)
+          signal?.removeEventListener('abort', done)
+          wake = null
+          changed = false
+          resolve()
+        }
+        const timer = setTimeout(done, ms)
+        signal?.addEventListener('abort', done, {once: true})
+        wake = done
+      })
+    },
+    close() {
+      for (const watcher of watchers) watcher.close()
+    },
   }
 }

@@ -95,6 +95,43 @@ describe('delivery', () => {
   })
 })
 
+describe('waiting for the pick-up', () => {
+  it("wakes on the folders' change events: with polling set to ten minutes, the pick-up is still seen at once", async () => {
+    const tenMinutes = 10 * 60_000
+    // A barrier, not a sleep: the wait reads the poll interval just before it starts waiting for a change.
+    let waitingNow: () => void = () => {}
+    const waitBegins = new Promise<void>((resolve) => (waitingNow = resolve))
+    const poll = {
+      get withEvents() {
+        waitingNow()
+        return tenMinutes
+      },
+      withoutEvents: tenMinutes,
+    }
+    const watched = new StagingDirectory({incomingDir: incoming, ackDir: ack, dmsArchivId: 'Archiv1'}, poll)
+    const {path, file} = local('e.pdf', 'E')
+    await watched.deliver(path, file, {controlMoved: false, beforeControlMove: () => {}})
+    const waiting = watched.waitForPickup([file], tenMinutes)
+    await waitBegins
+    // Immotop 2 takes the files (use case 5) while the wait is asleep.
+    for (const name of visible(incoming)) rmSync(join(incoming, name))
+    const state = await waiting
+    expect(state.waiting).toEqual([])
+    expect(state.pickedUp.map((f) => f.fileName)).toEqual(['e.pdf'])
+  }, 60_000)
+
+  it('an abort ends the wait at once, with what still waits', async () => {
+    const tenMinutes = 10 * 60_000
+    const watched = new StagingDirectory({incomingDir: incoming, ackDir: ack, dmsArchivId: 'Archiv1'}, {withEvents: tenMinutes, withoutEvents: tenMinutes})
+    const {path, file} = local('a.pdf', 'A')
+    await watched.deliver(path, file, {controlMoved: false, beforeControlMove: () => {}})
+    const stop = new AbortController()
+    const waiting = watched.waitForPickup([file], tenMinutes, stop.signal)
+    stop.abort()
+    expect((await waiting).waiting).toEqual(['a.pdf'])
+  }, 60_000)
+})
+
 describe('a share where someone planted links', () => {
   it('a symlinked temporary folder is refused naming the path; nothing reaches its target', async () => {
     const elsewhere = join(root, 'elsewhere')
