@@ -37,7 +37,7 @@ try {
     const run = spawnSync(process.execPath, ['--import', preload, bin, 'export-tenant', ids[0], '--json', '--config', config], {env: {...process.env, BENCH_RSS_FILE: rssFile}, encoding: 'utf8'})
     const seconds = Number(process.hrtime.bigint() - started) / 1e9
     if (run.status !== 0) throw new Error(`export failed: ${run.stdout}${run.stderr}`)
-    const rssMiB = Number(readFileSync(rssFile, 'utf8')) / 1024
+    const rssMiB = Number(readFileSync(rssFile, 'utf8').split(' ')[0]) / 1024
     console.log(`${String(mib).padStart(11)} | ${seconds.toFixed(2).padStart(8)} | ${rssMiB.toFixed(1).padStart(12)} | ${(mib / seconds).toFixed(0).padStart(5)}`)
   }
 } finally {

@@ -53,7 +53,7 @@ try {
     const run = spawnSync(process.execPath, ['--import', preload, bin, 'publish', '--from-idx', file, '--all', '--dry-run', '--json', '--config', config], {env: {...process.env, BENCH_RSS_FILE: rssFile}, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 1 << 30})
     const seconds = Number(process.hrtime.bigint() - started) / 1e9
     if (run.status !== 0) throw new Error(`publish failed (${run.status}): ${run.stderr}`)
-    const rssMiB = Number(readFileSync(rssFile, 'utf8')) / 1024
+    const rssMiB = Number(readFileSync(rssFile, 'utf8').split(' ')[0]) / 1024
     const bareStart = process.hrtime.bigint()
     spawnSync(process.execPath, ['-e', `let n=0;for(const l of require('fs').readFileSync(${JSON.stringify(file)},'latin1').split('\\n'))n+=l.split('#').length;console.log(n)`], {stdio: 'ignore'})
     const bare = Number(process.hrtime.bigint() - bareStart) / 1e9

@@ -80,6 +80,9 @@ export function isRefusal(answer: Answer | undefined): boolean {
 export const POLL_MS = {withoutEvents: 150, withEvents: 1_000}
 
 export class StagingDirectory {
+  /** Answers read before, by file name, with the size and time they had. */
+  private parsedAnswers = new Map<string, {mtimeMs: number; size: number; control: ControlFile}>()
+
   constructor(
     private readonly dirs: StagingDirs,
     private readonly poll: {withoutEvents: number; withEvents: number} = POLL_MS,
@@ -243,6 +246,7 @@ export class StagingDirectory {
    */
   async answers(): Promise<Answers> {
     const found = new Answers()
+    const seen = new Map<string, {mtimeMs: number; size: number; control: ControlFile}>()
     let entries
     try {
       entries = await readdir(this.dirs.ackDir, {withFileTypes: true})
@@ -253,17 +257,21 @@ export class StagingDirectory {
       if (!entry.isFile() || !entry.name.endsWith('.xml_it2') || entry.name.startsWith('.')) continue
       const path = join(this.dirs.ackDir, entry.name)
       try {
-        const size = (await lstat(path)).size
-        if (size > (this.dirs.maxAnswerBytes ?? MAX_ANSWER_BYTES)) {
-          found.oversized.push({name: entry.name, size})
+        const info = await lstat(path)
+        if (info.size > (this.dirs.maxAnswerBytes ?? MAX_ANSWER_BYTES)) {
+          found.oversized.push({name: entry.name, size: info.size})
           continue
         }
-        const control = parseControlFile(await readFile(path, 'utf8'), path)
+        // A waiting handover looks again on every change: an answer already read (same size and time) is not parsed again.
+        const cached = this.parsedAnswers.get(entry.name)
+        const control = cached && cached.mtimeMs === info.mtimeMs && cached.size === info.size ? cached.control : parseControlFile(await readFile(path, 'utf8'), path)
+        seen.set(entry.name, {mtimeMs: info.mtimeMs, size: info.size, control})
         if (control.dmsDocumentId) found.set(control.dmsDocumentId, {name: entry.name, control})
       } catch {
         // gone meanwhile, or not a control file
       }
     }
+    this.parsedAnswers = seen
     return found
   }
 

@@ -418,6 +418,11 @@ export class Ledger {
     })()
   }
 
+  /** Several records as one commit (one flush to disk): what must be durable together, or need not be durable apart. */
+  transaction<T>(work: () => T): T {
+    return this.db.transaction(work)()
+  }
+
   /** The intent, recorded before the control file is moved in: a resumed run never writes that control file again. */
   markControlMoving(opKey: string, fileName: string): void {
     this.db.prepare('UPDATE operation_files SET control_moved_at = COALESCE(control_moved_at, ?) WHERE op_key = ? AND file_name = ?').run(this.now(), opKey, fileName)

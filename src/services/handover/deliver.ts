@@ -25,8 +25,12 @@ export async function deliverStep(ctx: StepContext): Promise<void> {
       controlMoved: moved,
       beforeControlMove: () => ledger.markControlMoving(plan.opKey, file.fileName),
     })
-    ledger.markDelivered(plan.opKey, file.fileName)
   }
-  ledger.advance(plan.opKey, 'delivered')
+  // One commit for the step. A crash before it loses nothing: the next run finds the files in place (their
+  // control moves are recorded one by one above, as intents) and writes none of them again.
+  ledger.transaction(() => {
+    for (const file of plan.files) ledger.markDelivered(plan.opKey, file.fileName)
+    ledger.advance(plan.opKey, 'delivered')
+  })
   await spool.remove()
 }

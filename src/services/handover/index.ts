@@ -130,12 +130,20 @@ function alreadyDone(deps: HandoverDeps, plan: Plan, options: ExportOptions): Om
 
 /** Claims the operation for this process (creating it if new), or says who holds it. */
 function claim(deps: HandoverDeps, plan: Plan, notify: boolean): OperationRow {
-  const op = deps.ledger.claim({op_key: plan.opKey, tenant_id: plan.tenant.id, unit_ref: plan.record.unit.reference, handover_id: plan.id, dossier_hash: plan.dossierHash}, notify)
+  const {ledger} = deps
+  // Claim, attempt and the planned files in one commit.
+  const op = ledger.transaction(() => {
+    const claimed = ledger.claim({op_key: plan.opKey, tenant_id: plan.tenant.id, unit_ref: plan.record.unit.reference, handover_id: plan.id, dossier_hash: plan.dossierHash}, notify)
+    if (claimed) {
+      ledger.startAttempt(plan.opKey)
+      ledger.recordFiles(plan.opKey, plan.files.map((f) => ({file_name: f.fileName, kind: f.kind, size: f.size, sha256: f.sha256})))
+    }
+    return claimed
+  })
   if (!op) {
-    const holder = deps.ledger.get(plan.opKey)
+    const holder = ledger.get(plan.opKey)
     throw new ConflictError('HANDOVER_BUSY', `Tenant ${plan.tenant.id} is being handed over by another melon-immotop process (pid ${holder?.owner_pid}).`, 'Wait for it to finish; `melon-immotop history --tenant` shows its progress.')
   }
-  deps.ledger.startAttempt(plan.opKey)
   return op
 }
 
@@ -153,7 +161,6 @@ async function runSteps(ctx: StepContext, op: OperationRow, options: ExportOptio
   }
   options.signal?.addEventListener('abort', onAbort, {once: true})
   try {
-    ledger.recordFiles(plan.opKey, plan.files.map((f) => ({file_name: f.fileName, kind: f.kind, size: f.size, sha256: f.sha256})))
     if (stepIndex(step) < stepIndex('delivered')) await ctx.staging.assertUsable()
     if (step === 'started') step = await fetchStep(ctx).then(() => 'fetched' as const)
     if (step === 'fetched') step = await deliverStep(ctx).then(() => 'delivered' as const)

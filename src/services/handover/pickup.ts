@@ -23,10 +23,15 @@ export async function pickupStep(ctx: StepContext, timeoutMs: number, notify: bo
     }
     throw app
   }
-  for (const file of state.pickedUp) ledger.recordPickup(plan.opKey, file.fileName, file.documentId)
+  const recordPickups = () => {
+    for (const file of state.pickedUp) ledger.recordPickup(plan.opKey, file.fileName, file.documentId)
+  }
   if (state.waiting.length > 0) {
     const since = ledger.get(plan.opKey)?.delivered_at ?? null
-    ledger.note(plan.opKey, 'waiting_for_pickup', `${state.waiting.length} of ${plan.files.length} files not picked up`)
+    ledger.transaction(() => {
+      recordPickups()
+      ledger.note(plan.opKey, 'waiting_for_pickup', `${state.waiting.length} of ${plan.files.length} files not picked up`)
+    })
     throw new UnavailableError(
       'PICKUP_PENDING',
       `Immotop 2 has not picked up ${state.waiting.length} of ${plan.files.length} files of tenant ${plan.tenant.id} (handover ${plan.id}) within ${Math.round(timeoutMs / 1000)} s; they wait in ${staging.incomingDir}${since ? ` since ${since}` : ''}.`,
@@ -34,6 +39,10 @@ export async function pickupStep(ctx: StepContext, timeoutMs: number, notify: bo
       {details: {handoverId: plan.id, waitingSince: since, waiting: state.waiting.length}},
     )
   }
-  ledger.advance(plan.opKey, 'picked_up', notify ? 'in_progress' : 'done')
+  // The pick-ups and the step in one commit.
+  ledger.transaction(() => {
+    recordPickups()
+    ledger.advance(plan.opKey, 'picked_up', notify ? 'in_progress' : 'done')
+  })
   await staging.removeAnswers(state.pickedUp.flatMap((f) => (f.answer ? [f.answer] : [])))
 }

@@ -1,0 +1,90 @@
+#!/usr/bin/env node
+// `npm run bench`: every figure of the performance table, each as a ratio
+// measured in one run on this machine, plus sync throughput as N grows.
+// Run after `npm run build`. Options: --quick (smaller N), --runs <n>.
+import {spawnSync} from 'node:child_process'
+import {createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {once} from 'node:events'
+import {join} from 'node:path'
+import {bin, measure, median, sandbox} from './lib.mjs'
+
+const quick = process.argv.includes('--quick')
+const runsAt = process.argv.indexOf('--runs')
+const runs = runsAt > 0 ? Number(process.argv[runsAt + 1]) : 9
+const rows = []
+const row = (what, now, goal, note = '') => {
+  rows.push({what, now, goal, note})
+  console.error(`  ${what}: ${now}`)
+}
+const x = (ratio) => `${ratio.toFixed(2)}×`
+
+// 1. Start-up, as ratios to a bare `node -e 0`.
+const sb = await sandbox()
+try {
+  const node = median(process.execPath, ['-e', '0'], runs)
+  const ratio = (args) => median(process.execPath, [bin, ...args], runs) / node
+  row('`--version` vs `node -e 0`', x(ratio(['--version'])), '≤ 1.6×')
+  row('`tenants --help` vs `node -e 0`', x(ratio(['tenants', '--help'])), '≤ 2.0×')
+  row('`config show --config f` vs `node -e 0`', x(ratio(['config', 'show', '--config', sb.config])), '≤ 2.5×')
+
+  // 2. Export of a large dossier: peak memory, and wall time against curl + sha256sum + cp of the same bytes.
+  const mib = quick ? 50 : 200
+  const created = await (await fetch(sb.ready.admin.createTenants, {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({dossier_size_bytes: mib * 1024 * 1024})})).json()
+  const tenant = await (await fetch(`${sb.ready.melon.baseUrl}/api/partner/v1/tenants/${created.id}`, {headers: {authorization: `Token ${sb.secrets.melon.token}`}})).json()
+  const exported = measure(['export-tenant', created.id, '--no-wait', '--json', '--config', sb.config], {dir: sb.dir})
+  const copyDir = join(sb.dir, 'copy')
+  mkdirSync(copyDir)
+  const url = `${sb.ready.melon.baseUrl}/api/partner/v1/tenants/${created.id}/documents/${tenant.documents[0].id}`
+  const started = process.hrtime.bigint()
+  const shell = `curl -sf -H "Authorization: Token ${sb.secrets.melon.token}" -o "${copyDir}/d.pdf" "${url}" && sha256sum "${copyDir}/d.pdf" >/dev/null && cp "${copyDir}/d.pdf" "${copyDir}/e.pdf"`
+  if (spawnSync('sh', ['-c', shell], {stdio: 'ignore'}).status !== 0) throw new Error('curl baseline failed')
+  const baseline = Number(process.hrtime.bigint() - started) / 1e9
+  row(`\`export-tenant\` of a ${mib} MB dossier, peak RSS`, `${exported.rssMiB.toFixed(0)} MB`, '≤ 110 MB')
+  row('the same, wall time vs `curl` + `sha256sum` + `cp`', x(exported.seconds / baseline), '≤ 1.3×')
+
+  // 3. IDX: peak memory and wall time of publish --from-idx --dry-run, against a bare read-and-split in node.
+  const records = quick ? 10_000 : 100_000
+  const template = readFileSync(join(sb.dir, 'data', 'exports', 'portal.idx')).toString('latin1').split(/\r?\n/).filter(Boolean)
+  const feed = join(sb.dir, 'feed.idx')
+  const out = createWriteStream(feed, {encoding: 'latin1'})
+  for (let i = 0; i < records; i++) {
+    const fields = template[i % template.length].split('#')
+    fields[7] = String(100000 + i)
+    if (!out.write(fields.join('#') + '\r\n')) await once(out, 'drain')
+  }
+  out.end()
+  await once(out, 'finish')
+  const idx = measure(['publish', '--from-idx', feed, '--all', '--dry-run', '--json', '--config', sb.config], {dir: sb.dir})
+  const bareScript = join(sb.dir, 'bare.cjs')
+  writeFileSync(bareScript, `let n=0;for(const l of require('fs').readFileSync(${JSON.stringify(feed)},'latin1').split('\\n'))n+=l.split('#').length;console.log(n)`)
+  const bare = median(process.execPath, [bareScript], 3)
+  row(`\`publish --from-idx\` of ${records.toLocaleString('en')} records, peak RSS`, `${idx.rssMiB.toFixed(0)} MB`, '≤ 200 MB')
+  row('the same, wall time vs a bare read-and-split in node', x(idx.seconds / bare), '≤ 2.0×')
+} finally {
+  await sb.stop()
+}
+
+// 4. sync: client CPU per tenant and tenants per second as N grows (mail on, pick-up by the sandbox).
+const sizes = quick ? [50] : [50, 200, 1000]
+const throughput = []
+for (const n of sizes) {
+  const s = await sandbox()
+  try {
+    const response = await fetch(s.ready.admin.createTenants, {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({count: Math.min(n, 500), persons: 2})})
+    if (n > 500) await fetch(s.ready.admin.createTenants, {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({count: n - 500, persons: 2})})
+    if (!response.ok) throw new Error(`creating tenants: ${response.status}`)
+    const total = n + 3
+    const run = measure(['sync', '--once', '--json', '--config', s.config], {dir: s.dir})
+    throughput.push({n: total, perSecond: total / run.seconds, cpuMs: (run.cpuSeconds * 1000) / total})
+    console.error(`  sync N=${total}: ${(total / run.seconds).toFixed(1)} tenants/s, ${((run.cpuSeconds * 1000) / total).toFixed(1)} ms CPU per tenant`)
+  } finally {
+    await s.stop()
+  }
+}
+row('`sync`, client CPU per tenant', `${throughput[0].cpuMs.toFixed(1)} ms`, '≤ 10 ms', `N = ${throughput[0].n}`)
+
+console.log(`\n| what | now | goal |\n|---|---|---|`)
+for (const r of rows) console.log(`| ${r.what} | ${r.now}${r.note ? ` (${r.note})` : ''} | ${r.goal} |`)
+console.log(`\n| sync, N tenants | tenants per second | client CPU per tenant |\n|---|---|---|`)
+for (const t of throughput) console.log(`| ${t.n} | ${t.perSecond.toFixed(1)} | ${t.cpuMs.toFixed(1)} ms |`)
+rmSync(join(process.cwd(), '.bench-tmp'), {recursive: true, force: true})

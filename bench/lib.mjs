@@ -1,0 +1,63 @@
+// Shared by the benchmarks: a sandbox in a child process, and runs of the CLI
+// with their wall time, peak memory and CPU (rss-preload.mjs records them).
+import {spawn, spawnSync} from 'node:child_process'
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+export const bin = fileURLToPath(new URL('../bin/run.js', import.meta.url))
+const preload = fileURLToPath(new URL('./rss-preload.mjs', import.meta.url))
+
+/** Starts `melon-immotop sandbox` in its own folder; `stop()` ends it and removes the folder. */
+export async function sandbox(args = []) {
+  const dir = mkdtempSync(join(tmpdir(), 'mi-bench-'))
+  const config = join(dir, 'config.json')
+  const child = spawn(process.execPath, [bin, 'sandbox', '--json', '--data-dir', join(dir, 'data'), '--write-config', config, ...args], {stdio: ['ignore', 'pipe', 'ignore']})
+  const ready = await new Promise((resolve, reject) => {
+    let out = ''
+    child.stdout.on('data', (c) => {
+      out += c
+      try {
+        resolve(JSON.parse(out))
+      } catch {}
+    })
+    child.once('exit', () => reject(new Error('sandbox exited')))
+  })
+  return {
+    dir,
+    config,
+    ready,
+    secrets: JSON.parse(readFileSync(config, 'utf8')),
+    async stop() {
+      child.kill('SIGTERM')
+      await new Promise((r) => child.once('exit', r))
+      rmSync(dir, {recursive: true, force: true})
+    },
+  }
+}
+
+/** One CLI run: seconds, peak RSS (MiB), CPU seconds of the process; throws on a non-zero exit. */
+export function measure(args, {dir = tmpdir(), okCodes = [0]} = {}) {
+  const stats = join(dir, `stats-${process.pid}-${Date.now()}`)
+  const started = process.hrtime.bigint()
+  const run = spawnSync(process.execPath, ['--import', preload, bin, ...args], {env: {...process.env, BENCH_RSS_FILE: stats, NO_COLOR: '1'}, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 1 << 30})
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9
+  if (!okCodes.includes(run.status)) throw new Error(`${args.join(' ')} exited ${run.status}: ${run.stderr.slice(0, 500)}`)
+  const [rssKiB, cpuMicros] = readFileSync(stats, 'utf8').split(' ').map(Number)
+  rmSync(stats, {force: true})
+  return {seconds, rssMiB: rssKiB / 1024, cpuSeconds: (cpuMicros ?? 0) / 1e6}
+}
+
+/** Median wall seconds of `runs` runs of a command. */
+export function median(command, args, runs) {
+  const times = []
+  for (let i = 0; i < runs; i++) {
+    const started = process.hrtime.bigint()
+    const run = spawnSync(command, args, {stdio: 'ignore'})
+    if (run.status !== 0 && run.status !== 78) throw new Error(`${command} ${args.join(' ')} exited ${run.status}`)
+    times.push(Number(process.hrtime.bigint() - started) / 1e9)
+  }
+  times.sort((a, b) => a - b)
+  return times[Math.floor(times.length / 2)]
+}
