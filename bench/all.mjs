@@ -3,10 +3,9 @@
 // measured in one run on this machine, plus sync throughput as N grows.
 // Run after `npm run build`. Options: --quick (smaller N), --runs <n>.
 import {spawnSync} from 'node:child_process'
-import {createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
-import {once} from 'node:events'
+import {mkdirSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {bin, measure, median, sandbox} from './lib.mjs'
+import {bin, measure, median, sandbox, writeFeed} from './lib.mjs'
 
 const quick = process.argv.includes('--quick')
 const runsAt = process.argv.indexOf('--runs')
@@ -44,16 +43,7 @@ try {
 
   // 3. IDX: peak memory and wall time of publish --from-idx --dry-run, against a bare read-and-split in node.
   const records = quick ? 10_000 : 100_000
-  const template = readFileSync(join(sb.dir, 'data', 'exports', 'portal.idx')).toString('latin1').split(/\r?\n/).filter(Boolean)
-  const feed = join(sb.dir, 'feed.idx')
-  const out = createWriteStream(feed, {encoding: 'latin1'})
-  for (let i = 0; i < records; i++) {
-    const fields = template[i % template.length].split('#')
-    fields[7] = String(100000 + i)
-    if (!out.write(fields.join('#') + '\r\n')) await once(out, 'drain')
-  }
-  out.end()
-  await once(out, 'finish')
+  const feed = await writeFeed(sb.dir, join(sb.dir, 'feed.idx'), records)
   const idx = measure(['publish', '--from-idx', feed, '--all', '--dry-run', '--json', '--config', sb.config], {dir: sb.dir})
   const bareScript = join(sb.dir, 'bare.cjs')
   writeFileSync(bareScript, `let n=0;for(const l of require('fs').readFileSync(${JSON.stringify(feed)},'latin1').split('\\n'))n+=l.split('#').length;console.log(n)`)

@@ -1,7 +1,8 @@
 // Shared by the benchmarks: a sandbox in a child process, and runs of the CLI
 // with their wall time, peak memory and CPU (rss-preload.mjs records them).
 import {spawn, spawnSync} from 'node:child_process'
-import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {createWriteStream, mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {once} from 'node:events'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -60,4 +61,18 @@ export function median(command, args, runs) {
   }
   times.sort((a, b) => a - b)
   return times[Math.floor(times.length / 2)]
+}
+
+/** An IDX feed of `n` records: the sandbox's own export, repeated with a distinct ref_object (field 8). */
+export async function writeFeed(sandboxDir, file, n) {
+  const template = readFileSync(join(sandboxDir, 'data', 'exports', 'portal.idx')).toString('latin1').split(/\r?\n/).filter(Boolean)
+  const out = createWriteStream(file, {encoding: 'latin1'})
+  for (let i = 0; i < n; i++) {
+    const fields = template[i % template.length].split('#')
+    fields[7] = String(100000 + i)
+    if (!out.write(fields.join('#') + '\r\n')) await once(out, 'drain')
+  }
+  out.end()
+  await once(out, 'finish')
+  return file
 }
