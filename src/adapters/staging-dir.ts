@@ -82,6 +82,7 @@ export const POLL_MS = {withoutEvents: 150, withEvents: 1_000}
 export class StagingDirectory {
   /** Answers read before, by file name, with the size and time they had. */
   private parsedAnswers = new Map<string, {mtimeMs: number; size: number; control: ControlFile}>()
+  private answersReading: Promise<Answers> | null = null
 
   constructor(
     private readonly dirs: StagingDirs,
@@ -243,8 +244,14 @@ export class StagingDirectory {
    * Answers in folder 1, by DmsDocumentId. Only regular files (no links, no
    * sub-folders: W&W keeps one per client and user there) of at most 64 KiB
    * that parse as control files; anything else is not ours to read.
+   * Handovers waiting at the same time share one reading while it is under way.
    */
-  async answers(): Promise<Answers> {
+  answers(): Promise<Answers> {
+    this.answersReading ??= this.readAnswers().finally(() => (this.answersReading = null))
+    return this.answersReading
+  }
+
+  private async readAnswers(): Promise<Answers> {
     const found = new Answers()
     const seen = new Map<string, {mtimeMs: number; size: number; control: ControlFile}>()
     let entries

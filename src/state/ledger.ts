@@ -494,6 +494,9 @@ export class Ledger {
     this.db.transaction(() => {
       const row = this.db.prepare('SELECT * FROM contracts WHERE op_key = ?').get(opKey) as ContractRow
       const reason = change.reason === undefined ? row.reason : change.reason
+      const candidates = change.candidates === undefined ? row.candidates : change.candidates === null ? null : JSON.stringify(change.candidates)
+      // A pass over unchanged watches writes nothing (no commit, no flush): only a change is recorded.
+      if (unchanged(row, change, reason, candidates)) return
       this.db
         .prepare(
           `UPDATE contracts SET state = ?, reason = ?, candidates = ?, tenancy_ref = COALESCE(?, tenancy_ref), tenancy_from = COALESCE(?, tenancy_from),
@@ -503,7 +506,7 @@ export class Ledger {
         .run(
           change.state,
           reason,
-          change.candidates === undefined ? row.candidates : change.candidates === null ? null : JSON.stringify(change.candidates),
+          candidates,
           change.tenancy?.ref ?? null,
           change.tenancy?.from ?? null,
           change.tenancy?.by ?? null,
@@ -570,6 +573,12 @@ export class Ledger {
 }
 
 const stepRank = (step: HandoverStep) => HANDOVER_STEPS.indexOf(step)
+
+/** A contract change that changes nothing (a pass over a watch that still waits). */
+function unchanged(row: ContractRow, change: {state: ContractState; tenancy?: unknown; listingResult?: string; told?: boolean}, reason: string | null, candidates: string | null): boolean {
+  if (change.tenancy || change.listingResult || change.told || row.last_error_code !== null) return false
+  return row.state === change.state && row.reason === reason && row.candidates === candidates
+}
 
 /** Created once, exclusively and never through a link. */
 function writeMarker(stateDir: string): void {
