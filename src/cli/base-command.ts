@@ -11,6 +11,7 @@ import {configWarnings, loadConfig, requireSecrets, type LoadedConfig} from '../
 import type {RequiredSecret} from '../config/schema.js'
 import {Redactor} from '../core/redact.js'
 import {AppError, BugError, ExitCode, InterruptedError, UsageError, toAppError} from '../errors.js'
+import type {JsonDocumentStream} from './json-stream.js'
 import {Ui} from './ui.js'
 
 export abstract class BaseCommand extends Command {
@@ -147,14 +148,20 @@ export abstract class BaseCommand extends Command {
     return result
   }
 
+  /** A command that writes its JSON document as it goes (publish of a large feed); it is then not written again. */
+  protected jsonStream: JsonDocumentStream | null = null
+
   override logJson(json: unknown): void {
+    if (this.jsonStream) return
     process.stdout.write(this.redactor.scrub(JSON.stringify(json, null, 2)) + '\n')
   }
 
   override async catch(error: Error & {oclif?: {exit?: number}}): Promise<never> {
     if (error instanceof Errors.ExitError) throw error
     const app = fromOclif(error)
-    this.render(app)
+    // A document already begun on stdout is closed with the error, not followed by a second one.
+    if (this.jsonStream?.isOpen) this.jsonStream.fail(app.toJSON())
+    else this.render(app)
     throw new Errors.ExitError(app.exitCode)
   }
 

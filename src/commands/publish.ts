@@ -2,9 +2,10 @@ import {Args, Flags} from '@oclif/core'
 import {ImmotopRestClient} from '../adapters/immotop-rest.js'
 import {MelonClient} from '../adapters/melon-client.js'
 import {BaseCommand} from '../cli/base-command.js'
+import {JsonDocumentStream} from '../cli/json-stream.js'
 import {requireSecrets} from '../config/load.js'
 import {RecordedError, UsageError} from '../errors.js'
-import {publishFromSource, today, type PublishReport} from '../services/publish.js'
+import {publishFromSource, today, type PublishItem, type PublishReport} from '../services/publish.js'
 import {sourceSpecFromConfig} from '../services/vacancy-sources.js'
 import {Ledger} from '../state/ledger.js'
 
@@ -79,11 +80,14 @@ A file that fails to parse publishes nothing, unless --skip-invalid: then the va
     })
     const spinner = await this.ui.spinner(`Reading vacancies (${kind === 'rest' ? 'Immotop 2' : file})`)
     this.activity = 'reading vacancies'
+    // One named unit keeps its item (its failure is the command's); otherwise every item is written, recorded and let go as it is done.
+    const named = refs.length === 1
+    const items = named ? null : this.itemSink(kind, flags['dry-run'] ? null : config.stateDir)
     let report: PublishReport
     try {
       // One named unit that cannot be published is an error of its own kind (not vacant, unknown).
       report = await publishFromSource({melon: new MelonClient(config.melon), immotop: kind === 'rest' ? new ImmotopRestClient(config.immotop) : undefined}, spec, {
-        namedUnit: refs.length === 1,
+        namedUnit: named,
         dryRun: flags['dry-run'],
         prune: flags.prune,
         confirmPrune: (stale) => this.confirmPrune(stale, flags.yes, spinner),
@@ -91,18 +95,59 @@ A file that fails to parse publishes nothing, unless --skip-invalid: then the va
           if (total > 1) spinner.update(`${bar(done, total)} ${done}/${total} ${reference}`)
           else if (reference) spinner.update(`Publishing ${reference}`)
         },
+        keepItems: named,
+        onItem: items?.add,
       })
     } catch (error) {
       spinner.fail('Publishing failed')
       throw error
+    } finally {
+      items?.close()
     }
     spinner.stop()
+    if (items) {
+      await items.finish(report)
+      return report
+    }
     if (!flags['dry-run']) this.record(config.stateDir, report)
     // One named unit: its failure is the command's failure, with its own exit code.
     const only = report.items.length === 1 ? report.items[0]! : null
-    if (refs.length === 1 && only?.action === 'failed' && only.error) throw new RecordedError(only.error)
-    this.print(report)
+    if (only?.action === 'failed' && only.error) throw new RecordedError(only.error)
+    this.print(report.items, report)
     return report
+  }
+
+  /**
+   * Items as they come: recorded in the ledger, and written at once (--json:
+   * into the one document) or kept as a printed line; nothing holds the listings.
+   */
+  private itemSink(source: string, stateDir: string | null) {
+    const json = this.jsonEnabled() ? (this.jsonStream = new JsonDocumentStream({source}, 'items', (text) => this.redactor.scrub(text))) : null
+    const lines: PublishItem[] = []
+    let ledger: Ledger | null = null
+    let ledgerFailed = false
+    return {
+      add: async (item: PublishItem) => {
+        if (stateDir && !ledgerFailed && RECORDED.includes(item.action)) {
+          try {
+            ledger ??= new Ledger(stateDir)
+            recordItem(ledger, source, item)
+          } catch (error) {
+            ledgerFailed = true
+            this.ui.warn(`could not record the publications in ${stateDir}: ${(error as Error).message}`)
+          }
+        }
+        if (json) return json.item(item)
+        // Printed lines need no listing: keep the item without it.
+        const {listing, ...rest} = item
+        lines.push(listing ? {...rest, listing: {title: listing.title, rooms: listing.rooms, rentalgross: listing.rentalgross, price_unit: listing.price_unit, availability: listing.availability, move_in_date: listing.move_in_date} as PublishItem['listing']} : rest)
+      },
+      close: () => ledger?.close(),
+      finish: async (report: PublishReport) => {
+        if (json) await json.end({details: report.details, mandants: report.mandants, summary: report.summary})
+        else this.print(lines, report)
+      },
+    }
   }
 
   private async confirmPrune(stale: string[], yes: boolean, spinner: {stop(): void}): Promise<boolean> {
@@ -120,11 +165,7 @@ A file that fails to parse publishes nothing, unless --skip-invalid: then the va
     try {
       const ledger = new Ledger(stateDir)
       try {
-        for (const item of report.items) {
-          if (['created', 'updated', 'withdrawn', 'failed'].includes(item.action)) {
-            ledger.recordPublication(item.reference, report.source, item.action, item.action === 'failed' ? (item.error?.code ?? null) : item.action === 'created' ? null : (item.changedFields?.join(', ') ?? item.reason ?? null))
-          }
-        }
+        for (const item of report.items) if (RECORDED.includes(item.action)) recordItem(ledger, report.source, item)
       } finally {
         ledger.close()
       }
@@ -133,14 +174,15 @@ A file that fails to parse publishes nothing, unless --skip-invalid: then the va
     }
   }
 
-  private print(report: PublishReport): void {
+  private print(items: PublishItem[], report: PublishReport): void {
     const c = this.ui.color
     const colour: Record<string, (s: string) => string> = {created: c.green, updated: c.green, withdrawn: c.yellow, 'would-withdraw': c.yellow, unchanged: c.dim, skipped: c.dim, failed: c.red, 'dry-run': c.cyan}
     // A large mandant has hundreds of let units: count them instead of listing each.
-    const notVacant = report.items.filter((i) => i.action === 'skipped' && i.reason?.startsWith('not vacant'))
+    const notVacant = items.filter((i) => i.action === 'skipped' && i.reason?.startsWith('not vacant'))
     if (notVacant.length > 0) this.ui.out(c.dim(`${notVacant.length} unit(s) not vacant, not published${this.verbose ? `: ${notVacant.map((i) => i.reference).join(', ')}` : ''}.`))
-    for (const item of report.items) {
-      if (notVacant.includes(item)) continue
+    const hidden = new Set(notVacant)
+    for (const item of items) {
+      if (hidden.has(item)) continue
       const l = item.listing
       let detail = ''
       if (item.action === 'failed') detail = `${item.error?.message} ${c.dim(`Fix: ${item.error?.fix}`)}`
@@ -153,7 +195,7 @@ A file that fails to parse publishes nothing, unless --skip-invalid: then the va
       }
       this.ui.out(`${colour[item.action]!(item.action.padEnd(9))} ${c.bold(item.reference)}  ${detail}`)
     }
-    if (report.items.length > 1 || report.items.some((i) => i.action === 'skipped')) {
+    if (items.length > 1 || items.some((i) => i.action === 'skipped')) {
       const s = report.summary
       const mandants = report.mandants.length > 1 ? ` (mandants ${report.mandants.join(', ')})` : ''
       this.ui.out(`Summary${mandants}: ${s.created} created, ${s.updated} updated, ${s.unchanged} unchanged, ${s.failed} failed, ${s.skipped} skipped${s.withdrawn ? `, ${s.withdrawn} withdrawn` : ''}.`)
@@ -164,6 +206,12 @@ A file that fails to parse publishes nothing, unless --skip-invalid: then the va
       for (const reason of d.ambiguous) this.ui.out(c.dim(`  not applied: ${reason}`))
     }
   }
+}
+
+const RECORDED = ['created', 'updated', 'withdrawn', 'failed']
+
+function recordItem(ledger: Ledger, source: string, item: PublishItem): void {
+  ledger.recordPublication(item.reference, source, item.action, item.action === 'failed' ? (item.error?.code ?? null) : item.action === 'created' ? null : (item.changedFields?.join(', ') ?? item.reason ?? null))
 }
 
 function bar(done: number, total: number): string {

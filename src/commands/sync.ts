@@ -79,7 +79,7 @@ With --once it does one pass and exits (cron, CI): 0 when every tenant is done, 
       (flags.publish ?? config.sync.publish)
         ? async () => {
             const spec = sourceSpecFromConfig(config, {skipInvalid: true, today: today()})
-            return (await publishFromSource({melon, immotop: spec.kind === 'rest' ? (immotop ?? new ImmotopRestClient(config.immotop)) : undefined}, spec, {dryRun: false, prune: false})).summary
+            return (await publishFromSource({melon, immotop: spec.kind === 'rest' ? (immotop ?? new ImmotopRestClient(config.immotop)) : undefined}, spec, {dryRun: false, prune: false, keepItems: false})).summary
           }
         : undefined
     this.activity = 'syncing'

@@ -74,39 +74,73 @@ export interface PublishOptions {
   /** Asked before anything is withdrawn; resolves false to keep everything. */
   confirmPrune?: (references: string[]) => Promise<boolean>
   onProgress?: (done: number, total: number, reference: string) => void
+  /** Each item as it is done (awaited: a slow reader holds the publish back instead of filling memory). */
+  onItem?: (item: PublishItem) => void | Promise<void>
+  /** false: the report carries no items, only the counts (onItem had them). */
+  keepItems?: boolean
 }
 
 export async function publishVacancies(melon: MelonClient, input: SourceResult, options: PublishOptions): Promise<PublishReport> {
-  const items: PublishItem[] = []
-  for (const failed of input.failed) items.push({reference: failed.reference, action: 'failed', error: failed.error.toJSON()})
-  for (const skipped of input.skipped) items.push({reference: skipped.reference, action: 'skipped', reason: skipped.reason, line: skipped.line})
-  for (const invalid of input.invalid) items.push({reference: invalid.reference ?? `line ${invalid.line}`, action: 'skipped', reason: invalid.problem, line: invalid.line})
+  // Which references went out matters only for the note on REST units without details.
+  const tally = new Tally(options, input.withoutDetails.length > 0)
+  for (const failed of input.failed) await tally.add({reference: failed.reference, action: 'failed', error: failed.error.toJSON()})
+  for (const skipped of input.skipped) await tally.add({reference: skipped.reference, action: 'skipped', reason: skipped.reason, line: skipped.line})
+  for (const invalid of input.invalid) await tally.add({reference: invalid.reference ?? `line ${invalid.line}`, action: 'skipped', reason: invalid.problem, line: invalid.line})
 
   // One paged read instead of a GET per unit when there is more than one.
+  const total = input.vacantRefs?.length ?? input.vacancies.length
   let known: Map<string, Listing> | null = null
-  const needAll = input.vacancies.length > 1 || options.prune
+  const needAll = total > 1 || options.prune
   if (needAll && !(options.dryRun && !options.prune)) known = new Map((await melon.listListings()).map((l) => [l.reference_number, l]))
 
-  let done = 0
-  for (const {reference, vacancy, line} of input.vacancies) {
-    options.onProgress?.(done++, input.vacancies.length, reference)
-    try {
-      const current = known ? (known.get(reference) ?? null) : options.dryRun ? null : await melon.getListing(reference)
-      items.push({reference, line, ...(await publishOne(melon, listingFromVacancy(vacancy, current), current, options.dryRun))})
-    } catch (error) {
-      items.push({reference, action: 'failed', line, error: toAppError(error).toJSON()})
-    }
-  }
-  options.onProgress?.(done, input.vacancies.length, '')
-  if (options.prune && known) items.push(...(await prune(melon, input, [...known.values()], items, options)))
-  const count = (action: PublishAction) => items.filter((i) => i.action === action).length
-  const published = new Set(items.filter((i) => ['created', 'updated', 'unchanged', 'dry-run'].includes(i.action)).map((i) => i.reference))
+  await publishEach(melon, input, known, tally, total, options)
+  if (options.prune && known) for (const item of await prune(melon, input, [...known.values()], tally.failed, options)) await tally.add(item)
   return {
     source: input.source,
-    details: detailsNote(input, published),
+    details: detailsNote(input, tally.published),
     mandants: input.mandants,
-    items,
-    summary: {created: count('created'), updated: count('updated'), unchanged: count('unchanged'), failed: count('failed'), skipped: count('skipped'), withdrawn: count('withdrawn')},
+    items: tally.items,
+    summary: tally.summary,
+  }
+}
+
+/** Every vacancy in turn (held, or read again as a stream), each item counted as it is done. */
+async function publishEach(melon: MelonClient, input: SourceResult, known: Map<string, Listing> | null, tally: Tally, total: number, options: PublishOptions): Promise<void> {
+  let done = 0
+  for await (const {reference, vacancy, line} of input.stream ? input.stream() : input.vacancies) {
+    options.onProgress?.(done++, total, reference)
+    try {
+      const current = known ? (known.get(reference) ?? null) : options.dryRun ? null : await melon.getListing(reference)
+      await tally.add({reference, line, ...(await publishOne(melon, listingFromVacancy(vacancy, current), current, options.dryRun))})
+    } catch (error) {
+      await tally.add({reference, action: 'failed', line, error: toAppError(error).toJSON()})
+    }
+  }
+  options.onProgress?.(done, total, '')
+}
+
+/**
+ * The items of a publish as they come: counted, handed to `onItem` at once,
+ * and kept for the report unless `keepItems` is false (a large feed is
+ * reported item by item and not held).
+ */
+class Tally {
+  readonly items: PublishItem[] = []
+  readonly summary: PublishReport['summary'] = {created: 0, updated: 0, unchanged: 0, failed: 0, skipped: 0, withdrawn: 0}
+  readonly failed = new Set<string>()
+  readonly published = new Set<string>()
+
+  constructor(
+    private readonly options: Pick<PublishOptions, 'onItem' | 'keepItems'>,
+    private readonly trackPublished: boolean,
+  ) {}
+
+  async add(item: PublishItem): Promise<void> {
+    if (item.action in this.summary) this.summary[item.action as keyof PublishReport['summary']]++
+    if (item.action === 'failed') this.failed.add(item.reference)
+    if (this.trackPublished && ['created', 'updated', 'unchanged', 'dry-run'].includes(item.action)) this.published.add(item.reference)
+    if (this.options.keepItems !== false) this.items.push(item)
+    await this.options.onItem?.(item)
   }
 }
 
@@ -128,10 +162,9 @@ async function publishOne(melon: MelonClient, listing: ListingInput, current: Li
  * Withdraws the listings this source owns whose unit is no longer vacant
  * (never one that failed to publish this time), after the confirmation.
  */
-async function prune(melon: MelonClient, input: SourceResult, listings: Listing[], items: PublishItem[], options: PublishOptions): Promise<PublishItem[]> {
+async function prune(melon: MelonClient, input: SourceResult, listings: Listing[], failedRefs: Set<string>, options: PublishOptions): Promise<PublishItem[]> {
   const owns = input.emptyFeed ? emptyFeedOwner(input, listings) : input.owns
-  const vacant = new Set(input.vacancies.map((v) => v.reference))
-  const failedRefs = new Set(items.filter((i) => i.action === 'failed').map((i) => i.reference))
+  const vacant = new Set(input.vacantRefs ?? input.vacancies.map((v) => v.reference))
   const stale = listings.filter((l) => owns(l) && !vacant.has(l.reference_number) && !failedRefs.has(l.reference_number)).map((l) => l.reference_number)
   if (stale.length === 0) return []
   const reason = 'no longer vacant in the source'

@@ -65,9 +65,17 @@ export function sourceSpecFromConfig(
   }
 }
 
+export type VacancyEntry = {reference: string; vacancy: Vacancy; line?: number}
+
 export interface SourceResult {
   source: VacancySource
-  vacancies: Array<{reference: string; vacancy: Vacancy; line?: number}>
+  vacancies: VacancyEntry[]
+  /**
+   * Large files (IDX): the vacancies are not held but read again, as a stream,
+   * when published; `vacancies` stays empty and `vacantRefs` names them in order.
+   */
+  stream?: () => AsyncIterable<VacancyEntry>
+  vacantRefs?: string[]
   /** Records deliberately not published (SALE, not vacant, deactivated), with the reason. */
   skipped: Array<{reference: string; reason: string; line?: number}>
   /** Records that could not be read; only returned with skipInvalid. */
@@ -117,7 +125,8 @@ async function readIdxFile(spec: SourceSpec): Promise<SourceResult> {
   const agencies = new Set<string>()
   const keys = new Map<string, number>()
   let records = 0
-  // Read as a stream: each record becomes a vacancy (or a problem) at once, and its 183 fields are dropped.
+  const vacantRefs: string[] = []
+  // First pass, as a stream: check every record and note the vacant ones; no vacancy is held (the second pass reads them).
   for await (const {line, bytes} of readLines(file)) {
     const record = parseIdxLine(bytes, line)
     if (record === null) continue
@@ -136,10 +145,12 @@ async function readIdxFile(spec: SourceSpec): Promise<SourceResult> {
     keys.set(key, record.line)
     const outcome = vacancyFromIdx(record, {includeSale: spec.includeSale, today: spec.today})
     found.set(outcome.reference, {line: record.line})
-    if (outcome.kind === 'vacancy') result.vacancies.push({reference: outcome.reference, vacancy: outcome.vacancy, line: record.line})
+    if (outcome.kind === 'vacancy') vacantRefs.push(outcome.reference)
     else if (outcome.kind === 'skipped') result.skipped.push({reference: outcome.reference, reason: outcome.reason, line: record.line})
     else problems.push(outcome.problem)
   }
+  result.vacantRefs = vacantRefs
+  result.stream = () => idxVacancies(file, spec, keys, result.vacantRefs!)
   result.emptyFeed = records === 0 && problems.length === 0
   if (result.emptyFeed && !spec.prune) {
     throw new InvalidInputError(
@@ -156,6 +167,30 @@ async function readIdxFile(spec: SourceSpec): Promise<SourceResult> {
   result.invalid = problems.map((p) => ({reference: null, problem: describe(file, p), line: p.line}))
   keepNamed(result, spec.refs, found, file, 'An IDX reference is ref_property.ref_house.ref_object (fields 6 to 8).')
   return result
+}
+
+/**
+ * The second pass over an IDX file: the vacancies the first pass found, in
+ * its order, built again one at a time. A file that changed between the two
+ * passes is refused before the first vacancy that differs is published.
+ */
+async function* idxVacancies(file: string, spec: SourceSpec, firstLineOfKey: Map<string, number>, expected: string[]): AsyncGenerator<VacancyEntry> {
+  const wanted = new Set(expected)
+  let next = 0
+  for await (const {line, bytes} of readLines(file)) {
+    const record = parseIdxLine(bytes, line)
+    if (record === null || !('fields' in record) || firstLineOfKey.get(idxRecordKey(record)) !== line) continue
+    const outcome = vacancyFromIdx(record, {includeSale: spec.includeSale, today: spec.today})
+    if (outcome.kind !== 'vacancy' || !wanted.has(outcome.reference)) continue
+    if (outcome.reference !== expected[next]) throw changedWhileReading(file, line)
+    next++
+    yield {reference: outcome.reference, vacancy: outcome.vacancy, line}
+  }
+  if (next !== expected.length) throw changedWhileReading(file, null)
+}
+
+function changedWhileReading(file: string, line: number | null): InvalidInputError {
+  return new InvalidInputError('INPUT_CHANGED', `${file} changed while it was being published${line ? ` (line ${line})` : ''}; what was published before stays, nothing after it was sent.`, 'Publish again once the export is complete (write it aside and move it in).')
 }
 
 async function readDtaFile(spec: SourceSpec): Promise<SourceResult> {
@@ -190,6 +225,7 @@ function keepNamed(result: SourceResult, wanted: string[], found: Map<string, un
   const unknown = wanted.find((ref) => !found.has(ref))
   if (unknown) throw new NotFoundError('UNKNOWN_REFERENCE', `${file} has no record with reference ${unknown}.`, fix)
   result.vacancies = result.vacancies.filter((v) => wanted.includes(v.reference))
+  if (result.vacantRefs) result.vacantRefs = result.vacantRefs.filter((reference) => wanted.includes(reference))
   result.skipped = result.skipped.filter((s) => wanted.includes(s.reference))
 }
 
