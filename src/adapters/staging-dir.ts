@@ -16,7 +16,7 @@
  */
 import {createHash} from 'node:crypto'
 import {constants, createReadStream, rmSync, watch, type FSWatcher} from 'node:fs'
-import {access, chmod, lstat, mkdir, open, readdir, readFile, rm, stat, statfs} from 'node:fs/promises'
+import {access, chmod, link, lstat, mkdir, open, readdir, readFile, rm, stat, statfs} from 'node:fs/promises'
 import {join} from 'node:path'
 import {Transform} from 'node:stream'
 import {pipeline} from 'node:stream/promises'
@@ -76,6 +76,9 @@ export function isRefusal(answer: Answer | undefined): boolean {
   return Boolean(answer && (answer.control.fehlerText !== '' || answer.control.action !== 'SavedDocument'))
 }
 
+/** Why a hard link cannot be made here (another file system, a share, no link support): then the file is copied. */
+const LINK_REFUSED = new Set(['EXDEV', 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EACCES', 'EMLINK'])
+
 /** How often the folders are looked at while waiting: often without change events, rarely with them. */
 export const POLL_MS = {withoutEvents: 150, withEvents: 1_000}
 
@@ -84,10 +87,17 @@ export class StagingDirectory {
   private parsedAnswers = new Map<string, {mtimeMs: number; size: number; control: ControlFile}>()
   private answersReading: Promise<Answers> | null = null
 
+  private readonly poll: {withoutEvents: number; withEvents: number}
+  private readonly linkFile: (existing: string, created: string) => Promise<void>
+
+  /** `poll` and `link` are for tests (a slower poll, a file system that refuses hard links). */
   constructor(
     private readonly dirs: StagingDirs,
-    private readonly poll: {withoutEvents: number; withEvents: number} = POLL_MS,
-  ) {}
+    options: {poll?: {withoutEvents: number; withEvents: number}; link?: (existing: string, created: string) => Promise<void>} = {},
+  ) {
+    this.poll = options.poll ?? POLL_MS
+    this.linkFile = options.link ?? link
+  }
 
   get incomingDir(): string {
     return this.dirs.incomingDir
@@ -148,20 +158,8 @@ export class StagingDirectory {
     }
     options.signal?.addEventListener('abort', abort, {once: true})
     try {
-      const hash = createHash('sha256')
       await rm(tmpDoc, {force: true})
-      const target = await open(tmpDoc, EXCLUSIVE, 0o600)
-      await pipeline(
-        createReadStream(localPath),
-        new Transform({
-          transform(chunk: Buffer, _enc, done) {
-            hash.update(chunk)
-            done(null, chunk)
-          },
-        }),
-        target.createWriteStream(),
-      )
-      const sha256 = hash.digest('hex')
+      const sha256 = await this.placeCopy(localPath, tmpDoc)
       if (sha256 !== file.sha256) {
         throw new IntegrityError('CHECKSUM_MISMATCH', `Copy of ${file.fileName} into the staging folder has SHA-256 …${sha256.slice(-8)}, expected …${file.sha256.slice(-8)}.`, 'Check the disk and run again.')
       }
@@ -238,6 +236,37 @@ export class StagingDirectory {
     } finally {
       changes.close()
     }
+  }
+
+  /**
+   * The file into the staging temporary folder, returning the SHA-256 of what
+   * is there. On the same file system a hard link (created exclusively, like
+   * the copy) spares writing the bytes again; they are read once to hash them.
+   * Elsewhere (a share, another drive) one streamed copy, hashed on the way.
+   */
+  private async placeCopy(localPath: string, tmpDoc: string): Promise<string> {
+    const hash = createHash('sha256')
+    try {
+      await this.linkFile(localPath, tmpDoc)
+      // One inode, one mode: owner-only, as every file this tool writes (the local copy is already).
+      await chmod(tmpDoc, 0o600)
+      await pipeline(createReadStream(tmpDoc), hash)
+      return hash.digest('hex')
+    } catch (error) {
+      if (!LINK_REFUSED.has((error as NodeJS.ErrnoException).code ?? '')) throw error
+    }
+    const target = await open(tmpDoc, EXCLUSIVE, 0o600)
+    await pipeline(
+      createReadStream(localPath),
+      new Transform({
+        transform(chunk: Buffer, _enc, done) {
+          hash.update(chunk)
+          done(null, chunk)
+        },
+      }),
+      target.createWriteStream(),
+    )
+    return hash.digest('hex')
   }
 
   /**

@@ -95,6 +95,34 @@ describe('delivery', () => {
   })
 })
 
+describe('one pass over the bytes', () => {
+  it('on the same file system the staged document is a hard link of the local copy (no second write), intact', async () => {
+    const {path, file} = local('l.pdf', '%PDF- linked')
+    await staging.deliver(path, file, {controlMoved: false, beforeControlMove: () => {}})
+    expect(statSync(join(incoming, 'l.pdf')).ino).toBe(statSync(path).ino)
+    expect(readFileSync(join(incoming, 'l.pdf'), 'utf8')).toBe('%PDF- linked')
+  })
+
+  it('where hard links are refused (a share, another drive) one streamed copy, intact', async () => {
+    const refusing = new StagingDirectory({incomingDir: incoming, ackDir: ack, dmsArchivId: 'Archiv1'}, {link: async () => Promise.reject(Object.assign(new Error('cross-device link'), {code: 'EXDEV'}))})
+    const {path, file} = local('c.pdf', '%PDF- copied')
+    await refusing.deliver(path, file, {controlMoved: false, beforeControlMove: () => {}})
+    expect(statSync(join(incoming, 'c.pdf')).ino).not.toBe(statSync(path).ino)
+    expect(readFileSync(join(incoming, 'c.pdf'), 'utf8')).toBe('%PDF- copied')
+  })
+
+  it.each([
+    ['linked', undefined],
+    ['copied', async () => Promise.reject(Object.assign(new Error('no links'), {code: 'EPERM'}))],
+  ] as const)('a local copy that changed since it was checked is refused (%s), and nothing is staged', async (_mode, link) => {
+    const stager = new StagingDirectory({incomingDir: incoming, ackDir: ack, dmsArchivId: 'Archiv1'}, {link})
+    const {path, file} = local('t.pdf', '%PDF- original')
+    writeFileSync(path, '%PDF- tampered')
+    await expect(stager.deliver(path, file, {controlMoved: false, beforeControlMove: () => {}})).rejects.toMatchObject({code: 'CHECKSUM_MISMATCH'})
+    expect(visible(incoming)).toEqual([])
+  })
+})
+
 describe('waiting for the pick-up', () => {
   it("wakes on the folders' change events: with polling set to ten minutes, the pick-up is still seen at once", async () => {
     const tenMinutes = 10 * 60_000
@@ -108,7 +136,7 @@ describe('waiting for the pick-up', () => {
       },
       withoutEvents: tenMinutes,
     }
-    const watched = new StagingDirectory({incomingDir: incoming, ackDir: ack, dmsArchivId: 'Archiv1'}, poll)
+    const watched = new StagingDirectory({incomingDir: incoming, ackDir: ack, dmsArchivId: 'Archiv1'}, {poll})
     const {path, file} = local('e.pdf', 'E')
     await watched.deliver(path, file, {controlMoved: false, beforeControlMove: () => {}})
     const waiting = watched.waitForPickup([file], tenMinutes)
@@ -122,7 +150,7 @@ describe('waiting for the pick-up', () => {
 
   it('an abort ends the wait at once, with what still waits', async () => {
     const tenMinutes = 10 * 60_000
-    const watched = new StagingDirectory({incomingDir: incoming, ackDir: ack, dmsArchivId: 'Archiv1'}, {withEvents: tenMinutes, withoutEvents: tenMinutes})
+    const watched = new StagingDirectory({incomingDir: incoming, ackDir: ack, dmsArchivId: 'Archiv1'}, {poll: {withEvents: tenMinutes, withoutEvents: tenMinutes}})
     const {path, file} = local('a.pdf', 'A')
     await watched.deliver(path, file, {controlMoved: false, beforeControlMove: () => {}})
     const stop = new AbortController()
