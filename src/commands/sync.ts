@@ -8,6 +8,7 @@ import {requireSecrets} from '../config/load.js'
 import {LOG_LEVELS, Log, type LogLevel} from '../cli/log.js'
 import type {Ui} from '../cli/ui.js'
 import {publishFromSource, today} from '../services/publish.js'
+import {contractOptions} from '../services/contracts.js'
 import {runSync, type RunSyncHooks, type SyncPassReport} from '../services/sync.js'
 import {sourceSpecFromConfig} from '../services/vacancy-sources.js'
 
@@ -72,7 +73,8 @@ With --once it does one pass and exits (cron, CI): 0 when every tenant is done, 
     if (config.sync.onContract !== 'off') requireSecrets(loaded, ['immotop.password'])
     const melon = new MelonClient(config.melon)
     const immotop = config.sync.onContract !== 'off' || config.immotop.password ? new ImmotopRestClient(config.immotop) : null
-    const contracts = config.sync.onContract !== 'off' && immotop ? {immotop, onContract: config.sync.onContract, windowDays: config.sync.contractWindowDays} : undefined
+    const closing = contractOptions(config.sync)
+    const contracts = closing && immotop ? {immotop, ...closing} : undefined
     const staging = new StagingDirectory(config.staging)
     const mailer = flags.notify && config.notify ? new Mailer(config.notify) : null
     const publish =
@@ -151,6 +153,7 @@ With --once it does one pass and exits (cron, CI): 0 when every tenant is done, 
     for (const c of contracts.closed) log.info(`contract     ${c.tenantId}  tenancy ${c.tenancy?.ref} from ${c.tenancy?.from} in Immotop 2; melon told; listing ${c.listing}`)
     for (const c of contracts.ambiguous) log.warn(`ambiguous    ${c.tenantId}  unit ${c.unit}: ${c.reason}`)
     for (const c of contracts.unmatched) log.warn(`unmatched    ${c.tenantId}  unit ${c.unit}: ${c.reason}`)
+    for (const c of contracts.expired) log.info(`expired      ${c.tenantId}  unit ${c.unit}: ${c.reason}`)
     if (contracts.ambiguous.length + contracts.unmatched.length > 0) log.warn('  Fix: settle each with `melon-immotop contracts confirm <tenant> --tenancy <ref>` (candidates in `melon-immotop contracts`); nothing is guessed.')
     for (const f of contracts.failed) log.warn(`failed       ${f.tenantId}  contract: ${f.message}`)
     for (const f of contracts.unchecked) log.warn(`unchecked    ${f.tenantId}  contract: ${f.message} The next pass checks again.`)

@@ -257,7 +257,7 @@ const KNOWN_KEYS: Record<string, string[]> = {
   publish: ['source', 'file', 'includeSale'],
   notify: ['recipients', 'from', 'smtp'],
   'notify.smtp': ['host', 'port', 'secure', 'user', 'password', 'caFile', 'allowInsecure', 'timeoutMs'],
-  sync: ['concurrency', 'intervalSeconds', 'publish', 'onContract', 'contractWindowDays'],
+  sync: ['concurrency', 'intervalSeconds', 'publish', 'onContract', 'contractWindowDays', 'contractWatchDays'],
   melon: ['baseUrl', 'project', 'token', 'caFile', 'allowInsecureHttp', 'timeoutMs', 'maxDocumentBytes', 'downloadMinBytesPerSecond', 'downloadGraceSeconds', 'maxPages'],
   immotop: ['baseUrl', 'user', 'password', 'apiVersion', 'mandant', 'mandantTypes', 'detailsFile', 'caFile', 'allowInsecureHttp', 'timeoutMs'],
   staging: ['incomingDir', 'ackDir', 'pickupTimeoutSeconds', 'maxAnswerBytes', 'dmsArchivId'],

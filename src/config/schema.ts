@@ -110,6 +110,8 @@ export const SyncConfigSchema = z
     onContract: z.enum(['rented', 'withdraw', 'off']).default('rented'),
     /** A new tenancy counts as the contract when it starts within this many days of the requested move-in date. */
     contractWindowDays: z.number().int().min(0).max(366).default(31),
+    /** How long after the pick-up a handover is watched for its contract; then the watch closes as expired. */
+    contractWatchDays: z.number().int().min(1).max(3660).default(120),
   })
   .strict()
 
@@ -121,7 +123,7 @@ export const ConfigSchema = z
     stateDir: dir,
     publish: PublishConfigSchema.default({source: 'rest', includeSale: false}),
     notify: NotifyConfigSchema.optional(),
-    sync: SyncConfigSchema.default({concurrency: 4, intervalSeconds: 60, publish: false, onContract: 'rented', contractWindowDays: 31}),
+    sync: SyncConfigSchema.default({concurrency: 4, intervalSeconds: 60, publish: false, onContract: 'rented', contractWindowDays: 31, contractWatchDays: 120}),
   })
   .strict()
 

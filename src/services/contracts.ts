@@ -34,6 +34,13 @@ export interface ContractDeps {
 export interface ContractOptions {
   onContract: 'rented' | 'withdraw'
   windowDays: number
+  /** Watches older than this (days since the handover) close as expired. */
+  watchDays: number
+}
+
+/** The contract settings of a config, or null when closing the loop is off (sync.onContract: off). */
+export function contractOptions(sync: {onContract: 'rented' | 'withdraw' | 'off'; contractWindowDays: number; contractWatchDays: number}): ContractOptions | null {
+  return sync.onContract === 'off' ? null : {onContract: sync.onContract, windowDays: sync.contractWindowDays, watchDays: sync.contractWatchDays}
 }
 
 export interface ContractEntry {
@@ -58,6 +65,8 @@ export interface ContractPassReport {
   detected: ContractEntry[]
   /** Watches closed in this pass: melon told and the listing handled. */
   closed: ContractEntry[]
+  /** Watches closed in this pass because no contract came within sync.contractWatchDays. */
+  expired: ContractEntry[]
   ambiguous: ContractEntry[]
   unmatched: ContractEntry[]
   waiting: number
@@ -101,7 +110,8 @@ export function listContracts(ledger: Ledger, filter: {tenant?: string; state?: 
 /** One pass over every open watch: detect, then tell melon and handle the listing. */
 export async function contractPass(deps: ContractDeps, options: ContractOptions, signal?: AbortSignal): Promise<ContractPassReport> {
   const {ledger} = deps
-  const report: ContractPassReport = {started: ledger.startContractWatches(), detected: [], closed: [], ambiguous: [], unmatched: [], waiting: 0, unchecked: [], failed: []}
+  const report: ContractPassReport = {started: ledger.startContractWatches(), detected: [], closed: [], expired: [], ambiguous: [], unmatched: [], waiting: 0, unchecked: [], failed: []}
+  report.expired = expire(ledger, options.watchDays)
   const open = ledger.contractRows({open: true})
   for (const [unit, rows] of groupBy(open.filter((r) => TO_DETECT.includes(r.state)), (r) => r.unit_ref)) {
     if (signal?.aborted) break
@@ -135,6 +145,18 @@ export async function contractPass(deps: ContractDeps, options: ContractOptions,
     else if (row.state === 'waiting') report.waiting++
   }
   return report
+}
+
+/** Watches without a contract long after the handover stop: the tenant most likely did not take the unit. */
+function expire(ledger: Ledger, watchDays: number): ContractEntry[] {
+  const limit = new Date(Date.now() - watchDays * 86_400_000).toISOString()
+  return ledger
+    .contractRows({open: true})
+    .filter((row) => TO_DETECT.includes(row.state) && row.handed_over_at < limit)
+    .map((row) => {
+      ledger.setContract(row.op_key, {state: 'closed', reason: `no contract in Immotop 2 within ${watchDays} days of the handover (sync.contractWatchDays); no longer watched`, listingResult: 'not touched'})
+      return contractEntry(ledger.contract(row.tenant_id)!)
+    })
 }
 
 /** Reads the unit's tenancies once and decides for every watch on it. */

@@ -217,11 +217,6 @@ export class Ledger {
       CREATE TABLE IF NOT EXISTS events (
         id INTEGER PRIMARY KEY AUTOINCREMENT, op_key TEXT, kind TEXT NOT NULL, reference TEXT, tenant_id TEXT,
         step TEXT NOT NULL, detail TEXT, at TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS contracts (
-        op_key TEXT PRIMARY KEY, tenant_id TEXT NOT NULL UNIQUE, unit_ref TEXT NOT NULL, handed_over_at TEXT NOT NULL,
-        baseline TEXT, state TEXT NOT NULL, tenancy_ref TEXT, tenancy_from TEXT, settled_by TEXT, reason TEXT,
-        candidates TEXT, melon_told_at TEXT, listing_result TEXT, attempts INTEGER NOT NULL DEFAULT 0,
-        last_error_code TEXT, last_error TEXT, owner_pid INTEGER, lease_until INTEGER, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
     `)
     this.migrate()
   }
@@ -275,6 +270,7 @@ export class Ledger {
         pickedUp: !files.has('picked_up_at'),
         deliveredAt: !columns('operations').has('delivered_at'),
         steps: this.db.prepare("SELECT 1 FROM operations WHERE step = 'acknowledged' LIMIT 1").get() !== undefined,
+        contracts: this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'contracts'").get() === undefined,
       }
     }
     if (!Object.values(needed()).some(Boolean)) return
@@ -286,8 +282,38 @@ export class Ledger {
         if (todo.deliveredAt) this.db.exec('ALTER TABLE operations ADD COLUMN delivered_at TEXT')
         // "acknowledged" was the step's name while Immotop 2 was assumed to answer every file.
         if (todo.steps) this.db.exec("UPDATE operations SET step = 'picked_up' WHERE step = 'acknowledged'")
+        if (todo.contracts) this.createContracts()
       })
       .immediate()
+  }
+
+  /**
+   * The contract watches. Handovers picked up before this table existed are
+   * entered as closed, never watched: their unit may be vacant again with a
+   * new listing, which an old contract must not set to rented.
+   */
+  private createContracts(): void {
+    this.db.exec(`
+      CREATE TABLE contracts (
+        op_key TEXT PRIMARY KEY, tenant_id TEXT NOT NULL UNIQUE, unit_ref TEXT NOT NULL, handed_over_at TEXT NOT NULL,
+        baseline TEXT, state TEXT NOT NULL, tenancy_ref TEXT, tenancy_from TEXT, settled_by TEXT, reason TEXT,
+        candidates TEXT, melon_told_at TEXT, listing_result TEXT, attempts INTEGER NOT NULL DEFAULT 0,
+        last_error_code TEXT, last_error TEXT, owner_pid INTEGER, lease_until INTEGER, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)`)
+    this.closeUnwatched('handed over before contracts were watched; not watched')
+  }
+
+  /** Enters the picked-up handovers that have no watch as closed ones (older handovers; a rebuilt ledger). */
+  closeUnwatched(reason: string): number {
+    const now = this.now()
+    return this.db
+      .prepare(
+        `INSERT OR IGNORE INTO contracts (op_key, tenant_id, unit_ref, handed_over_at, state, reason, created_at, updated_at)
+         SELECT o.op_key, o.tenant_id, o.unit_ref, COALESCE(o.delivered_at, o.updated_at), 'closed', ?, ?, ? FROM operations o
+         WHERE o.step IN ('picked_up', 'notifying', 'notified')
+           AND NOT EXISTS (SELECT 1 FROM contracts c WHERE c.tenant_id = o.tenant_id)
+           AND o.created_at = (SELECT MAX(created_at) FROM operations p WHERE p.tenant_id = o.tenant_id)`,
+      )
+      .run(reason, now, now).changes
   }
 
   close(): void {

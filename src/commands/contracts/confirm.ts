@@ -4,7 +4,7 @@ import {MelonClient} from '../../adapters/melon-client.js'
 import {BaseCommand} from '../../cli/base-command.js'
 import {assertSafeId} from '../../core/unit-ref.js'
 import {UsageError} from '../../errors.js'
-import {confirmAndFinish} from '../../services/contracts.js'
+import {confirmAndFinish, contractOptions} from '../../services/contracts.js'
 
 export default class ContractsConfirm extends BaseCommand {
   static override summary = 'Settle an ambiguous or unmatched contract by hand: this tenancy in Immotop 2 is the tenant\'s contract.'
@@ -23,14 +23,15 @@ export default class ContractsConfirm extends BaseCommand {
     const tenantId = assertSafeId('tenant', args.tenant)
     if (!/^\d{1,19}$/.test(flags.tenancy)) throw new UsageError('USAGE', `--tenancy "${flags.tenancy}" is not a tenancy reference.`, 'Use the number `melon-immotop contracts` lists as a candidate (s_seqnr of v_DmsVerhaeltnis).')
     const {config} = await this.loadConfig(flags.config, ['melon.token', 'immotop.password'])
-    if (config.sync.onContract === 'off') throw new UsageError('CONTRACTS_OFF', 'sync.onContract is off: contracts are not watched.', 'Set sync.onContract to rented or withdraw in the config.')
+    const closing = contractOptions(config.sync)
+    if (!closing) throw new UsageError('CONTRACTS_OFF', 'sync.onContract is off: contracts are not watched.', 'Set sync.onContract to rented or withdraw in the config.')
     this.activity = 'confirming the contract'
     const result = await confirmAndFinish(
       {melon: new MelonClient(config.melon), immotop: new ImmotopRestClient(config.immotop)},
       config.stateDir,
       tenantId,
       flags.tenancy,
-      {onContract: config.sync.onContract, windowDays: config.sync.contractWindowDays},
+      closing,
     )
     const c = this.ui.color
     this.ui.out(`${c.green('✔')} Tenant ${tenantId}: tenancy ${flags.tenancy} is the contract.`)

@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 import {ImmotopRestClient} from '../../adapters/immotop-rest.js'
 import {MelonClient} from '../../adapters/melon-client.js'
 import {BaseCommand} from '../../cli/base-command.js'
-import {checkContractsNow, listContracts, type ContractEntry, type ContractPassReport} from '../../services/contracts.js'
+import {checkContractsNow, contractOptions, listContracts, type ContractEntry, type ContractPassReport} from '../../services/contracts.js'
 import {CONTRACT_STATES, Ledger, type ContractState} from '../../state/ledger.js'
 import {UsageError} from '../../errors.js'
 
@@ -33,11 +33,12 @@ Without --check this reads the local ledger only (no network call). --check runs
     const {config} = await this.loadConfig(flags.config, flags.check ? ['melon.token', 'immotop.password'] : [])
     let pass: ContractPassReport | null = null
     if (flags.check) {
-      if (config.sync.onContract === 'off') throw new UsageError('CONTRACTS_OFF', 'sync.onContract is off: contracts are not watched.', 'Set sync.onContract to rented or withdraw in the config.')
+      const closing = contractOptions(config.sync)
+      if (!closing) throw new UsageError('CONTRACTS_OFF', 'sync.onContract is off: contracts are not watched.', 'Set sync.onContract to rented or withdraw in the config.')
       this.activity = 'checking contracts'
       const spinner = await this.ui.spinner('Checking Immotop 2 for contracts')
       try {
-        pass = await checkContractsNow({melon: new MelonClient(config.melon), immotop: new ImmotopRestClient(config.immotop)}, config.stateDir, {onContract: config.sync.onContract, windowDays: config.sync.contractWindowDays})
+        pass = await checkContractsNow({melon: new MelonClient(config.melon), immotop: new ImmotopRestClient(config.immotop)}, config.stateDir, closing)
       } finally {
         spinner.stop()
       }

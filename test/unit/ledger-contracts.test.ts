@@ -1,0 +1,77 @@
+/**
+ * The contract watches in the ledger: handovers from before the watches
+ * existed are never watched (their unit may carry a new listing by now), a
+ * watch expires, and a pass over unchanged watches writes nothing.
+ */
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {afterEach, beforeEach, describe, expect, it} from 'vitest'
+import {contractPass} from '../../src/services/contracts.js'
+import {Ledger} from '../../src/state/ledger.js'
+
+let dir: string
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'mi-ledger-contracts-'))
+})
+afterEach(() => rmSync(dir, {recursive: true, force: true}))
+
+function pickedUp(ledger: Ledger, tenant: string, unit = '1.10001.1012') {
+  const op = {op_key: `op-${tenant}`, tenant_id: tenant, unit_ref: unit, handover_id: `h-${tenant}`, dossier_hash: 'x'}
+  ledger.claim(op, false)
+  ledger.advance(op.op_key, 'delivered')
+  ledger.advance(op.op_key, 'picked_up', 'done')
+  ledger.release(op.op_key)
+  return op
+}
+
+describe('contract watches in the ledger', () => {
+  it('a ledger from before the watches: its picked-up handovers are entered closed, never watched; new ones are watched', () => {
+    const old = new Ledger(dir)
+    pickedUp(old, 'T-1')
+    // As a ledger written before this version: no contracts table.
+    old.db.exec('DROP TABLE contracts')
+    old.close()
+    const ledger = new Ledger(dir)
+    try {
+      expect(ledger.contract('T-1')).toMatchObject({state: 'closed', reason: 'handed over before contracts were watched; not watched'})
+      pickedUp(ledger, 'T-2')
+      expect(ledger.startContractWatches()).toBe(1)
+      expect(ledger.contract('T-2')!.state).toBe('waiting')
+      expect(ledger.contract('T-1')!.state).toBe('closed')
+    } finally {
+      ledger.close()
+    }
+  })
+
+  it('a watch older than sync.contractWatchDays closes as expired, before anything is asked of melon or Immotop 2', async () => {
+    const ledger = new Ledger(dir)
+    try {
+      const op = pickedUp(ledger, 'T-3')
+      ledger.startContractWatches()
+      ledger.db.prepare('UPDATE contracts SET handed_over_at = ? WHERE op_key = ?').run(new Date(Date.now() - 121 * 86_400_000).toISOString(), op.op_key)
+      const unreachable = new Proxy({}, {get: () => () => Promise.reject(new Error('no network call expected'))}) as never
+      const report = await contractPass({melon: unreachable, immotop: unreachable, ledger}, {onContract: 'rented', windowDays: 31, watchDays: 120})
+      expect(report.expired.map((e) => e.tenantId)).toEqual(['T-3'])
+      expect(ledger.contract('T-3')).toMatchObject({state: 'closed', listing_result: 'not touched'})
+      expect(ledger.contract('T-3')!.reason).toContain('within 120 days')
+    } finally {
+      ledger.close()
+    }
+  })
+
+  it('recording the same waiting state again writes nothing', () => {
+    const ledger = new Ledger(dir)
+    try {
+      const op = pickedUp(ledger, 'T-4')
+      ledger.startContractWatches()
+      const before = ledger.changes()
+      ledger.setContract(op.op_key, {state: 'waiting', reason: null, candidates: null})
+      expect(ledger.changes()).toBe(before)
+      ledger.setContract(op.op_key, {state: 'ambiguous', reason: 'two', candidates: [{ref: '1', from: '2027-01-01'}]})
+      expect(ledger.changes()).toBeGreaterThan(before)
+    } finally {
+      ledger.close()
+    }
+  })
+})
