@@ -21,7 +21,7 @@ import {parseUnitRef, type UnitRef} from '../core/unit-ref.js'
 import {isTenancy} from '../core/vacancy.js'
 import {mkdirSync} from 'node:fs'
 import pLimit from 'p-limit'
-import {BugError, BusyError, ConflictError, NotFoundError, StateError, toAppError, UsageError, type AppError} from '../errors.js'
+import {BusyError, ConflictError, NotFoundError, toAppError, UnavailableError, UsageError, type AppError} from '../errors.js'
 import {Ledger, type ContractRow, type ContractState} from '../state/ledger.js'
 import {StateLock} from '../state/lock.js'
 
@@ -119,8 +119,8 @@ export async function contractPass(deps: ContractDeps, options: ContractOptions,
       await detectOnUnit(deps, unit, rows, options)
     } catch (error) {
       const app = toAppError(error)
-      // The ledger or a bug ends the pass; an outage of either system only defers the check.
-      if (app instanceof StateError || app instanceof BugError) throw app
+      // An outage of either system (or a unit gone) only defers the check; a refused login, the ledger or a bug ends the pass.
+      if (!(app instanceof UnavailableError || app instanceof NotFoundError)) throw app
       for (const row of rows) report.unchecked.push({tenantId: row.tenant_id, code: app.code, message: app.message})
     }
   }

@@ -142,6 +142,18 @@ describe('closing the loop', () => {
     expect(await contractWrites(sb)).toHaveLength(1)
   }, 120_000)
 
+  it('a refused login to Immotop 2 is a failure, not a check deferred: contracts --check exits 4, sync --once reports it and exits 1', async () => {
+    const sb = await sandbox()
+    await syncOnce(sb)
+    const wrong = configVariant(sb, 'wrong-immotop', (c) => (c.immotop.password = 'not-the-password'))
+    const check = await runCli(['contracts', '--check', '--json', '--config', wrong])
+    expect(check.code).toBe(4)
+    expect(json(check).error.code).toBe('UNAUTHORIZED')
+    const pass = await runCli(['sync', '--once', '--json', '--config', wrong])
+    expect(pass.code).toBe(1)
+    expect(json(pass).contracts.error.code).toBe('UNAUTHORIZED')
+  }, 120_000)
+
   it('an answer lost after melon carried out the update: the repeat is the same request, and melon changes nothing twice', async () => {
     const sb = await sandbox()
     await syncOnce(sb)

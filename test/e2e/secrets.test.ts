@@ -34,9 +34,11 @@ const COMMANDS = [
   ['sync', '--once'],
   ['history'],
   ['unpublish', '1.10001.1012', '--dry-run'],
+  ['contracts'],
+  ['contracts', '--check'],
 ]
 // Commands that make no network call cannot fail on a wrong secret.
-const OFFLINE = new Set(['config show', 'config validate', 'history'])
+const OFFLINE = new Set(['config show', 'config validate', 'history', 'contracts'])
 const MODES = [[], ['--verbose'], ['--json'], ['--json', '--verbose']]
 
 // One test per command: each runs its four modes, with its own timeout. The commands change the
