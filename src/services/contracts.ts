@@ -167,7 +167,7 @@ async function detectOnUnit(deps: ContractDeps, unit: string, rows: ContractRow[
     ref = parseUnitRef(unit)
   } catch {
     for (const row of rows) {
-      ledger.setContract(row.op_key, {state: 'ambiguous', reason: `the listing reference ${unit} is not an Immotop 2 unit (<mandant>.<liegenschaft>.<objekt>); confirm the tenancy by hand`, candidates: []})
+      ledger.setContract(row.op_key, {state: 'ambiguous', reason: `the listing reference ${unit} is not an Immotop 2 unit (<mandant>.<liegenschaft>.<objekt>), so its tenancies cannot be read; set the tenant's contract in melon by hand`, candidates: []})
     }
     return
   }
