@@ -60,6 +60,20 @@ describe('contract watches in the ledger', () => {
     }
   })
 
+  it('a listing reference that is not an Immotop 2 unit is reported, not read and not guessed', async () => {
+    const ledger = new Ledger(dir)
+    try {
+      pickedUp(ledger, 'T-5', 'SANDBOX-FEED-77')
+      const unreachable = new Proxy({}, {get: () => () => Promise.reject(new Error('no network call expected'))}) as never
+      const report = await contractPass({melon: unreachable, immotop: unreachable, ledger}, {onContract: 'rented', windowDays: 31, watchDays: 120})
+      expect(report.ambiguous.map((c) => [c.tenantId, c.reason])).toEqual([
+        ['T-5', "the listing reference SANDBOX-FEED-77 is not an Immotop 2 unit (<mandant>.<liegenschaft>.<objekt>), so its tenancies cannot be read; set the tenant's contract in melon by hand"],
+      ])
+    } finally {
+      ledger.close()
+    }
+  })
+
   it('recording the same waiting state again writes nothing', () => {
     const ledger = new Ledger(dir)
     try {
