@@ -73,8 +73,24 @@ for (const n of sizes) {
 }
 row('`sync`, client CPU per tenant', `${throughput[0].cpuMs.toFixed(1)} ms`, '≤ 10 ms', `N = ${throughput[0].n}`)
 
+// 5. sync concurrency: the default (sync.concurrency, 4) against the others, at N = 200.
+const byConcurrency = []
+for (const c of quick ? [4, 8] : [1, 4, 8, 16]) {
+  const s = await sandbox()
+  try {
+    await fetch(s.ready.admin.createTenants, {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({count: 200, persons: 2})})
+    const run = measure(['sync', '--once', '--json', '--concurrency', String(c), '--config', s.config], {dir: s.dir})
+    byConcurrency.push({c, perSecond: 203 / run.seconds})
+    console.error(`  sync --concurrency ${c}: ${(203 / run.seconds).toFixed(1)} tenants/s`)
+  } finally {
+    await s.stop()
+  }
+}
+
 console.log(`\n| what | now | goal |\n|---|---|---|`)
 for (const r of rows) console.log(`| ${r.what} | ${r.now}${r.note ? ` (${r.note})` : ''} | ${r.goal} |`)
 console.log(`\n| sync, N tenants | tenants per second | client CPU per tenant |\n|---|---|---|`)
 for (const t of throughput) console.log(`| ${t.n} | ${t.perSecond.toFixed(1)} | ${t.cpuMs.toFixed(1)} ms |`)
+console.log(`\n| sync --concurrency (N = 203) | tenants per second |\n|---|---|`)
+for (const b of byConcurrency) console.log(`| ${b.c}${b.c === 4 ? ' (default)' : ''} | ${b.perSecond.toFixed(1)} |`)
 rmSync(join(process.cwd(), '.bench-tmp'), {recursive: true, force: true})
