@@ -1,5 +1,6 @@
 /** Runs the built CLI (bin/run.js → dist/) as a separate process, as an operator would. */
-import {spawn} from 'node:child_process'
+import {spawn, type ChildProcess} from 'node:child_process'
+import {afterAll} from 'vitest'
 import {existsSync, readdirSync, statSync} from 'node:fs'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -57,9 +58,19 @@ export function json<T = any>(result: CliResult): T {
   }
 }
 
+/** Sandboxes started as processes: a test that fails before it stops its own must not leave it running. */
+const liveSandboxes = new Set<ChildProcess>()
+afterAll(async () => {
+  const exits = [...liveSandboxes].map((child) => new Promise((resolve) => child.once('exit', resolve)))
+  for (const child of liveSandboxes) child.kill('SIGKILL')
+  await Promise.all(exits)
+})
+
 /** Spawns `melon-immotop sandbox --json …` and waits (bounded) for its ready document. */
 export function spawnSandbox(args: string[], readyTimeoutMs = 30_000) {
   const child = spawn(process.execPath, [BIN, 'sandbox', '--json', ...args], {stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, NO_COLOR: '1'}})
+  liveSandboxes.add(child)
+  child.once('exit', () => liveSandboxes.delete(child))
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', (c) => (stdout += c))
