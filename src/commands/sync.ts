@@ -69,19 +69,19 @@ With --once it does one pass and exits (cron, CI): 0 when every tenant is done, 
     const {flags} = await this.parse(Sync)
     const loaded = await this.loadConfig(flags.config, ['melon.token'])
     const {config} = loaded
-    // Closing the loop reads Immotop 2's tenancies: it needs the wwdms password too.
-    if (config.sync.onContract !== 'off') requireSecrets(loaded, ['immotop.password'])
-    const melon = new MelonClient(config.melon)
-    const immotop = config.sync.onContract !== 'off' || config.immotop.password ? new ImmotopRestClient(config.immotop) : null
     const closing = contractOptions(config.sync)
-    const contracts = closing && immotop ? {immotop, ...closing} : undefined
+    // Closing the loop reads Immotop 2's tenancies: it needs the wwdms password too.
+    if (closing) requireSecrets(loaded, ['immotop.password'])
+    const melon = new MelonClient(config.melon)
+    const immotop = new ImmotopRestClient(config.immotop)
+    const contracts = closing ? {immotop, ...closing} : undefined
     const staging = new StagingDirectory(config.staging)
     const mailer = flags.notify && config.notify ? new Mailer(config.notify) : null
     const publish =
       (flags.publish ?? config.sync.publish)
         ? async () => {
             const spec = sourceSpecFromConfig(config, {skipInvalid: true, today: today()})
-            return (await publishFromSource({melon, immotop: spec.kind === 'rest' ? (immotop ?? new ImmotopRestClient(config.immotop)) : undefined}, spec, {dryRun: false, prune: false, keepItems: false})).summary
+            return (await publishFromSource({melon, immotop: spec.kind === 'rest' ? immotop : undefined}, spec, {dryRun: false, prune: false, keepItems: false})).summary
           }
         : undefined
     this.activity = 'syncing'

@@ -113,10 +113,12 @@ export async function contractPass(deps: ContractDeps, options: ContractOptions,
   const report: ContractPassReport = {started: ledger.startContractWatches(), detected: [], closed: [], expired: [], ambiguous: [], unmatched: [], waiting: 0, unchecked: [], failed: []}
   report.expired = expire(ledger, options.watchDays)
   const open = ledger.contractRows({open: true})
+  // Tenancies already settled as some handover's contract, read once for the pass (a tenancy belongs to one unit).
+  const settled = new Map(ledger.contractRows().flatMap((r) => (r.tenancy_ref ? [[r.op_key, r.tenancy_ref] as const] : [])))
   for (const [unit, rows] of groupBy(open.filter((r) => TO_DETECT.includes(r.state)), (r) => r.unit_ref)) {
     if (signal?.aborted) break
     try {
-      await detectOnUnit(deps, unit, rows, options)
+      await detectOnUnit(deps, unit, rows, options, settled)
     } catch (error) {
       const app = toAppError(error)
       // An outage of either system (or a unit gone) only defers the check; a refused login, the ledger or a bug ends the pass.
@@ -160,7 +162,7 @@ function expire(ledger: Ledger, watchDays: number): ContractEntry[] {
 }
 
 /** Reads the unit's tenancies once and decides for every watch on it. */
-async function detectOnUnit(deps: ContractDeps, unit: string, rows: ContractRow[], options: ContractOptions): Promise<void> {
+async function detectOnUnit(deps: ContractDeps, unit: string, rows: ContractRow[], options: ContractOptions, settled: Map<string, string>): Promise<void> {
   const {ledger} = deps
   let ref: UnitRef
   try {
@@ -172,15 +174,17 @@ async function detectOnUnit(deps: ContractDeps, unit: string, rows: ContractRow[
     return
   }
   const tenancies = await tenancyFacts(deps.immotop, ref)
-  const settled = ledger.contractRows().filter((r) => r.tenancy_ref !== null)
   for (const row of rows) {
     const handedOverAt = swissLocalTimestamp(new Date(row.handed_over_at))
-    if (row.baseline === null) ledger.setContractBaseline(row.op_key, baselineOf(tenancies, handedOverAt))
-    const baseline = JSON.parse(ledger.contract(row.tenant_id)!.baseline ?? '[]') as string[]
+    let baseline: string[]
+    if (row.baseline === null) {
+      baseline = baselineOf(tenancies, handedOverAt)
+      ledger.setContractBaseline(row.op_key, baseline)
+    } else baseline = JSON.parse(row.baseline) as string[]
     const watch = {
       handedOverAt,
       baseline,
-      settledElsewhere: settled.filter((r) => r.op_key !== row.op_key).map((r) => r.tenancy_ref!),
+      settledElsewhere: [...settled].filter(([opKey]) => opKey !== row.op_key).map(([, ref]) => ref),
       otherWatchesOnUnit: rows.length - 1,
       windowDays: options.windowDays,
     }

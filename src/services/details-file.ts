@@ -36,9 +36,13 @@ export async function readInput(file: string, what = 'export file'): Promise<Buf
   try {
     return await readFile(file)
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    throw new UsageError('INPUT_UNREADABLE', `Cannot read ${file} (${code === 'ENOENT' ? 'no such file' : code ?? 'error'}).`, `Check the path of the ${what}.`)
+    throw unreadable(file, what, error)
   }
+}
+
+function unreadable(file: string, what: string, error: unknown): UsageError {
+  const code = (error as NodeJS.ErrnoException).code
+  return new UsageError('INPUT_UNREADABLE', `Cannot read ${file} (${code === 'ENOENT' ? 'no such file' : code ?? 'error'}).`, `Check the path of the ${what}.`)
 }
 
 /** The longest line an export may have (an IDX record with long descriptions is well under it). */
@@ -54,22 +58,20 @@ export async function* readLines(file: string, what = 'export file'): AsyncGener
   try {
     handle = await open(file, 'r')
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    throw new UsageError('INPUT_UNREADABLE', `Cannot read ${file} (${code === 'ENOENT' ? 'no such file' : code ?? 'error'}).`, `Check the path of the ${what}.`)
+    throw unreadable(file, what, error)
   }
   let line = 0
   let rest: Buffer = Buffer.alloc(0)
   const cut = (bytes: Buffer) => (bytes.length > 0 && bytes[bytes.length - 1] === 0x0d ? bytes.subarray(0, -1) : bytes)
   try {
     for await (const chunk of handle.createReadStream({highWaterMark: 1 << 20})) {
-      let buffer = rest.length > 0 ? Buffer.concat([rest, chunk as Buffer]) : (chunk as Buffer)
+      const buffer = rest.length > 0 ? Buffer.concat([rest, chunk as Buffer]) : (chunk as Buffer)
       let start = 0
       for (let end = buffer.indexOf(0x0a, start); end !== -1; end = buffer.indexOf(0x0a, start)) {
         yield {line: ++line, bytes: cut(buffer.subarray(start, end))}
         start = end + 1
       }
       rest = Buffer.from(buffer.subarray(start))
-      buffer = rest
       if (rest.length > MAX_LINE_BYTES) {
         throw new InvalidInputError('LINE_TOO_LONG', `${file}: line ${line + 1} is longer than ${MAX_LINE_BYTES / 1024 / 1024} MiB; nothing was changed.`, `Check that ${file} is the ${what} and not another file.`)
       }
