@@ -45,6 +45,17 @@ describe('help', () => {
   })
 })
 
+
+describe('NODE_ENV', () => {
+  // vitest, some shells and many CI images set NODE_ENV=test or development: oclif would then try to register
+  // tsx or ts-node on every start (about 0.15 s of CPU) and could run src/ instead of what was built.
+  it.each(['development', 'test'])('NODE_ENV=%s runs the built dist/ without looking for a TypeScript loader', async (nodeEnv) => {
+    const result = await runCli(['config', 'validate', '--config', join(tmpdir(), 'mi-no-such-config.json')], {env: {NODE_ENV: nodeEnv, DEBUG: 'oclif:config:ts-path'}})
+    expect(result.code).toBe(78)
+    expect(result.stderr).toContain('enableAutoTranspile is explicitly set to false')
+    expect(result.stderr).not.toMatch(/regist\w* (tsx|ts-node)/i)
+  })
+})
 describe('a mistyped command', () => {
   it('names the closest command and the corrected line, exit 2', async () => {
     const result = await runCli(['publsh', '1.10001.1012', '--dry-run'])
