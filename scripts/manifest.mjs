@@ -11,7 +11,7 @@ const plugin = new Plugin({root, type: 'core', ignoreManifest: true, errorOnMani
 await plugin.load()
 const manifest = plugin.manifest
 if (!manifest || Object.keys(manifest.commands).length === 0) {
-  console.error('manifest: no commands found under dist/commands; did tsc run?')
+  console.error('manifest: no commands found under dist/commands; did scripts/bundle.mjs run?')
   process.exit(1)
 }
 writeFileSync(new URL('../oclif.manifest.json', import.meta.url), JSON.stringify(manifest, null, 2) + '\n')

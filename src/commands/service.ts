@@ -1,7 +1,6 @@
 import {existsSync} from 'node:fs'
 import {mkdir, writeFile} from 'node:fs/promises'
 import {dirname, join, resolve} from 'node:path'
-import {fileURLToPath} from 'node:url'
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command.js'
 import {installSteps, serviceFiles, type ServiceKind} from '../core/service-units.js'
@@ -38,7 +37,8 @@ Kinds: systemd-timer (a one-pass service started by a timer every --interval sec
     const files = serviceFiles({
       kind,
       node: process.execPath,
-      bin: fileURLToPath(new URL('../../bin/run.js', import.meta.url)),
+      // The package root as oclif found it: the same path whether dist/ is bundled or not.
+      bin: join(this.config.root, 'bin', 'run.js'),
       config: loaded.filepath,
       secretsFile,
       intervalSeconds: flags.interval ?? loaded.config.sync.intervalSeconds,

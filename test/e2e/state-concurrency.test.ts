@@ -4,12 +4,9 @@ import {mkdtempSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {hostname} from 'node:os'
-import {fileURLToPath} from 'node:url'
-import {afterEach, describe, expect, it} from 'vitest'
+import {afterEach, beforeAll, describe, expect, it} from 'vitest'
 import {StateLock} from '../../src/state/lock.js'
-import {assertFreshBuild} from '../helpers/cli.js'
-
-assertFreshBuild()
+import {moduleForProcess} from '../helpers/module.js'
 
 const dirs: string[] = []
 afterEach(() => {
@@ -20,8 +17,11 @@ const fresh = () => {
   dirs.push(dir)
   return dir
 }
-// The built module (npm test builds first): each contender is a plain node process.
-const lockModule = fileURLToPath(new URL('../../dist/state/lock.js', import.meta.url))
+// Each contender is a plain node process importing the lock compiled from src/.
+let lockModule: string
+beforeAll(async () => {
+  lockModule = await moduleForProcess('src/state/lock.ts')
+})
 
 /**
  * A contender in its own process, as two `sync` runs would be. A barrier, not
@@ -97,7 +97,7 @@ describe('Ledger', () => {
   it('processes opening a new ledger at the same moment all succeed (no SQLITE_BUSY)', async () => {
     // Regression: switching to WAL before setting busy_timeout made a concurrent opener fail
     // at once, and a second `sync` exited 70 instead of 75.
-    const ledgerModule = fileURLToPath(new URL('../../dist/state/ledger.js', import.meta.url))
+    const ledgerModule = await moduleForProcess('src/state/ledger.ts')
     const code = `const {Ledger} = await import(${JSON.stringify(ledgerModule)}); try { new Ledger(process.argv[1]).close(); console.log('ok') } catch (e) { console.log('ERR ' + e.code + ' ' + (e.cause?.code ?? '') + ' ' + String(e.cause?.message ?? e.message).slice(0, 80)) }`
     const failures: string[] = []
     for (let round = 0; round < 40; round++) {
