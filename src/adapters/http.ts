@@ -25,7 +25,7 @@ import axios, {type AxiosInstance, type AxiosRequestConfig, type AxiosResponse, 
 import {HttpProxyAgent} from 'http-proxy-agent'
 import {HttpsProxyAgent} from 'https-proxy-agent'
 import {getProxyForUrl} from 'proxy-from-env'
-import type {z} from 'zod'
+import type * as z from 'zod'
 import {
   AppError,
   AuthError,

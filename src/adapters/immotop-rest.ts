@@ -4,7 +4,7 @@
  * column. Only W&W's documented columns are read.
  */
 import type {AxiosResponse} from 'axios'
-import {z} from 'zod'
+import * as z from 'zod'
 import type {ImmotopConfig} from '../config/schema.js'
 import {
   FailureAnswerSchema,

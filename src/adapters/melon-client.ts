@@ -4,7 +4,7 @@
  * real partner API specification is obtained, this file is what changes.
  */
 import type {AxiosResponse} from 'axios'
-import {z} from 'zod'
+import * as z from 'zod'
 import {melonBaseUrl, type MelonConfig} from '../config/schema.js'
 import {
   ListingPageSchema,

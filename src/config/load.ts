@@ -10,7 +10,7 @@ import {configPath, looksLikeWindowsPath} from './paths.js'
 import {mask} from '../core/redact.js'
 import {dirname, extname, resolve} from 'node:path'
 import {cosmiconfig, defaultLoaders, type Loader} from 'cosmiconfig'
-import type {z} from 'zod'
+import type * as z from 'zod'
 import {ConfigError} from '../errors.js'
 import {CONFIG_PATH_ENV, ConfigSchema, REQUIRED_SECRETS, SECRET_ENV, type AppConfig, type RequiredSecret} from './schema.js'
 

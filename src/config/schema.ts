@@ -2,7 +2,7 @@
  * The config file's schema (README "Config"). Unknown keys are errors, so that
  * a typo never silently falls back to a default.
  */
-import {z} from 'zod'
+import * as z from 'zod'
 
 const dir = z.string().min(1)
 const mandantNr = z.number().int().positive()

@@ -11,7 +11,7 @@
  *   name the version it needs instead of failing on a schema error.
  * - Columns whose nullability W&W does not state accept null.
  */
-import {z} from 'zod'
+import * as z from 'zod'
 
 /** .NET JSON date or timestamp, as in W&W's examples: "2022-06-14T00:00:00" (fraction and zone tolerated). */
 const netDate = z.string().regex(/^\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$/, 'a date like 2022-06-14T00:00:00')

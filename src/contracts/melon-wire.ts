@@ -5,7 +5,7 @@
  * document stays the source of truth: test/e2e/contract.test.ts checks the
  * sandbox against it independently of this file.
  */
-import {z} from 'zod'
+import * as z from 'zod'
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD')
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'expected a lowercase hex SHA-256')

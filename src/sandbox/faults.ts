@@ -15,7 +15,7 @@
  * can prove recovery deterministically. GET /_sandbox/faults also reports how
  * many faults of each kind were injected.
  */
-import {z} from 'zod'
+import * as z from 'zod'
 import type {FastifyInstance, FastifyReply, FastifyRequest} from 'fastify'
 
 const rate = z.coerce.number().min(0).max(1)
