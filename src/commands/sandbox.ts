@@ -114,16 +114,24 @@ export const SANDBOX_PACKAGES = ['fastify@5', 'pdf-lib@1', 'smtp-server@3', 'mai
 
 /** The sandbox's modules, or a config error naming the install that brings them. */
 async function loadSandbox() {
-  try {
-    const [{startSandbox}, {parseFaultSpec}] = await Promise.all([import('../sandbox/index.js'), import('../sandbox/faults.js')])
-    return {startSandbox, parseFaultSpec}
-  } catch (error) {
-    const missing = SANDBOX_PACKAGES.map((p) => p.split('@')[0]!).find((name) => (error as {code?: string}).code === 'ERR_MODULE_NOT_FOUND' && (error as Error).message.includes(`'${name}'`))
-    if (!missing) throw error
+  // Checked up front: mailparser, say, is only imported when the first mail arrives.
+  const missing = SANDBOX_PACKAGES.map((p) => p.split('@')[0]!).find((name) => !resolvable(name))
+  if (missing) {
     throw new ConfigError(
       'SANDBOX_NOT_INSTALLED',
       `The sandbox is not part of this install: the package ${missing} is missing (a production install leaves the sandbox's packages out).`,
       `Install them beside the tool: npm install -g melon-immotop ${SANDBOX_PACKAGES.join(' ')} (or run the sandbox from a clone: npm ci && npm run demo).`,
     )
+  }
+  const [{startSandbox}, {parseFaultSpec}] = await Promise.all([import('../sandbox/index.js'), import('../sandbox/faults.js')])
+  return {startSandbox, parseFaultSpec}
+}
+
+function resolvable(name: string): boolean {
+  try {
+    import.meta.resolve(name)
+    return true
+  } catch {
+    return false
   }
 }
