@@ -1,4 +1,5 @@
 import {defineConfig} from 'vitest/config'
+import LongestFirst from './test/sequencer.js'
 
 export default defineConfig({
   test: {
@@ -6,6 +7,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    sequence: {sequencer: LongestFirst},
     // End-to-end files spawn CLI processes and wait on the sandbox much of the time: three files at once
     // keep a 2-core machine busy without starving it (the suite holds under two extra CPU-bound loads).
     poolOptions: {forks: {maxForks: 3, minForks: 1}},

@@ -2,6 +2,8 @@
  * Recognisable secrets never appear in stdout or stderr of any command, in
  * success or failure, with or without --verbose and --json.
  */
+import {cpSync, readFileSync} from 'node:fs'
+import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {runCli} from '../helpers/cli.js'
 import {configVariant, testSandbox, type TestSandbox} from '../helpers/sandbox.js'
@@ -56,11 +58,17 @@ describe('secrets never appear in output, with the right secrets (success paths)
   })
 })
 
-describe('secrets never appear in output, with wrong secrets (failure paths, including --verbose stacks)', () => {
+// Wrong secrets change nothing in the sandbox: these run side by side.
+describe.concurrent('secrets never appear in output, with wrong secrets (failure paths, including --verbose stacks)', () => {
   it.each(COMMANDS.filter((c) => !OFFLINE.has(label(c))).map((c) => [label(c), c] as const))('%s', async (_name, command) => {
     const secrets = [WRONG_PASSWORD, WRONG_TOKEN, WRONG_SMTP, Buffer.from(`wwdms:${WRONG_PASSWORD}`).toString('base64')]
+    // A state folder of its own: side by side, sync and contracts --check must fail on the secret, not on each other's lock.
+    // A copy of the ledger the success paths left, so that contracts --check has watches to check.
+    const stateDir = join(sb.root, `state-${label(command).replace(/\W+/g, '-')}`)
+    cpSync(sb.config.stateDir, stateDir, {recursive: true})
+    const config = configVariant(sb, `canary-${label(command).replace(/\W+/g, '-')}`, (c) => Object.assign(c, JSON.parse(readFileSync(wrong, 'utf8')), {stateDir}))
     for (const mode of MODES) {
-      const result = await runCli([...command, ...mode, '--config', wrong])
+      const result = await runCli([...command, ...mode, '--config', config])
       expect(result.code, `${label(command)} ${mode.join(' ')}`).not.toBe(0)
       for (const secret of secrets) expect(result.stdout + result.stderr, `${label(command)} ${mode.join(' ')}`).not.toContain(secret)
       if (mode.includes('--json')) expect(() => JSON.parse(result.stdout)).not.toThrow()

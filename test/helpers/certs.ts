@@ -40,12 +40,14 @@ export interface TestPki {
 export function makePki(dir: string): TestPki {
   const caKeys = keyPair()
   const ca = certificate('melon-immotop test CA', caKeys, {cert: null, key: caKeys.privateKey}, {ca: true})
+  let serverKeys: ReturnType<typeof keyPair> | undefined
   const caFile = join(dir, 'test-ca.pem')
   writeFileSync(caFile, forge.pki.certificateToPem(ca))
   return {
     caFile,
     server(names, options = {}) {
-      const keys = keyPair()
+      // One key for every server certificate: the tests vary names and dates, not keys (RSA key generation is the slow part).
+      const keys = (serverKeys ??= keyPair())
       const cert = certificate(names[0]!, keys, {cert: ca, key: caKeys.privateKey}, {
         names,
         ...(options.expired ? {notBefore: new Date(Date.now() - 10 * 86400_000), notAfter: new Date(Date.now() - 86400_000)} : {}),
