@@ -5,7 +5,9 @@
  */
 import {readFileSync} from 'node:fs'
 import {parseEnv} from 'node:util'
-import {Command, Errors, Flags} from '@oclif/core'
+import {Command} from '@oclif/core/command'
+import * as Errors from '@oclif/core/errors'
+import * as Flags from '@oclif/core/flags'
 import {isLoopbackHost} from '../adapters/transport-rules.js'
 import {configWarnings, loadConfig, requireSecrets, type LoadedConfig} from '../config/load.js'
 import type {RequiredSecret} from '../config/schema.js'

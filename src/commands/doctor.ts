@@ -1,5 +1,5 @@
 import {writeFile, rename} from 'node:fs/promises'
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 import {BaseCommand} from '../cli/base-command.js'
 import {loadConfig} from '../config/load.js'
 import {UsageError} from '../errors.js'

@@ -1,4 +1,5 @@
-import {Args, Flags} from '@oclif/core'
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
 import {MelonClient} from '../adapters/melon-client.js'
 import {Mailer} from '../adapters/mailer.js'
 import {StagingDirectory} from '../adapters/staging-dir.js'

@@ -1,7 +1,7 @@
 import {existsSync} from 'node:fs'
 import {mkdir, writeFile} from 'node:fs/promises'
 import {dirname, join, resolve} from 'node:path'
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 import {BaseCommand} from '../cli/base-command.js'
 import {installSteps, serviceFiles, type ServiceKind} from '../core/service-units.js'
 import {ConflictError} from '../errors.js'

@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 import {ImmotopRestClient} from '../adapters/immotop-rest.js'
 import {Mailer} from '../adapters/mailer.js'
 import {MelonClient} from '../adapters/melon-client.js'

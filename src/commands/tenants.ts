@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 import {MelonClient} from '../adapters/melon-client.js'
 import {formatAddress} from '../core/swiss-address.js'
 import {BaseCommand} from '../cli/base-command.js'

@@ -5,7 +5,7 @@
  * (usage), as for every other mistyped input. Light on purpose: it runs
  * before any command code is loaded.
  */
-import type {Hook} from '@oclif/core'
+import type {Hook} from '@oclif/core/hooks'
 import {closest} from '../core/closest.js'
 
 export interface UnknownCommand {

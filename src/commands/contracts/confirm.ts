@@ -1,4 +1,5 @@
-import {Args, Flags} from '@oclif/core'
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
 import {ImmotopRestClient} from '../../adapters/immotop-rest.js'
 import {MelonClient} from '../../adapters/melon-client.js'
 import {BaseCommand} from '../../cli/base-command.js'

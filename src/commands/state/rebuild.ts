@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 import {MelonClient} from '../../adapters/melon-client.js'
 import {StagingDirectory} from '../../adapters/staging-dir.js'
 import {BaseCommand} from '../../cli/base-command.js'
