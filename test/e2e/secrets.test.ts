@@ -2,25 +2,24 @@
  * Recognisable secrets never appear in stdout or stderr of any command, in
  * success or failure, with or without --verbose and --json.
  */
-import {cpSync, readFileSync} from 'node:fs'
+import {cpSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {runCli} from '../helpers/cli.js'
 import {configVariant, testSandbox, type TestSandbox} from '../helpers/sandbox.js'
 
 let sb: TestSandbox
-let wrong: string
 const WRONG_PASSWORD = 'CANARY-wrong-pw-7391'
 const WRONG_TOKEN = 'CANARY-wrong-token-8462'
 const WRONG_SMTP = 'CANARY-wrong-smtp-9573'
+function withWrongSecrets(c: any): void {
+  c.immotop.password = WRONG_PASSWORD
+  c.melon.token = WRONG_TOKEN
+  c.notify.smtp.password = WRONG_SMTP
+}
 
 beforeAll(async () => {
   sb = await testSandbox()
-  wrong = configVariant(sb, 'canary', (c) => {
-    c.immotop.password = WRONG_PASSWORD
-    c.melon.token = WRONG_TOKEN
-    c.notify.smtp.password = WRONG_SMTP
-  })
 })
 afterAll(() => sb.dispose())
 
@@ -62,11 +61,15 @@ describe('secrets never appear in output, with the right secrets (success paths)
 describe.concurrent('secrets never appear in output, with wrong secrets (failure paths, including --verbose stacks)', () => {
   it.each(COMMANDS.filter((c) => !OFFLINE.has(label(c))).map((c) => [label(c), c] as const))('%s', async (_name, command) => {
     const secrets = [WRONG_PASSWORD, WRONG_TOKEN, WRONG_SMTP, Buffer.from(`wwdms:${WRONG_PASSWORD}`).toString('base64')]
-    // A state folder of its own: side by side, sync and contracts --check must fail on the secret, not on each other's lock.
-    // A copy of the ledger the success paths left, so that contracts --check has watches to check.
-    const stateDir = join(sb.root, `state-${label(command).replace(/\W+/g, '-')}`)
+    // Side by side, sync and contracts --check must fail on the secret, not on each other's lock: each gets
+    // its own copy of the ledger the success paths left (so that contracts --check has watches to check).
+    const name = label(command).replace(/\W+/g, '-')
+    const stateDir = join(sb.root, `state-${name}`)
     cpSync(sb.config.stateDir, stateDir, {recursive: true})
-    const config = configVariant(sb, `canary-${label(command).replace(/\W+/g, '-')}`, (c) => Object.assign(c, JSON.parse(readFileSync(wrong, 'utf8')), {stateDir}))
+    const config = configVariant(sb, `canary-${name}`, (c) => {
+      withWrongSecrets(c)
+      c.stateDir = stateDir
+    })
     for (const mode of MODES) {
       const result = await runCli([...command, ...mode, '--config', config])
       expect(result.code, `${label(command)} ${mode.join(' ')}`).not.toBe(0)
