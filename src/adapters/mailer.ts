@@ -5,7 +5,7 @@
  */
 import {readFileSync} from 'node:fs'
 import {rootCertificates} from 'node:tls'
-import nodemailer, {type Transporter} from 'nodemailer'
+import type {Transporter} from 'nodemailer'
 import type {AppConfig} from '../config/schema.js'
 import type {Notification} from '../core/notification.js'
 import {AuthError, ConfigError, UnavailableError, type AppError} from '../errors.js'
@@ -14,12 +14,14 @@ import {isLoopbackHost} from './transport-rules.js'
 type NotifyConfig = NonNullable<AppConfig['notify']>
 
 export class Mailer {
-  private readonly transport: Transporter
+  private readonly options: Parameters<typeof import('nodemailer').createTransport>[0]
+  /** Opened with the first mail or check: a run that sends none (export-tenant --no-wait) never loads nodemailer. */
+  private transport?: Promise<Transporter>
 
   constructor(private readonly config: NotifyConfig) {
     const smtp = config.smtp
     const loopback = isLoopbackHost(smtp.host)
-    this.transport = nodemailer.createTransport({
+    this.options = {
       // One connection for all mails of a run (a sync pass sends many), opened on the first and closed by close().
       pool: true,
       maxConnections: 1,
@@ -30,18 +32,24 @@ export class Mailer {
       requireTLS: !smtp.secure && !loopback && !smtp.allowInsecure,
       ignoreTLS: loopback && !smtp.secure,
       auth: smtp.user ? {user: smtp.user, pass: smtp.password ?? ''} : undefined,
+      // Read now: a missing CA file is a config error before anything is handed over.
       tls: {rejectUnauthorized: true, ...(smtp.caFile ? {ca: [...rootCertificates, readFileSync(smtp.caFile, 'utf8')]} : {})},
       connectionTimeout: smtp.timeoutMs,
       greetingTimeout: smtp.timeoutMs,
       socketTimeout: smtp.timeoutMs,
       disableFileAccess: true,
       disableUrlAccess: true,
-    })
+    }
+  }
+
+  private open(): Promise<Transporter> {
+    return (this.transport ??= import('nodemailer').then(({default: nodemailer}) => nodemailer.createTransport(this.options)))
   }
 
   async send(notification: Notification): Promise<void> {
+    const transport = await this.open()
     try {
-      await this.transport.sendMail({
+      await transport.sendMail({
         from: this.config.from,
         to: this.config.recipients,
         subject: notification.subject,
@@ -55,15 +63,16 @@ export class Mailer {
 
   /** Connect, TLS and auth, without sending (doctor). */
   async verify(): Promise<void> {
+    const transport = await this.open()
     try {
-      await this.transport.verify()
+      await transport.verify()
     } catch (error) {
       throw this.explain(error)
     }
   }
 
   close(): void {
-    this.transport.close()
+    void this.transport?.then((transport) => transport.close())
   }
 
   private explain(error: unknown): AppError {
