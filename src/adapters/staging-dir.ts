@@ -250,8 +250,7 @@ export class StagingDirectory {
       await this.linkFile(localPath, tmpDoc)
       // One inode, one mode: owner-only, as every file this tool writes (the local copy is already).
       await chmod(tmpDoc, 0o600)
-      await pipeline(createReadStream(tmpDoc), hash)
-      return hash.digest('hex')
+      return await hashFile(tmpDoc)
     } catch (error) {
       if (!LINK_REFUSED.has((error as NodeJS.ErrnoException).code ?? '')) throw error
     }
@@ -454,5 +453,24 @@ function watchFolders(dirs: string[]): {watching: boolean; next(ms: number, sign
     close() {
       for (const watcher of watchers) watcher.close()
     },
+  }
+}
+
+/**
+ * SHA-256 of a file, read through one reused buffer: a stream would allocate a fresh buffer per chunk, and
+ * a 200 MB dossier left tens of MB of them for the garbage collector (peak memory of export-tenant).
+ */
+export async function hashFile(path: string): Promise<string> {
+  const hash = createHash('sha256')
+  const buffer = Buffer.allocUnsafe(1 << 18)
+  const handle = await open(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0))
+  try {
+    for (;;) {
+      const {bytesRead} = await handle.read(buffer, 0, buffer.length, null)
+      if (bytesRead === 0) return hash.digest('hex')
+      hash.update(buffer.subarray(0, bytesRead))
+    }
+  } finally {
+    await handle.close()
   }
 }
