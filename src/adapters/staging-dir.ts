@@ -22,7 +22,7 @@ import {Transform} from 'node:stream'
 import {pipeline} from 'node:stream/promises'
 import {buildControlFile, parseControlFile, type ControlFile} from '../core/control-file.js'
 import {controlFileName} from '../core/handover.js'
-import {fsyncDir, fsyncFile, renameDurably} from './durable.js'
+import {fsyncDir, fsyncFile, hashFile, renameDurably} from './durable.js'
 import {ConfigError, IntegrityError, RemoteRejectedError, diskFullError} from '../errors.js'
 
 export const STAGING_TMP = '.melon-immotop-tmp'
@@ -245,7 +245,6 @@ export class StagingDirectory {
    * Elsewhere (a share, another drive) one streamed copy, hashed on the way.
    */
   private async placeCopy(localPath: string, tmpDoc: string): Promise<string> {
-    const hash = createHash('sha256')
     try {
       await this.linkFile(localPath, tmpDoc)
       // One inode, one mode: owner-only, as every file this tool writes (the local copy is already).
@@ -254,6 +253,7 @@ export class StagingDirectory {
     } catch (error) {
       if (!LINK_REFUSED.has((error as NodeJS.ErrnoException).code ?? '')) throw error
     }
+    const hash = createHash('sha256')
     const target = await open(tmpDoc, EXCLUSIVE, 0o600)
     await pipeline(
       createReadStream(localPath),
@@ -456,21 +456,3 @@ function watchFolders(dirs: string[]): {watching: boolean; next(ms: number, sign
   }
 }
 
-/**
- * SHA-256 of a file, read through one reused buffer: a stream would allocate a fresh buffer per chunk, and
- * a 200 MB dossier left tens of MB of them for the garbage collector (peak memory of export-tenant).
- */
-export async function hashFile(path: string): Promise<string> {
-  const hash = createHash('sha256')
-  const buffer = Buffer.allocUnsafe(1 << 18)
-  const handle = await open(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0))
-  try {
-    for (;;) {
-      const {bytesRead} = await handle.read(buffer, 0, buffer.length, null)
-      if (bytesRead === 0) return hash.digest('hex')
-      hash.update(buffer.subarray(0, bytesRead))
-    }
-  } finally {
-    await handle.close()
-  }
-}

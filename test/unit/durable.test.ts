@@ -1,5 +1,9 @@
+import {createHash} from 'node:crypto'
+import {mkdtempSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {renameDurably} from '../../src/adapters/durable.js'
+import {hashFile, renameDurably} from '../../src/adapters/durable.js'
 
 const busy = (code: string) => Object.assign(new Error(`${code}: resource busy`), {code})
 
@@ -34,5 +38,24 @@ describe('renameDurably (a virus scanner holding a fresh file on Windows)', () =
     const full = flaky(['ENOSPC'])
     await expect(renameDurably('a', 'b', {platform: 'win32', rename: full.rename, delaysMs: [0]})).rejects.toMatchObject({code: 'ENOSPC'})
     expect(full.calls).toHaveLength(1)
+  })
+})
+
+describe('hashFile', () => {
+  it('hashes a file larger than its buffer exactly, and never reads through a link', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mi-hash-'))
+    try {
+      const bytes = Buffer.alloc(700_001)
+      for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7919) % 251
+      const file = join(dir, 'doc.pdf')
+      writeFileSync(file, bytes)
+      expect(await hashFile(file)).toBe(createHash('sha256').update(bytes).digest('hex'))
+      writeFileSync(join(dir, 'empty.pdf'), '')
+      expect(await hashFile(join(dir, 'empty.pdf'))).toBe(createHash('sha256').digest('hex'))
+      symlinkSync(file, join(dir, 'link.pdf'))
+      await expect(hashFile(join(dir, 'link.pdf'))).rejects.toMatchObject({code: 'ELOOP'})
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
   })
 })

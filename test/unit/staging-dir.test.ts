@@ -8,7 +8,7 @@ import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, s
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
-import {hashFile, StagingDirectory, STAGING_TMP, type StagedFile} from '../../src/adapters/staging-dir.js'
+import {StagingDirectory, STAGING_TMP, type StagedFile} from '../../src/adapters/staging-dir.js'
 import Database from 'better-sqlite3'
 import {Ledger, listBackups} from '../../src/state/ledger.js'
 
@@ -232,25 +232,6 @@ describe('ledger migration', () => {
       expect(ledger.get('k')).toMatchObject({step: 'picked_up', status: 'done', delivered_at: null})
       expect(ledger.files('k')[0]).toMatchObject({immotop_document_id: '7', control_moved_at: null, picked_up_at: null})
       ledger.close()
-    }
-  })
-})
-
-describe('hashFile', () => {
-  it('hashes a file larger than its buffer exactly, and never reads through a link', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mi-hash-'))
-    try {
-      const bytes = Buffer.alloc(700_001)
-      for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7919) % 251
-      const file = join(dir, 'doc.pdf')
-      writeFileSync(file, bytes)
-      expect(await hashFile(file)).toBe(createHash('sha256').update(bytes).digest('hex'))
-      writeFileSync(join(dir, 'empty.pdf'), '')
-      expect(await hashFile(join(dir, 'empty.pdf'))).toBe(createHash('sha256').digest('hex'))
-      symlinkSync(file, join(dir, 'link.pdf'))
-      await expect(hashFile(join(dir, 'link.pdf'))).rejects.toMatchObject({code: 'ELOOP'})
-    } finally {
-      rmSync(dir, {recursive: true, force: true})
     }
   })
 })

@@ -3,10 +3,9 @@
  * files wait between download and delivery. A crash after the download keeps
  * what is complete and verified; partial `.part` files are dropped.
  */
-import {createHash} from 'node:crypto'
-import {createReadStream, mkdirSync, rmSync} from 'node:fs'
+import {mkdirSync, rmSync} from 'node:fs'
 import {readdir, rm, stat, writeFile} from 'node:fs/promises'
-import {fsyncDir, fsyncFile, renameDurably} from '../../adapters/durable.js'
+import {fsyncDir, fsyncFile, hashFile, renameDurably} from '../../adapters/durable.js'
 import {join} from 'node:path'
 
 export class Spool {
@@ -34,9 +33,7 @@ export class Spool {
     } catch {
       return false
     }
-    const hash = createHash('sha256')
-    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer)
-    return hash.digest('hex') === sha256
+    return (await hashFile(path)) === sha256
   }
 
   /** The file is there with this size (its hash was checked when it was fetched). */
