@@ -24,6 +24,7 @@ import pLimit from 'p-limit'
 import {BusyError, ConflictError, NotFoundError, toAppError, UnavailableError, UsageError, type AppError} from '../errors.js'
 import {Ledger, type ContractRow, type ContractState} from '../state/ledger.js'
 import {StateLock} from '../state/lock.js'
+import {groupBy} from '../core/group-by.js'
 
 export interface ContractDeps {
   melon: MelonClient
@@ -343,11 +344,6 @@ async function tenantOrNull(melon: MelonClient, tenantId: string): Promise<Tenan
   }
 }
 
-function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
-  const map = new Map<string, T[]>()
-  for (const item of items) map.set(key(item), [...(map.get(key(item)) ?? []), item])
-  return map
-}
 
 /**
  * `contracts --check`: one closing pass now, under the state folder's sync

@@ -5,6 +5,7 @@
  */
 import type {Ledger} from '../state/ledger.js'
 import {contractEntry, type ContractEntry} from './contracts.js'
+import {groupBy} from '../core/group-by.js'
 
 export interface HistoryFilter {
   tenant?: string
@@ -64,10 +65,4 @@ export function readHistory(ledger: Ledger, filter: HistoryFilter): History {
     .filter((h) => !(filter.since || filter.until) || h.events.length > 0)
   const publications = filter.tenant ? [] : ledger.events({...range, kind: 'publish', unit: filter.unit}).map((e) => ({reference: e.reference, action: e.step, at: e.at, detail: e.detail}))
   return {handovers, publications}
-}
-
-function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>()
-  for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), item])
-  return groups
 }
