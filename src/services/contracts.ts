@@ -21,7 +21,7 @@ import {parseUnitRef, type UnitRef} from '../core/unit-ref.js'
 import {isTenancy} from '../core/vacancy.js'
 import {mkdirSync} from 'node:fs'
 import pLimit from 'p-limit'
-import {BusyError, ConflictError, NotFoundError, toAppError, UnavailableError, UsageError, type AppError} from '../errors.js'
+import {ConflictError, NotFoundError, toAppError, UnavailableError, UsageError, type AppError} from '../errors.js'
 import {Ledger, type ContractRow, type ContractState} from '../state/ledger.js'
 import {StateLock} from '../state/lock.js'
 import {groupBy} from '../core/group-by.js'
@@ -384,8 +384,7 @@ export async function confirmAndFinish(
 async function withSyncLock<T>(stateDir: string, fix: string, run: (ledger: Ledger) => Promise<T>): Promise<T> {
   mkdirSync(stateDir, {recursive: true, mode: 0o700})
   const lock = new StateLock(stateDir)
-  const got = lock.acquire()
-  if (!got.ok) throw new BusyError('SYNC_RUNNING', `A melon-immotop sync (pid ${got.holder.pid} on ${got.holder.host}) holds ${stateDir}.`, fix)
+  lock.acquireOrBusy(fix)
   try {
     const ledger = new Ledger(stateDir)
     try {

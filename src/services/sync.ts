@@ -7,7 +7,7 @@
 import {mkdirSync} from 'node:fs'
 import pLimit from 'p-limit'
 import type {Tenant} from '../contracts/melon-wire.js'
-import {BugError, BusyError, ConfigError, StateError, toAppError, type AppError} from '../errors.js'
+import {BugError, ConfigError, StateError, toAppError, type AppError} from '../errors.js'
 import {Ledger} from '../state/ledger.js'
 import {StateLock} from '../state/lock.js'
 import type {ImmotopRestClient} from '../adapters/immotop-rest.js'
@@ -212,14 +212,7 @@ export const MAX_BACKOFF_MS = 15 * 60_000
 export async function runSync(deps: Omit<HandoverDeps, 'ledger'>, options: RunSyncOptions, hooks: RunSyncHooks = {}): Promise<SyncPassReport[]> {
   mkdirSync(options.stateDir, {recursive: true, mode: 0o700})
   const lock = new StateLock(options.stateDir)
-  const got = lock.acquire()
-  if (!got.ok) {
-    throw new BusyError(
-      'SYNC_RUNNING',
-      `Another melon-immotop sync (pid ${got.holder.pid} on ${got.holder.host}, since ${got.holder.since}) is running on ${options.stateDir}.`,
-      'Let it finish; from cron, this run can simply be skipped (exit 75).',
-    )
-  }
+  lock.acquireOrBusy('Let it finish; from cron, this run can simply be skipped (exit 75).')
   hooks.locked?.(() => lock.release())
   const passes: SyncPassReport[] = []
   let ledger: Ledger | null = null

@@ -7,6 +7,7 @@
 import {closeSync, linkSync, openSync, readFileSync, rmSync, writeSync} from 'node:fs'
 import {hostname} from 'node:os'
 import {join} from 'node:path'
+import {BusyError} from '../errors.js'
 import {isProcessAlive} from './process-alive.js'
 
 export interface LockHolder {
@@ -19,8 +20,20 @@ export class StateLock {
   private readonly path: string
   private held = false
 
-  constructor(stateDir: string, name = 'sync.lock') {
+  constructor(
+    private readonly stateDir: string,
+    name = 'sync.lock',
+  ) {
     this.path = join(stateDir, name)
+  }
+
+  /** Takes the lock, or throws BusyError (exit 75) naming the running sync, with `fix` as what to do. */
+  acquireOrBusy(fix: string): void {
+    const got = this.acquire()
+    if (!got.ok) {
+      const {pid, host, since} = got.holder
+      throw new BusyError('SYNC_RUNNING', `Another melon-immotop sync (pid ${pid} on ${host}, since ${since}) is running on ${this.stateDir}.`, fix)
+    }
   }
 
   /** Takes the lock, or returns who holds it. */

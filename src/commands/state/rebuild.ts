@@ -2,7 +2,6 @@ import * as Flags from '@oclif/core/flags'
 import {MelonClient} from '../../adapters/melon-client.js'
 import {StagingDirectory} from '../../adapters/staging-dir.js'
 import {BaseCommand} from '../../cli/base-command.js'
-import {BusyError} from '../../errors.js'
 import {rebuildLedger, type RebuildResult} from '../../services/state.js'
 import {StateLock} from '../../state/lock.js'
 
@@ -18,8 +17,7 @@ export default class StateRebuild extends BaseCommand {
     const {flags} = await this.parse(StateRebuild)
     const {config} = await this.loadConfig(flags.config, ['melon.token'])
     const lock = new StateLock(config.stateDir)
-    const got = lock.acquire()
-    if (!got.ok) throw new BusyError('SYNC_RUNNING', `A melon-immotop sync (pid ${got.holder.pid}) is running on ${config.stateDir}.`, 'Stop it first; a ledger is rebuilt only while nothing uses it.')
+    lock.acquireOrBusy('Stop it first; a ledger is rebuilt only while nothing uses it.')
     const spinner = await this.ui.spinner('Rebuilding the ledger from melon and the staging folders')
     try {
       const notSent = (flags['not-sent'] ?? '').split(',').map((s) => s.trim()).filter(Boolean)

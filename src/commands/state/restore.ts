@@ -1,6 +1,5 @@
 import * as Flags from '@oclif/core/flags'
 import {BaseCommand} from '../../cli/base-command.js'
-import {BusyError} from '../../errors.js'
 import {restoreLedger, type RestoreResult} from '../../services/state.js'
 import {StateLock} from '../../state/lock.js'
 
@@ -16,8 +15,7 @@ export default class StateRestore extends BaseCommand {
     const {flags} = await this.parse(StateRestore)
     const {config} = await this.loadConfig(flags.config, [])
     const lock = new StateLock(config.stateDir)
-    const got = lock.acquire()
-    if (!got.ok) throw new BusyError('SYNC_RUNNING', `A melon-immotop sync (pid ${got.holder.pid}) is running on ${config.stateDir}.`, 'Stop it first; a ledger is restored only while nothing uses it.')
+    lock.acquireOrBusy('Stop it first; a ledger is restored only while nothing uses it.')
     try {
       const result = await restoreLedger(config.stateDir, flags.from)
       this.ui.out(`${this.ui.color.green('✔')} Restored ${result.operations} handover(s) from ${result.restoredFrom}.`)
