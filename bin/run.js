@@ -13,10 +13,10 @@ if (versionOnly) {
   const doc = {name: pkg.oclif.bin, version: pkg.version, platform: process.platform, arch: process.arch, node: process.version, userAgent: line}
   process.stdout.write(args.includes('--json') ? JSON.stringify(doc) + '\n' : line + '\n')
 } else {
-  const [{execute}, {settings}] = await Promise.all([import('@oclif/core/execute'), import('@oclif/core/settings')])
-  // Always the built dist/: with NODE_ENV=development or test (set by vitest, by some shells and
-  // by many CI images), oclif would otherwise try to register tsx/ts-node on every start (~0.15 s CPU)
-  // and could run src/ instead of what was built and tested.
-  settings.enableAutoTranspile = false
-  await execute({dir: import.meta.url})
+  // `<command> --help` from the manifest with oclif's Help class alone (dist/cli/fast-help.js says when it can).
+  const answered = args.length >= 2 && ['--help', '-h'].includes(args.at(-1)) && (await import('../dist/cli/fast-help.js')).fastHelp(new URL('..', import.meta.url), args)
+  if (!(await answered)) {
+    const {main} = await import('../dist/cli/main.js')
+    await main(import.meta.url)
+  }
 }

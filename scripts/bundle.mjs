@@ -5,13 +5,17 @@
 // resolving, reading and compiling them one by one cost more than the command's own work. Bundled,
 // `tenants --json` takes about a quarter less CPU, and a lazy import() still loads only when reached.
 //
+// oclif is compiled in too (~130 CommonJS modules): dist/cli/main.js, which bin/run.js runs, and the
+// commands share one copy of it, so a command extends the very Command class it is run with.
+//
 // What stays a package (external), loaded from node_modules at run time:
-// - @oclif/*: commands must extend the very Command class oclif loads them with;
+// - oclif's plugins (help, autocomplete): oclif loads them by package, each with its own @oclif/core;
 // - better-sqlite3: a native addon;
 // - the sandbox's optional peers (fastify, pdf-lib, smtp-server, mailparser): absent in a lean install,
 //   where `sandbox` must still say how to add them;
-// - packages that are large, rarely reached, or load more on their own (cosmiconfig can pull in
-//   TypeScript for .ts configs, iconv-lite's code tables, nodemailer, the prompts of `init`).
+// - packages that are large, rarely reached, or load more on their own (iconv-lite's code tables,
+//   nodemailer, the prompts of `init`), and TypeScript, which oclif and cosmiconfig reach for only
+//   for .ts files.
 // Everything else in "dependencies" of package.json is bundled; see BUNDLED below.
 import {build} from 'esbuild'
 import {readdirSync, readFileSync, statSync} from 'node:fs'
@@ -22,7 +26,7 @@ const root = fileURLToPath(new URL('..', import.meta.url))
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
 
 /** Packages compiled into dist/ (devDependencies: an install does not need them). */
-export const BUNDLED = ['axios', 'chalk', 'cli-table3', 'csv-parse', 'fast-xml-parser', 'http-proxy-agent', 'https-proxy-agent', 'ora', 'p-limit', 'proxy-from-env', 'yaml', 'zod']
+export const BUNDLED = ['@oclif/core', 'axios', 'chalk', 'cli-table3', 'cosmiconfig', 'csv-parse', 'fast-xml-parser', 'http-proxy-agent', 'https-proxy-agent', 'ora', 'p-limit', 'proxy-from-env', 'yaml', 'zod']
 
 const walk = (dir) =>
   readdirSync(dir).flatMap((name) => {
@@ -30,7 +34,7 @@ const walk = (dir) =>
     return statSync(path).isDirectory() ? walk(path) : name.endsWith('.ts') ? [path] : []
   })
 
-const entryPoints = [...walk(join(root, 'src/commands')), ...walk(join(root, 'src/hooks'))]
+const entryPoints = [...walk(join(root, 'src/commands')), ...walk(join(root, 'src/hooks')), join(root, 'src/cli/main.ts'), join(root, 'src/cli/fast-help.ts')]
 const external = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {})].filter((name) => !BUNDLED.includes(name))
 const missing = BUNDLED.filter((name) => !(pkg.devDependencies ?? {})[name])
 if (missing.length > 0) {
@@ -48,7 +52,8 @@ await build({
   platform: 'node',
   target: 'node20',
   tsconfig: join(root, 'tsconfig.build.json'),
-  external: external.flatMap((name) => [name, `${name}/*`]),
+  // TypeScript and its loaders: oclif and cosmiconfig reach for them only for .ts files, never in this tool.
+  external: [...external, 'typescript', 'ts-node', 'tsx'].flatMap((name) => [name, `${name}/*`]),
   chunkNames: 'chunks/[name]-[hash]',
   // Class names are part of messages and error names: keep them as written.
   keepNames: true,

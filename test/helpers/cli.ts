@@ -28,14 +28,15 @@ export interface CliResult {
   stderr: string
 }
 
-export function runCli(args: string[], options: {env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number} = {}): Promise<CliResult> {
+/** `bin`: another entry script than bin/run.js (test/helpers/oclif-only.mjs). */
+export function runCli(args: string[], options: {env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number; bin?: string} = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const env: NodeJS.ProcessEnv = {...process.env, NO_COLOR: '1', ...options.env}
     // Tests must not pick up the developer's own settings.
     for (const key of ['MELON_IMMOTOP_CONFIG', 'MELON_IMMOTOP_MELON_TOKEN', 'MELON_IMMOTOP_IMMOTOP_PASSWORD', 'HTTPS_PROXY', 'HTTP_PROXY', 'https_proxy', 'http_proxy']) {
       if (!(options.env && key in options.env)) delete env[key]
     }
-    const child = spawn(process.execPath, [BIN, ...args], {cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe']})
+    const child = spawn(process.execPath, [options.bin ?? BIN, ...args], {cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe']})
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (c) => (stdout += c))
