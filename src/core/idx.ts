@@ -213,7 +213,7 @@ function rentOf(record: IdxRecord, offer: 'RENT' | 'SALE', area: number | null):
  * area, floor, rent, description, year built. Used for IDX listings and as
  * the details of a REST vacancy (publish --details).
  */
-export function idxDetails(record: IdxRecord, offer: 'RENT' | 'SALE'): UnitDetails {
+export function idxDetails(record: IdxRecord, offer: 'RENT' | 'SALE', options: {describe?: boolean} = {}): UnitDetails {
   const categoryCode = get(record, F.objectCategory)
   const category = IDX_CATEGORIES[categoryCode]
   if (!category) throw problemAt(record, `object_category (field ${F.objectCategory})`, `"${categoryCode.slice(0, 20)}" is not an IDX 3.01 category; known: ${Object.keys(IDX_CATEGORIES).join(', ')}`)
@@ -238,7 +238,7 @@ export function idxDetails(record: IdxRecord, offer: 'RENT' | 'SALE'): UnitDetai
     floorLabel: level.label,
     floorNum: level.num,
     rent: rentOf(record, offer, area),
-    description: get(record, F.description) ? htmlToText(get(record, F.description)) : null,
+    description: options.describe !== false && get(record, F.description) ? htmlToText(get(record, F.description)) : null,
     yearOfConstruction: year && year > 1000 ? year : null,
   }
 }
@@ -283,8 +283,10 @@ export const isProblem = (value: unknown): value is ParseProblem => typeof value
 /**
  * Maps one record to a vacancy, or says why it is skipped (SALE without
  * includeSale) or invalid (bad value, unknown code, currency, unit).
+ * `describe: false` leaves the description out (it cannot make a record
+ * invalid): for a pass that only checks the records.
  */
-export function vacancyFromIdx(record: IdxRecord, options: {includeSale: boolean; today: string}): IdxOutcome {
+export function vacancyFromIdx(record: IdxRecord, options: {includeSale: boolean; today: string; describe?: boolean}): IdxOutcome {
   const reference = idxReference(record)
   const offer = idxOffer(record)
   if (typeof offer !== 'string') return {kind: 'invalid', record, reference, problem: offer}
@@ -292,7 +294,7 @@ export function vacancyFromIdx(record: IdxRecord, options: {includeSale: boolean
   const refProblem = idxRefProblem(record)
   if (refProblem) return {kind: 'invalid', record, reference, problem: refProblem}
   const mapped = catchProblem(() => {
-    const details = idxDetails(record, offer)
+    const details = idxDetails(record, offer, {describe: options.describe})
     const availability = availabilityOf(record, options.today)
     const title = get(record, F.title)
     if (!title) throw problemAt(record, `title (field ${F.title})`, 'is empty')

@@ -11,6 +11,8 @@ export function mask(secret: string | undefined | null): string {
 
 export class Redactor {
   private readonly secrets = new Set<string>()
+  /** The secrets longest first (so that a secret containing another is masked whole); kept between scrubs. */
+  private ordered: Array<{secret: string; masked: string}> | null = null
 
   add(...values: Array<string | undefined | null>): this {
     for (const value of values) {
@@ -18,6 +20,7 @@ export class Redactor {
         this.secrets.add(value)
         // The Basic-auth and URL-encoded spellings leak just as well.
         this.secrets.add(encodeURIComponent(value))
+        this.ordered = null
       }
     }
     return this
@@ -29,10 +32,10 @@ export class Redactor {
   }
 
   scrub(text: string): string {
+    this.ordered ??= [...this.secrets].sort((a, b) => b.length - a.length).map((secret) => ({secret, masked: mask(secret)}))
     let out = text
-    // Longest first, so that a secret containing another is masked whole.
-    for (const secret of [...this.secrets].sort((a, b) => b.length - a.length)) {
-      if (out.includes(secret)) out = out.split(secret).join(mask(secret))
+    for (const {secret, masked} of this.ordered) {
+      if (out.includes(secret)) out = out.split(secret).join(masked)
     }
     return out
   }

@@ -10,7 +10,9 @@ import iconv from 'iconv-lite'
 export function decodeLine(bytes: Buffer): {text: string; encoding: 'utf-8' | 'windows-1252'} {
   // Checked first rather than caught: a feed of Windows-1252 lines would otherwise throw once per line.
   if (isUtf8(bytes)) return {text: bytes.toString('utf8'), encoding: 'utf-8'}
-  return {text: iconv.decode(bytes, 'win1252'), encoding: 'windows-1252'}
+  // Windows-1252 is ISO-8859-1 but for 0x80–0x9F: without those bytes, Node's own latin1 decoding is the same text.
+  const latin1 = bytes.toString('latin1')
+  return {text: /[\x80-\x9f]/.test(latin1) ? iconv.decode(bytes, 'win1252') : latin1, encoding: 'windows-1252'}
 }
 
 /** Splits a buffer into lines on LF, dropping a CR before it; a missing final newline is fine. */
@@ -38,9 +40,13 @@ export function swissDate(value: string): string | null {
   const m = /^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$/.exec(v)
   if (!m) throw new Error(`"${v}" is not a date DD.MM.YYYY`)
   const [day, month, year] = [Number(m[1]), Number(m[2]), Number(m[3])]
-  const date = new Date(Date.UTC(year, month - 1, day))
-  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) throw new Error(`"${v}" is not a valid date`)
-  return date.toISOString().slice(0, 10)
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) throw new Error(`"${v}" is not a valid date`)
+  return `${m[3]}-${m[2]!.padStart(2, '0')}-${m[1]!.padStart(2, '0')}`
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31
 }
 
 /** Portal descriptions: <BR> becomes a line break, <LI> a bullet line, other tags go, their text stays. */

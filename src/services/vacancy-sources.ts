@@ -16,7 +16,7 @@ import {managedBy} from '../core/listing.js'
 import {formatUnitRef, parseUnitRef} from '../core/unit-ref.js'
 import {mergeDetails, missingDetails, vacancyFromImmotop, type ImmotopUnitRows, type Vacancy, type VacancySource} from '../core/vacancy.js'
 import {AppError, ConfigError, IntegrityError, InvalidInputError, NotFoundError, UsageError, toAppError} from '../errors.js'
-import {detailsFor, readDetailsFile, readInput, readLines, type DetailsIndex} from './details-file.js'
+import {detailsFor, readDetailsFile, readInput, readLineBatches, type DetailsIndex} from './details-file.js'
 
 export interface SourceSpec {
   kind: VacancySource
@@ -117,38 +117,53 @@ export async function readVacancies(spec: SourceSpec, deps: {immotop?: ImmotopRe
   return spec.kind === 'idx' ? readIdxFile(spec) : readDtaFile(spec)
 }
 
+/** What the first pass over an IDX file gathers: no vacancy, only what checks and orders them. */
+interface IdxFirstPass {
+  problems: ParseProblem[]
+  found: Map<string, {line?: number}>
+  agencies: Set<string>
+  /** Record key → the line that has it first. */
+  keys: Map<string, number>
+  vacantRefs: string[]
+  skipped: SourceResult['skipped']
+  records: number
+}
+
+/** One line of the first pass: checked, its key noted, and the reference of a vacancy kept (not the vacancy). */
+function checkIdxLine(pass: IdxFirstPass, spec: SourceSpec, bytes: Buffer, line: number): void {
+  const record = parseIdxLine(bytes, line)
+  if (record === null) return
+  if (!('fields' in record)) {
+    pass.problems.push(record)
+    return
+  }
+  pass.records++
+  pass.agencies.add(idxAgency(record))
+  const key = idxRecordKey(record)
+  const first = pass.keys.get(key)
+  if (first !== undefined) {
+    pass.problems.push({line: record.line, field: 'agency_id + ref_property.ref_house.ref_object', message: `repeats the record key of line ${first}; each unit appears once in a feed`})
+    return
+  }
+  pass.keys.set(key, record.line)
+  // The description cannot make a record invalid: the second pass writes it.
+  const outcome = vacancyFromIdx(record, {includeSale: spec.includeSale, today: spec.today, describe: false})
+  pass.found.set(outcome.reference, {line: record.line})
+  if (outcome.kind === 'vacancy') pass.vacantRefs.push(outcome.reference)
+  else if (outcome.kind === 'skipped') pass.skipped.push({reference: outcome.reference, reason: outcome.reason, line: record.line})
+  else pass.problems.push(outcome.problem)
+}
+
 async function readIdxFile(spec: SourceSpec): Promise<SourceResult> {
   const result = emptyResult('idx')
   const file = spec.file!
-  const problems: ParseProblem[] = []
-  const found = new Map<string, {line?: number}>()
-  const agencies = new Set<string>()
-  const keys = new Map<string, number>()
-  let records = 0
-  const vacantRefs: string[] = []
+  const pass: IdxFirstPass = {problems: [], found: new Map(), agencies: new Set(), keys: new Map(), vacantRefs: [], skipped: result.skipped, records: 0}
+  const {problems, found, agencies, keys, vacantRefs} = pass
   // First pass, as a stream: check every record and note the vacant ones; no vacancy is held (the second pass reads them).
-  for await (const {line, bytes} of readLines(file)) {
-    const record = parseIdxLine(bytes, line)
-    if (record === null) continue
-    if (!('fields' in record)) {
-      problems.push(record)
-      continue
-    }
-    records++
-    agencies.add(idxAgency(record))
-    const key = idxRecordKey(record)
-    const first = keys.get(key)
-    if (first !== undefined) {
-      problems.push({line: record.line, field: 'agency_id + ref_property.ref_house.ref_object', message: `repeats the record key of line ${first}; each unit appears once in a feed`})
-      continue
-    }
-    keys.set(key, record.line)
-    const outcome = vacancyFromIdx(record, {includeSale: spec.includeSale, today: spec.today})
-    found.set(outcome.reference, {line: record.line})
-    if (outcome.kind === 'vacancy') vacantRefs.push(outcome.reference)
-    else if (outcome.kind === 'skipped') result.skipped.push({reference: outcome.reference, reason: outcome.reason, line: record.line})
-    else problems.push(outcome.problem)
+  for await (const batch of readLineBatches(file)) {
+    for (const {line, bytes} of batch) checkIdxLine(pass, spec, bytes, line)
   }
+  const records = pass.records
   result.vacantRefs = vacantRefs
   result.stream = () => idxVacancies(file, spec, keys, result.vacantRefs!)
   result.emptyFeed = records === 0 && problems.length === 0
@@ -177,14 +192,16 @@ async function readIdxFile(spec: SourceSpec): Promise<SourceResult> {
 async function* idxVacancies(file: string, spec: SourceSpec, firstLineOfKey: Map<string, number>, expected: string[]): AsyncGenerator<VacancyEntry> {
   const wanted = new Set(expected)
   let next = 0
-  for await (const {line, bytes} of readLines(file)) {
-    const record = parseIdxLine(bytes, line)
-    if (record === null || !('fields' in record) || firstLineOfKey.get(idxRecordKey(record)) !== line) continue
-    const outcome = vacancyFromIdx(record, {includeSale: spec.includeSale, today: spec.today})
-    if (outcome.kind !== 'vacancy' || !wanted.has(outcome.reference)) continue
-    if (outcome.reference !== expected[next]) throw changedWhileReading(file, line)
-    next++
-    yield {reference: outcome.reference, vacancy: outcome.vacancy, line}
+  for await (const batch of readLineBatches(file)) {
+    for (const {line, bytes} of batch) {
+      const record = parseIdxLine(bytes, line)
+      if (record === null || !('fields' in record) || firstLineOfKey.get(idxRecordKey(record)) !== line) continue
+      const outcome = vacancyFromIdx(record, {includeSale: spec.includeSale, today: spec.today})
+      if (outcome.kind !== 'vacancy' || !wanted.has(outcome.reference)) continue
+      if (outcome.reference !== expected[next]) throw changedWhileReading(file, line)
+      next++
+      yield {reference: outcome.reference, vacancy: outcome.vacancy, line}
+    }
   }
   if (next !== expected.length) throw changedWhileReading(file, null)
 }

@@ -3,7 +3,7 @@ import fc from 'fast-check'
 import iconv from 'iconv-lite'
 import {describe, expect, it} from 'vitest'
 import {idxRecordKey, idxReference, normalizeReference, parseIdx, vacancyFromIdx, type IdxRecord} from '../../src/core/idx.js'
-import {htmlToText, swissDate} from '../../src/core/text-decoding.js'
+import {decodeLine, htmlToText, swissDate} from '../../src/core/text-decoding.js'
 
 const FIXTURES = new URL('../../../shared/fixtures/idx/', import.meta.url)
 const visol = readFileSync(new URL('visol-sample.idx', FIXTURES))
@@ -301,6 +301,23 @@ describe('IDX tolerance', () => {
   })
 })
 
+describe('the checking pass (describe: false)', () => {
+  it('gives every fixture record the same outcome as the full mapping, only without the description', () => {
+    const records = [...parseIdx(visol).records, ...parseIdx(realforce).records]
+    expect(records.length).toBeGreaterThan(6)
+    let described = 0
+    for (const record of records) {
+      for (const includeSale of [false, true]) {
+        const full = vacancyFromIdx(record, {includeSale, today: TODAY}) as any
+        const checked = vacancyFromIdx(record, {includeSale, today: TODAY, describe: false}) as any
+        if (full.kind === 'vacancy' && full.vacancy.description) described++
+        expect(checked).toEqual(full.kind === 'vacancy' ? {...full, vacancy: {...full.vacancy, description: null}} : full)
+      }
+    }
+    expect(described).toBeGreaterThan(0)
+  })
+})
+
 describe('text helpers', () => {
   it('turns portal HTML into text: <BR> breaks, <B> and <LI> keep their text', () => {
     expect(htmlToText('<B>Lage</B><BR>Zentral &amp; ruhig<ul><LI>Lift</LI><LI>Balkon</LI></ul>')).toBe('Lage\nZentral & ruhig\n- Lift\n- Balkon')
@@ -311,7 +328,23 @@ describe('text helpers', () => {
     ['25.02.2015 01:58:05', '2015-02-25'],
     ['', null],
   ])('swissDate(%j) = %j', (text, iso) => expect(swissDate(text)).toBe(iso))
-  it.each(['2027-01-01', '32.01.2027', '29.02.2027', 'morgen'])('swissDate(%j) throws', (text) => expect(() => swissDate(text)).toThrow())
+  it.each(['2027-01-01', '32.01.2027', '29.02.2027', 'morgen', '31.04.2027', '00.01.2027', '01.13.2027', '01.00.2027', '29.02.1900'])('swissDate(%j) throws', (text) => expect(() => swissDate(text)).toThrow())
+  it.each([
+    ['29.02.2028', '2028-02-29'],
+    ['29.02.2000', '2000-02-29'],
+    ['31.12.2027', '2027-12-31'],
+    ['30.4.2027', '2027-04-30'],
+  ])('swissDate(%j) = %j (month lengths, leap years)', (text, iso) => expect(swissDate(text)).toBe(iso))
+
+  it('decodes a line that is not UTF-8 as Windows-1252, byte for byte as iconv does, with and without 0x80–0x9F', () => {
+    const all = Buffer.from(Array.from({length: 224}, (_, i) => i + 32).filter((b) => b !== 0x7f))
+    const withoutC1 = Buffer.from([...all].filter((b) => b < 0x80 || b > 0x9f))
+    for (const bytes of [all, withoutC1, Buffer.from([0x5a, 0xfc, 0x72, 0x69, 0x63, 0x68]), Buffer.from([0x80, 0x20, 0x96])]) {
+      expect(decodeLine(bytes)).toEqual({text: iconv.decode(bytes, 'win1252'), encoding: 'windows-1252'})
+    }
+    expect(decodeLine(Buffer.from([0x80, 0x20, 0x96])).text).toBe('€ –')
+    expect(decodeLine(Buffer.from('Zürich €', 'utf8'))).toEqual({text: 'Zürich €', encoding: 'utf-8'})
+  })
 })
 
 describe('robustness (property-based)', () => {
