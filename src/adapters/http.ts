@@ -16,6 +16,7 @@ import {createWriteStream, readFileSync} from 'node:fs'
 import {rename, rm} from 'node:fs/promises'
 import {dirname} from 'node:path'
 import {fsyncDir, fsyncFile} from './durable.js'
+import {releasingCounter} from './memory.js'
 import http from 'node:http'
 import https from 'node:https'
 import {rootCertificates} from 'node:tls'
@@ -203,11 +204,13 @@ export class HttpClient {
         const idleMs = this.target.timeoutMs
         const idle = setTimeout(() => body.destroy(Object.assign(new Error('body stalled'), {code: 'ETIMEDOUT'})), idleMs)
         const deadline = setTimeout(() => body.destroy(Object.assign(new Error('too slow'), {code: 'DOWNLOAD_TOO_SLOW', received: size})), deadlineMs)
+        const release = releasingCounter()
         const meter = new Transform({
           transform(chunk: Buffer, _enc, done) {
             idle.refresh()
             hash.update(chunk)
             size += chunk.length
+            release(chunk.length)
             // Never let a runaway body fill the disk.
             if (size > expected.size) done(Object.assign(new Error('body longer than declared'), {code: 'BODY_TOO_LONG'}))
             else done(null, chunk)

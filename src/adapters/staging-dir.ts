@@ -23,6 +23,7 @@ import {pipeline} from 'node:stream/promises'
 import {buildControlFile, parseControlFile, type ControlFile} from '../core/control-file.js'
 import {controlFileName} from '../core/handover.js'
 import {fsyncDir, fsyncFile, hashFile, renameDurably} from './durable.js'
+import {releasingCounter} from './memory.js'
 import {ConfigError, IntegrityError, RemoteRejectedError, diskFullError} from '../errors.js'
 
 export const STAGING_TMP = '.melon-immotop-tmp'
@@ -254,12 +255,14 @@ export class StagingDirectory {
       if (!LINK_REFUSED.has((error as NodeJS.ErrnoException).code ?? '')) throw error
     }
     const hash = createHash('sha256')
+    const release = releasingCounter()
     const target = await open(tmpDoc, EXCLUSIVE, 0o600)
     await pipeline(
       createReadStream(localPath),
       new Transform({
         transform(chunk: Buffer, _enc, done) {
           hash.update(chunk)
+          release(chunk.length)
           done(null, chunk)
         },
       }),
