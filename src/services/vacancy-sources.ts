@@ -148,7 +148,8 @@ function checkIdxLine(pass: IdxFirstPass, spec: SourceSpec, bytes: Buffer, line:
   pass.keys.set(key, record.line)
   // The description cannot make a record invalid: the second pass writes it.
   const outcome = vacancyFromIdx(record, {includeSale: spec.includeSale, today: spec.today, describe: false})
-  pass.found.set(outcome.reference, {line: record.line})
+  // Only named references need looking up (memory stays lower for a whole feed).
+  if (spec.refs.length > 0) pass.found.set(outcome.reference, {line: record.line})
   if (outcome.kind === 'vacancy') pass.vacantRefs.push(outcome.reference)
   else if (outcome.kind === 'skipped') pass.skipped.push({reference: outcome.reference, reason: outcome.reason, line: record.line})
   else pass.problems.push(outcome.problem)
@@ -165,7 +166,7 @@ async function readIdxFile(spec: SourceSpec): Promise<SourceResult> {
   }
   const records = pass.records
   result.vacantRefs = vacantRefs
-  result.stream = () => idxVacancies(file, spec, keys, result.vacantRefs!)
+  result.stream = () => idxVacancies(file, spec, keys, result.vacantRefs!, spec.refs.length > 0)
   result.emptyFeed = records === 0 && problems.length === 0
   if (result.emptyFeed && !spec.prune) {
     throw new InvalidInputError(
@@ -189,15 +190,16 @@ async function readIdxFile(spec: SourceSpec): Promise<SourceResult> {
  * its order, built again one at a time. A file that changed between the two
  * passes is refused before the first vacancy that differs is published.
  */
-async function* idxVacancies(file: string, spec: SourceSpec, firstLineOfKey: Map<string, number>, expected: string[]): AsyncGenerator<VacancyEntry> {
-  const wanted = new Set(expected)
+async function* idxVacancies(file: string, spec: SourceSpec, firstLineOfKey: Map<string, number>, expected: string[], named: boolean): AsyncGenerator<VacancyEntry> {
+  // Without named references every vacancy is expected: no second set of all of them.
+  const wanted = named ? new Set(expected) : null
   let next = 0
   for await (const batch of readLineBatches(file)) {
     for (const {line, bytes} of batch) {
       const record = parseIdxLine(bytes, line)
       if (record === null || !('fields' in record) || firstLineOfKey.get(idxRecordKey(record)) !== line) continue
       const outcome = vacancyFromIdx(record, {includeSale: spec.includeSale, today: spec.today})
-      if (outcome.kind !== 'vacancy' || !wanted.has(outcome.reference)) continue
+      if (outcome.kind !== 'vacancy' || (wanted && !wanted.has(outcome.reference))) continue
       if (outcome.reference !== expected[next]) throw changedWhileReading(file, line)
       next++
       yield {reference: outcome.reference, vacancy: outcome.vacancy, line}
