@@ -57,7 +57,7 @@ export interface StagedFile {
   sha256: string
 }
 
-export type DeliveryOutcome = 'delivered' | 'pending' | 'picked_up'
+export type DeliveryOutcome = 'delivered' | 'pending' | 'picked_up' | 'placed'
 
 export interface Answer {
   /** The answer file's name in folder 1. */
@@ -130,11 +130,16 @@ export class StagingDirectory {
    * picked up. `controlMoved` says the ledger recorded the control file's move
    * in an earlier run: the control file is then never written again (it may
    * have been picked up meanwhile). `beforeControlMove` records that intent.
+   * With `defer`, the document goes into folder 2 and its control file waits
+   * in the private folder ('placed'): the caller records the intents of
+   * several documents in one commit, then `moveControls` moves them in.
+   * `localPath` must already be on disk durably (the spool syncs what it
+   * writes): on the same file system the document is a hard link to it.
    */
   async deliver(
     localPath: string,
     file: StagedFile,
-    options: {signal?: AbortSignal; controlMoved: boolean; beforeControlMove: () => void; answers?: Answers},
+    options: {signal?: AbortSignal; controlMoved: boolean; beforeControlMove?: () => void; answers?: Answers; defer?: boolean},
   ): Promise<DeliveryOutcome> {
     const controlName = controlFileName(file.fileName)
     const answer = (options.answers ?? (await this.answers())).get(file.dmsDocumentId)
@@ -160,15 +165,17 @@ export class StagingDirectory {
     options.signal?.addEventListener('abort', abort, {once: true})
     try {
       await rm(tmpDoc, {force: true})
-      const sha256 = await this.placeCopy(localPath, tmpDoc)
+      const {sha256, linked} = await this.placeCopy(localPath, tmpDoc)
       if (sha256 !== file.sha256) {
         throw new IntegrityError('CHECKSUM_MISMATCH', `Copy of ${file.fileName} into the staging folder has SHA-256 …${sha256.slice(-8)}, expected …${file.sha256.slice(-8)}.`, 'Check the disk and run again.')
       }
-      await fsyncFile(tmpDoc)
+      // A hard link shares the local copy's blocks, already synced; a copy is synced here.
+      if (!linked) await fsyncFile(tmpDoc)
       await renameDurably(tmpDoc, join(this.dirs.incomingDir, file.fileName))
       await rm(tmpControl, {force: true})
       await writeExclusive(tmpControl, this.controlFor(file))
-      options.beforeControlMove()
+      if (options.defer) return 'placed'
+      options.beforeControlMove?.()
       await renameDurably(tmpControl, join(this.dirs.incomingDir, controlName))
       await fsyncDir(this.dirs.incomingDir)
     } catch (error) {
@@ -240,17 +247,35 @@ export class StagingDirectory {
   }
 
   /**
-   * The file into the staging temporary folder, returning the SHA-256 of what
-   * is there. On the same file system a hard link (created exclusively, like
-   * the copy) spares writing the bytes again; they are read once to hash them.
-   * Elsewhere (a share, another drive) one streamed copy, hashed on the way.
+   * Moves the control files that `deliver(…, {defer: true})` left in the
+   * private folder into folder 2, in the order given (documents first, the
+   * tenant record last), then makes the moves durable with one flush of the
+   * folder. A control file no longer there was moved by an earlier attempt.
    */
-  private async placeCopy(localPath: string, tmpDoc: string): Promise<string> {
+  async moveControls(files: Array<Pick<StagedFile, 'fileName'>>): Promise<void> {
+    const tmp = await this.privateTemp()
+    for (const file of files) {
+      const name = controlFileName(file.fileName)
+      await renameDurably(join(tmp, name), join(this.dirs.incomingDir, name)).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') throw error
+      })
+    }
+    if (files.length > 0) await fsyncDir(this.dirs.incomingDir)
+  }
+
+  /**
+   * The file into the staging temporary folder, returning the SHA-256 of what
+   * is there and whether it is a hard link. On the same file system a hard
+   * link (created exclusively, like the copy) spares writing the bytes again;
+   * they are read once to hash them. Elsewhere (a share, another drive) one
+   * streamed copy, hashed on the way.
+   */
+  private async placeCopy(localPath: string, tmpDoc: string): Promise<{sha256: string; linked: boolean}> {
     try {
       await this.linkFile(localPath, tmpDoc)
       // One inode, one mode: owner-only, as every file this tool writes (the local copy is already).
       await chmod(tmpDoc, 0o600)
-      return await hashFile(tmpDoc)
+      return {sha256: await hashFile(tmpDoc), linked: true}
     } catch (error) {
       if (!LINK_REFUSED.has((error as NodeJS.ErrnoException).code ?? '')) throw error
     }
@@ -268,7 +293,7 @@ export class StagingDirectory {
       }),
       target.createWriteStream(),
     )
-    return hash.digest('hex')
+    return {sha256: hash.digest('hex'), linked: false}
   }
 
   /**

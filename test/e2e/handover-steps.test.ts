@@ -73,19 +73,20 @@ describe('the handover, step by step, in process', () => {
     expect(waiting().length).toBe(ctx.plan.files.length * 2)
   })
 
-  it('pick-up: Immotop 2 takes every file; its DocumentIds are recorded', async () => {
+  it('pick-up: Immotop 2 takes every file; its DocumentIds are recorded, with the mail\'s intent', async () => {
     await pickup('saved')
-    await pickupStep(ctx, 30_000, true)
+    expect(await pickupStep(ctx, 30_000, true)).toBe('notifying')
     expect(waiting()).toEqual([])
     const rows = ctx.ledger.files(ctx.plan.opKey)
     expect(rows.every((f) => f.picked_up_at && f.immotop_document_id)).toBe(true)
-    expect(ctx.ledger.get(ctx.plan.opKey)).toMatchObject({step: 'picked_up', status: 'in_progress'})
+    // The pick-ups and the mail's intent in one commit: the next step sends it.
+    expect(ctx.ledger.get(ctx.plan.opKey)).toMatchObject({step: 'notifying', status: 'in_progress'})
     const {handovers} = await getJson(`${sb.immotop.baseUrl}/_sandbox/handovers`)
     expect(handovers.find((h: any) => h.record?.source?.tenantId === 'T-1002').documents.map((d: any) => d.sha256).sort()).toEqual(ctx.plan.files.map((f) => f.sha256).sort())
   })
 
   it('notify: one mail for the handover; the ledger at notified, done', async () => {
-    await notifyStep(ctx, 'picked_up')
+    await notifyStep(ctx, 'notifying')
     const {mails} = await getJson(`${sb.immotop.baseUrl}/_sandbox/mails`)
     expect(mails).toHaveLength(1)
     expect(mails[0].subject).toContain('Marco Bernasconi')

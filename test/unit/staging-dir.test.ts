@@ -47,6 +47,19 @@ describe('delivery', () => {
     expect(readdirSync(join(incoming, STAGING_TMP))).toEqual([])
   })
 
+  it('deferred: the document goes in, its control file waits in the private folder until moveControls moves it in', async () => {
+    const {path, file} = local('mi-T-1-def_01_reference.pdf', '%PDF- deferred')
+    expect(await staging.deliver(path, file, {controlMoved: false, defer: true})).toBe('placed')
+    expect(visible(incoming)).toEqual(['mi-T-1-def_01_reference.pdf'])
+    expect(readdirSync(join(incoming, STAGING_TMP))).toEqual(['mi-T-1-def_01_reference.xml_it2'])
+    // A control file already moved (an earlier attempt) is no error.
+    await staging.moveControls([file, {fileName: 'mi-T-1-def_02_gone.pdf'}])
+    expect(visible(incoming)).toEqual(['mi-T-1-def_01_reference.pdf', 'mi-T-1-def_01_reference.xml_it2'])
+    expect(readdirSync(join(incoming, STAGING_TMP))).toEqual([])
+    rmSync(join(incoming, 'mi-T-1-def_01_reference.pdf'))
+    rmSync(join(incoming, 'mi-T-1-def_01_reference.xml_it2'))
+  })
+
   it('a file whose control move was recorded is never written again: picked up meanwhile, it stays picked up', async () => {
     const {path, file} = local('mi-T-1-abc_02_reference.pdf', '%PDF- two')
     // Recorded, then Immotop 2 picked both files up; a resumed run must not deliver them again.

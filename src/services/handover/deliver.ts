@@ -7,6 +7,7 @@
 import {isRefusal} from '../../adapters/staging-dir.js'
 import {checkpoint, type StepContext} from './context.js'
 import {fetchFile} from './fetch.js'
+import type {PlannedFile} from './plan.js'
 
 export async function deliverStep(ctx: StepContext): Promise<void> {
   const {plan, spool, ledger, staging} = ctx
@@ -14,20 +15,25 @@ export async function deliverStep(ctx: StepContext): Promise<void> {
   checkpoint(ctx, 'fetched')
   const rows = new Map(ledger.files(plan.opKey).map((f) => [f.file_name, f]))
   const answers = await staging.answers()
+  const placed: PlannedFile[] = []
   for (const file of plan.files) {
     const refused = isRefusal(answers.get(file.dmsDocumentId))
     const moved = Boolean(rows.get(file.fileName)?.control_moved_at) && !refused
     // Fetch verified the hash; delivery hashes again on the way, so size is enough here.
     if (!moved && !(await spool.present(file.fileName, file.size))) await fetchFile(ctx, file)
-    await staging.deliver(spool.path(file.fileName), file, {
-      signal: ctx.signal,
-      answers,
-      controlMoved: moved,
-      beforeControlMove: () => ledger.markControlMoving(plan.opKey, file.fileName),
+    const outcome = await staging.deliver(spool.path(file.fileName), file, {signal: ctx.signal, answers, controlMoved: moved, defer: true})
+    if (outcome === 'placed') placed.push(file)
+  }
+  // Every document is in folder 2, its control file ready beside it. The intents of all moves in one commit,
+  // then the moves: a resumed run never writes these control files again, it only moves in what still waits.
+  if (placed.length > 0) {
+    ledger.transaction(() => {
+      for (const file of placed) ledger.markControlMoving(plan.opKey, file.fileName)
     })
+    await staging.moveControls(placed)
   }
   // One commit for the step. A crash before it loses nothing: the next run finds the files in place (their
-  // control moves are recorded one by one above, as intents) and writes none of them again.
+  // control moves are recorded above, as intents) and writes none of them again.
   ledger.transaction(() => {
     for (const file of plan.files) ledger.markDelivered(plan.opKey, file.fileName)
     ledger.advance(plan.opKey, 'delivered')

@@ -167,7 +167,7 @@ async function runSteps(ctx: StepContext, op: OperationRow, options: ExportOptio
     if (step === 'delivered') {
       if (!options.wait) return {status: 'delivered', pickedUp: false, notified: false}
       const timeout = resumedWaiting && options.recheckTimeoutMs !== undefined ? options.recheckTimeoutMs : options.pickupTimeoutMs
-      step = await pickupStep(ctx, timeout, options.notify).then(() => 'picked_up' as const)
+      step = await pickupStep(ctx, timeout, options.notify)
     }
     if (options.notify && (step === 'picked_up' || step === 'notifying')) step = await notifyStep(ctx, step).then(() => 'notified' as const)
     return {status: 'exported', pickedUp: true, notified: step === 'notified'}

@@ -8,7 +8,8 @@
 import {UnavailableError, toAppError} from '../../errors.js'
 import type {StepContext} from './context.js'
 
-export async function pickupStep(ctx: StepContext, timeoutMs: number, notify: boolean): Promise<void> {
+/** Returns the step reached: picked_up, or notifying when the mail follows (its intent is in the same commit). */
+export async function pickupStep(ctx: StepContext, timeoutMs: number, notify: boolean): Promise<'picked_up' | 'notifying'> {
   const {plan, ledger, staging} = ctx
   ctx.progress('waiting for Immotop 2 to pick the files up')
   let state
@@ -39,10 +40,12 @@ export async function pickupStep(ctx: StepContext, timeoutMs: number, notify: bo
       {details: {handoverId: plan.id, waitingSince: since, waiting: state.waiting.length}},
     )
   }
-  // The pick-ups and the step in one commit.
+  // The pick-ups, the step and, where a mail follows, its intent (notifying) in one commit.
   ledger.transaction(() => {
     recordPickups()
     ledger.advance(plan.opKey, 'picked_up', notify ? 'in_progress' : 'done')
+    if (notify) ledger.advance(plan.opKey, 'notifying')
   })
   await staging.removeAnswers(state.pickedUp.flatMap((f) => (f.answer ? [f.answer] : [])))
+  return notify ? 'notifying' : 'picked_up'
 }
