@@ -151,6 +151,8 @@ const LEASE_MS = 10 * 60_000
 export class Ledger {
   db!: Database.Database
   readonly path: string
+  /** Statements prepared once per text and database: preparing costs more than most of these statements' runs. */
+  private statements = {db: null as Database.Database | null, byText: new Map<string, Database.Statement>()}
 
   /**
    * Opens the ledger. A state folder that shows earlier use (its marker, a
@@ -183,6 +185,13 @@ export class Ledger {
     writeMarker(stateDir)
   }
 
+  private sql(text: string): Database.Statement {
+    if (this.statements.db !== this.db) this.statements = {db: this.db, byText: new Map()}
+    let statement = this.statements.byText.get(text)
+    if (!statement) this.statements.byText.set(text, (statement = this.db.prepare(text)))
+    return statement
+  }
+
   private openError(error: unknown): AppError {
     if (error instanceof AppError) return error
     const code = String((error as {code?: unknown}).code ?? '')
@@ -201,7 +210,7 @@ export class Ledger {
     this.db.pragma('journal_mode = WAL')
     // FULL: a commit is on disk before the ledger says a step is done (ARCHITECTURE.md, durability).
     this.db.pragma('synchronous = FULL')
-    if (used && !this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'operations'").get()) {
+    if (used && !this.sql("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'operations'").get()) {
       throw new StateError('LEDGER_LOST', `The ledger ${this.path} holds no handovers table, but ${this.stateDir} was used before.`, RECOVERY)
     }
     this.db.exec(`
@@ -223,7 +232,7 @@ export class Ledger {
 
   /** Writes since this ledger was opened: a pass that changed nothing needs no backup. */
   changes(): number {
-    return (this.db.prepare('SELECT total_changes() AS n').get() as {n: number}).n
+    return (this.sql('SELECT total_changes() AS n').get() as {n: number}).n
   }
 
   /** SQLite's quick integrity check: empty when the ledger is sound. */
@@ -262,15 +271,15 @@ export class Ledger {
    * (BEGIN IMMEDIATE), which waits for other processes instead of failing.
    */
   private migrate(): void {
-    const columns = (table: string) => new Set((this.db.prepare(`PRAGMA table_info(${table})`).all() as Array<{name: string}>).map((c) => c.name))
+    const columns = (table: string) => new Set((this.sql(`PRAGMA table_info(${table})`).all() as Array<{name: string}>).map((c) => c.name))
     const needed = () => {
       const files = columns('operation_files')
       return {
         controlMoved: !files.has('control_moved_at'),
         pickedUp: !files.has('picked_up_at'),
         deliveredAt: !columns('operations').has('delivered_at'),
-        steps: this.db.prepare("SELECT 1 FROM operations WHERE step = 'acknowledged' LIMIT 1").get() !== undefined,
-        contracts: this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'contracts'").get() === undefined,
+        steps: this.sql("SELECT 1 FROM operations WHERE step = 'acknowledged' LIMIT 1").get() !== undefined,
+        contracts: this.sql("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'contracts'").get() === undefined,
       }
     }
     if (!Object.values(needed()).some(Boolean)) return
@@ -325,26 +334,26 @@ export class Ledger {
   }
 
   get(opKey: string): OperationRow | undefined {
-    return this.db.prepare('SELECT * FROM operations WHERE op_key = ?').get(opKey) as OperationRow | undefined
+    return this.sql('SELECT * FROM operations WHERE op_key = ?').get(opKey) as OperationRow | undefined
   }
 
   byHandoverId(handoverId: string): OperationRow | undefined {
-    return this.db.prepare('SELECT * FROM operations WHERE handover_id = ? ORDER BY updated_at DESC LIMIT 1').get(handoverId) as OperationRow | undefined
+    return this.sql('SELECT * FROM operations WHERE handover_id = ? ORDER BY updated_at DESC LIMIT 1').get(handoverId) as OperationRow | undefined
   }
 
   /** The finished handover of a tenant, if any (whatever its dossier hash). */
   doneForTenant(tenantId: string): OperationRow | undefined {
-    return this.db.prepare("SELECT * FROM operations WHERE tenant_id = ? AND status = 'done' ORDER BY updated_at DESC LIMIT 1").get(tenantId) as OperationRow | undefined
+    return this.sql("SELECT * FROM operations WHERE tenant_id = ? AND status = 'done' ORDER BY updated_at DESC LIMIT 1").get(tenantId) as OperationRow | undefined
   }
 
   /** The files of many operations in one query. */
   filesOf(opKeys: string[]): FileRow[] {
     if (opKeys.length === 0) return []
-    return this.db.prepare(`SELECT * FROM operation_files WHERE op_key IN (SELECT value FROM json_each(?)) ORDER BY op_key, file_name`).all(JSON.stringify(opKeys)) as FileRow[]
+    return this.sql(`SELECT * FROM operation_files WHERE op_key IN (SELECT value FROM json_each(?)) ORDER BY op_key, file_name`).all(JSON.stringify(opKeys)) as FileRow[]
   }
 
   files(opKey: string): FileRow[] {
-    return this.db.prepare('SELECT * FROM operation_files WHERE op_key = ? ORDER BY file_name').all(opKey) as FileRow[]
+    return this.sql('SELECT * FROM operation_files WHERE op_key = ? ORDER BY file_name').all(opKey) as FileRow[]
   }
 
   /**
@@ -367,7 +376,7 @@ export class Ledger {
       }
       const held = existing.owner_pid !== null && existing.owner_pid !== process.pid && (existing.lease_until ?? 0) > now && isProcessAlive(existing.owner_pid)
       if (held) return null
-      this.db.prepare('UPDATE operations SET owner_pid = ?, lease_until = ?, notify = MAX(notify, ?), updated_at = ? WHERE op_key = ?').run(process.pid, now + LEASE_MS, notify ? 1 : 0, this.now(), op.op_key)
+      this.sql('UPDATE operations SET owner_pid = ?, lease_until = ?, notify = MAX(notify, ?), updated_at = ? WHERE op_key = ?').run(process.pid, now + LEASE_MS, notify ? 1 : 0, this.now(), op.op_key)
       return this.get(op.op_key)!
     })()
   }
@@ -389,14 +398,14 @@ export class Ledger {
            VALUES (?, 'handover', ?, ?, ?, ?, ?, ?, 1, 1, ?, ?, ?)`,
         )
         .run(op.op_key, op.tenant_id, op.unit_ref, op.handover_id, op.dossier_hash, at.step, at.status, now, now, now)
-      const insert = this.db.prepare('INSERT INTO operation_files (op_key, file_name, kind, size, sha256, control_moved_at, delivered_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      const insert = this.sql('INSERT INTO operation_files (op_key, file_name, kind, size, sha256, control_moved_at, delivered_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
       for (const f of files) insert.run(op.op_key, f.file_name, f.kind, f.size, f.sha256, now, now)
       this.event(op.op_key, 'handover', op.unit_ref, op.tenant_id, at.step, at.detail)
     })()
   }
 
   release(opKey: string): void {
-    this.db.prepare('UPDATE operations SET owner_pid = NULL, lease_until = NULL WHERE op_key = ? AND owner_pid = ?').run(opKey, process.pid)
+    this.sql('UPDATE operations SET owner_pid = NULL, lease_until = NULL WHERE op_key = ? AND owner_pid = ?').run(opKey, process.pid)
   }
 
   /** Moves an operation to `step` (forward, or back to started/fetched after a refusal). */
@@ -404,7 +413,7 @@ export class Ledger {
     this.db.transaction(() => {
       const op = this.get(opKey)!
       const deliveredAt = step === 'delivered' ? this.now() : stepRank(step) < stepRank('delivered') ? null : op.delivered_at
-      this.db.prepare('UPDATE operations SET step = ?, status = ?, delivered_at = ?, updated_at = ?, lease_until = ? WHERE op_key = ?').run(step, status, deliveredAt, this.now(), Date.now() + LEASE_MS, opKey)
+      this.sql('UPDATE operations SET step = ?, status = ?, delivered_at = ?, updated_at = ?, lease_until = ? WHERE op_key = ?').run(step, status, deliveredAt, this.now(), Date.now() + LEASE_MS, opKey)
       this.event(opKey, 'handover', op.unit_ref, op.tenant_id, step, detail)
     })()
   }
@@ -417,11 +426,11 @@ export class Ledger {
 
   /** Handovers delivered and not yet picked up by Immotop 2, oldest first. */
   waitingForPickup(): OperationRow[] {
-    return this.db.prepare("SELECT * FROM operations WHERE step = 'delivered' AND status = 'in_progress' ORDER BY delivered_at").all() as OperationRow[]
+    return this.sql("SELECT * FROM operations WHERE step = 'delivered' AND status = 'in_progress' ORDER BY delivered_at").all() as OperationRow[]
   }
 
   startAttempt(opKey: string): void {
-    this.db.prepare('UPDATE operations SET attempts = attempts + 1, updated_at = ? WHERE op_key = ?').run(this.now(), opKey)
+    this.sql('UPDATE operations SET attempts = attempts + 1, updated_at = ? WHERE op_key = ?').run(this.now(), opKey)
   }
 
   fail(opKey: string, code: string, message: string, resetTo?: HandoverStep): void {
@@ -435,7 +444,7 @@ export class Ledger {
   }
 
   recordFiles(opKey: string, files: Array<Pick<FileRow, 'file_name' | 'kind' | 'size' | 'sha256'>>): void {
-    const insert = this.db.prepare(
+    const insert = this.sql(
       `INSERT INTO operation_files (op_key, file_name, kind, size, sha256) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT(op_key, file_name) DO UPDATE SET size = excluded.size, sha256 = excluded.sha256`,
     )
@@ -451,11 +460,11 @@ export class Ledger {
 
   /** The intent, recorded before the control file is moved in: a resumed run never writes that control file again. */
   markControlMoving(opKey: string, fileName: string): void {
-    this.db.prepare('UPDATE operation_files SET control_moved_at = COALESCE(control_moved_at, ?) WHERE op_key = ? AND file_name = ?').run(this.now(), opKey, fileName)
+    this.sql('UPDATE operation_files SET control_moved_at = COALESCE(control_moved_at, ?) WHERE op_key = ? AND file_name = ?').run(this.now(), opKey, fileName)
   }
 
   markDelivered(opKey: string, fileName: string): void {
-    this.db.prepare('UPDATE operation_files SET delivered_at = COALESCE(delivered_at, ?) WHERE op_key = ? AND file_name = ?').run(this.now(), opKey, fileName)
+    this.sql('UPDATE operation_files SET delivered_at = COALESCE(delivered_at, ?) WHERE op_key = ? AND file_name = ?').run(this.now(), opKey, fileName)
   }
 
   /** Picked up by Immotop 2, with the DocumentId of a SavedDocument answer where one came. */
@@ -467,7 +476,7 @@ export class Ledger {
 
   /** Forgets the delivery of files (after a refusal they are delivered anew). */
   resetDelivery(opKey: string, fileNames: string[]): void {
-    const reset = this.db.prepare('UPDATE operation_files SET control_moved_at = NULL, delivered_at = NULL, picked_up_at = NULL WHERE op_key = ? AND file_name = ?')
+    const reset = this.sql('UPDATE operation_files SET control_moved_at = NULL, delivered_at = NULL, picked_up_at = NULL WHERE op_key = ? AND file_name = ?')
     this.db.transaction(() => {
       for (const name of fileNames) reset.run(opKey, name)
     })()
@@ -488,7 +497,7 @@ export class Ledger {
              AND o.created_at = (SELECT MAX(created_at) FROM operations p WHERE p.tenant_id = o.tenant_id)`,
         )
         .all() as Array<{op_key: string; tenant_id: string; unit_ref: string; at: string}>
-      const insert = this.db.prepare("INSERT OR IGNORE INTO contracts (op_key, tenant_id, unit_ref, handed_over_at, state, created_at, updated_at) VALUES (?, ?, ?, ?, 'waiting', ?, ?)")
+      const insert = this.sql("INSERT OR IGNORE INTO contracts (op_key, tenant_id, unit_ref, handed_over_at, state, created_at, updated_at) VALUES (?, ?, ?, ?, 'waiting', ?, ?)")
       for (const r of rows) {
         insert.run(r.op_key, r.tenant_id, r.unit_ref, r.at, now, now)
         this.event(r.op_key, 'contract', r.unit_ref, r.tenant_id, 'watching', 'picked up by Immotop 2; watching the unit for the contract')
@@ -498,15 +507,15 @@ export class Ledger {
   }
 
   contract(tenantId: string): ContractRow | undefined {
-    return this.db.prepare('SELECT * FROM contracts WHERE tenant_id = ?').get(tenantId) as ContractRow | undefined
+    return this.sql('SELECT * FROM contracts WHERE tenant_id = ?').get(tenantId) as ContractRow | undefined
   }
 
   contractRows(filter: {open?: boolean} = {}): ContractRow[] {
-    return this.db.prepare(`SELECT * FROM contracts ${filter.open ? "WHERE state <> 'closed'" : ''} ORDER BY created_at, tenant_id`).all() as ContractRow[]
+    return this.sql(`SELECT * FROM contracts ${filter.open ? "WHERE state <> 'closed'" : ''} ORDER BY created_at, tenant_id`).all() as ContractRow[]
   }
 
   setContractBaseline(opKey: string, refs: string[]): void {
-    this.db.prepare('UPDATE contracts SET baseline = COALESCE(baseline, ?), updated_at = ? WHERE op_key = ?').run(JSON.stringify(refs), this.now(), opKey)
+    this.sql('UPDATE contracts SET baseline = COALESCE(baseline, ?), updated_at = ? WHERE op_key = ?').run(JSON.stringify(refs), this.now(), opKey)
   }
 
   /**
@@ -518,7 +527,7 @@ export class Ledger {
     change: {state: ContractState; reason?: string | null; candidates?: Array<{ref: string; from: string}> | null; tenancy?: {ref: string; from: string; by: 'detected' | 'operator'}; listingResult?: string; told?: boolean},
   ): void {
     this.db.transaction(() => {
-      const row = this.db.prepare('SELECT * FROM contracts WHERE op_key = ?').get(opKey) as ContractRow
+      const row = this.sql('SELECT * FROM contracts WHERE op_key = ?').get(opKey) as ContractRow
       const reason = change.reason === undefined ? row.reason : change.reason
       const candidates = change.candidates === undefined ? row.candidates : change.candidates === null ? null : JSON.stringify(change.candidates)
       // A pass over unchanged watches writes nothing (no commit, no flush): only a change is recorded.
@@ -549,23 +558,23 @@ export class Ledger {
   claimContract(opKey: string): ContractRow | null {
     const now = Date.now()
     return this.db.transaction(() => {
-      const row = this.db.prepare('SELECT * FROM contracts WHERE op_key = ?').get(opKey) as ContractRow | undefined
+      const row = this.sql('SELECT * FROM contracts WHERE op_key = ?').get(opKey) as ContractRow | undefined
       if (!row) return null
       const held = row.owner_pid !== null && row.owner_pid !== process.pid && (row.lease_until ?? 0) > now && isProcessAlive(row.owner_pid)
       if (held) return null
-      this.db.prepare('UPDATE contracts SET owner_pid = ?, lease_until = ?, attempts = attempts + 1 WHERE op_key = ?').run(process.pid, now + LEASE_MS, opKey)
-      return this.db.prepare('SELECT * FROM contracts WHERE op_key = ?').get(opKey) as ContractRow
+      this.sql('UPDATE contracts SET owner_pid = ?, lease_until = ?, attempts = attempts + 1 WHERE op_key = ?').run(process.pid, now + LEASE_MS, opKey)
+      return this.sql('SELECT * FROM contracts WHERE op_key = ?').get(opKey) as ContractRow
     })()
   }
 
   releaseContract(opKey: string): void {
-    this.db.prepare('UPDATE contracts SET owner_pid = NULL, lease_until = NULL WHERE op_key = ? AND owner_pid = ?').run(opKey, process.pid)
+    this.sql('UPDATE contracts SET owner_pid = NULL, lease_until = NULL WHERE op_key = ? AND owner_pid = ?').run(opKey, process.pid)
   }
 
   failContract(opKey: string, code: string, message: string): void {
     this.db.transaction(() => {
-      const row = this.db.prepare('SELECT * FROM contracts WHERE op_key = ?').get(opKey) as ContractRow
-      this.db.prepare('UPDATE contracts SET last_error_code = ?, last_error = ?, updated_at = ? WHERE op_key = ?').run(code, message, this.now(), opKey)
+      const row = this.sql('SELECT * FROM contracts WHERE op_key = ?').get(opKey) as ContractRow
+      this.sql('UPDATE contracts SET last_error_code = ?, last_error = ?, updated_at = ? WHERE op_key = ?').run(code, message, this.now(), opKey)
       this.event(opKey, 'contract', row.unit_ref, row.tenant_id, 'failed', `${code}: ${message}`)
     })()
   }
@@ -575,7 +584,7 @@ export class Ledger {
   }
 
   private event(opKey: string | null, kind: string, reference: string | null, tenantId: string | null, step: string, detail: string | null): void {
-    this.db.prepare('INSERT INTO events (op_key, kind, reference, tenant_id, step, detail, at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(opKey, kind, reference, tenantId, step, detail, this.now())
+    this.sql('INSERT INTO events (op_key, kind, reference, tenant_id, step, detail, at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(opKey, kind, reference, tenantId, step, detail, this.now())
   }
 
   events(filter: {tenant?: string; unit?: string; since?: string; until?: string; kind?: string} = {}): EventRow[] {
@@ -586,7 +595,7 @@ export class Ledger {
       ['at < ?', filter.until],
       ['kind = ?', filter.kind],
     ])
-    return this.db.prepare(`SELECT * FROM events ${sql} ORDER BY id`).all(...params) as EventRow[]
+    return this.sql(`SELECT * FROM events ${sql} ORDER BY id`).all(...params) as EventRow[]
   }
 
   operations(filter: {tenant?: string; unit?: string} = {}): OperationRow[] {
@@ -594,7 +603,7 @@ export class Ledger {
       ['tenant_id = ?', filter.tenant],
       ['unit_ref = ?', filter.unit],
     ])
-    return this.db.prepare(`SELECT * FROM operations ${sql} ORDER BY created_at`).all(...params) as OperationRow[]
+    return this.sql(`SELECT * FROM operations ${sql} ORDER BY created_at`).all(...params) as OperationRow[]
   }
 }
 
