@@ -14,8 +14,9 @@
 // - the sandbox's optional peers (fastify, pdf-lib, smtp-server, mailparser): absent in a lean install,
 //   where `sandbox` must still say how to add them;
 // - packages that are large, rarely reached, or load more on their own (iconv-lite's code tables,
-//   nodemailer, the prompts of `init`), and TypeScript, which oclif and cosmiconfig reach for only
-//   for .ts files.
+//   nodemailer, the prompts of `init`, js-yaml, which cosmiconfig loads only for a YAML config: a
+//   dependency of its own, so that cosmiconfig finds it), and TypeScript, which oclif and cosmiconfig
+//   reach for only for .ts files.
 // Everything else in "dependencies" of package.json is bundled; see BUNDLED below.
 import {build} from 'esbuild'
 import {readdirSync, readFileSync, statSync} from 'node:fs'
@@ -55,10 +56,20 @@ await build({
   // TypeScript and its loaders: oclif and cosmiconfig reach for them only for .ts files, never in this tool.
   external: [...external, 'typescript', 'ts-node', 'tsx'].flatMap((name) => [name, `${name}/*`]),
   chunkNames: 'chunks/[name]-[hash]',
-  // Class names are part of messages and error names: keep them as written.
-  keepNames: true,
+  // No keepNames: its __name() call for every function and class cost about 2% of a start. A class keeps
+  // its name anyway, unless esbuild renames it to avoid a clash within a chunk; the check below fails the
+  // build if that happens to a class of src/ (their names are error names and part of messages).
+  keepNames: false,
   // Bundled CommonJS packages (axios's form-data, the proxy agents) call require() for Node's own modules.
   banner: {js: "import {createRequire as __melonImmotopRequire} from 'node:module'; const require = __melonImmotopRequire(import.meta.url);"},
   legalComments: 'eof',
   logLevel: 'warning',
 })
+
+const ours = new Set(walk(join(root, 'src')).flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/\bclass (\w+)/g)].map((m) => m[1])))
+const built = (dir) => readdirSync(dir).flatMap((name) => (statSync(join(dir, name)).isDirectory() ? built(join(dir, name)) : name.endsWith('.js') ? [join(dir, name)] : []))
+const renamed = built(join(root, 'dist')).flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/\b(?:var|let|const) ([A-Za-z_$][\w$]*?)(\d+) = class\b/g)].filter((m) => ours.has(m[1])).map((m) => `${m[1]} became ${m[1]}${m[2]}`))
+if (renamed.length > 0) {
+  console.error(`bundle: esbuild renamed classes of src/ to avoid a clash (${renamed.join(', ')}); give one of the clashing classes another name`)
+  process.exit(1)
+}

@@ -263,7 +263,7 @@ const KNOWN_KEYS: Record<string, string[]> = {
   staging: ['incomingDir', 'ackDir', 'pickupTimeoutSeconds', 'maxAnswerBytes', 'dmsArchivId'],
 }
 
-function configErrorFrom(error: z.ZodError, filepath: string, input: Record<string, unknown>): ConfigError {
+function configErrorFrom(error: z.core.$ZodError, filepath: string, input: Record<string, unknown>): ConfigError {
   // An unknown key first: a typo (ackDirectory) also makes the real key look missing, and the typo is the news.
   const issue = error.issues.find((i) => i.code === 'unrecognized_keys') ?? error.issues[0]!
   const path = issue.path.join('.')
