@@ -51,6 +51,24 @@ export const MAX_LINE_BYTES = 4 * 1024 * 1024
 /** One read of an export: lines are cut from it, and a line may be as long as MAX_LINE_BYTES. */
 const READ_BYTES = 1 << 20
 
+/** The complete lines of one read: their bytes (valid until the next batch is asked for) and where each lies. */
+export interface LineBatch {
+  buffer: Buffer
+  /** The number of the first line (1-based). */
+  first: number
+  /** Start and end of each line in `buffer`, end exclusive and before a CR: [start, end, start, end, …]. */
+  bounds: number[]
+}
+
+/**
+ * The lines of a batch one by one, each as a view of the batch's buffer.
+ * Made as they are asked for: a view lives only while its line is worked on,
+ * so the garbage collector never has to carry a whole batch of them.
+ */
+export function* linesOf(batch: LineBatch): Generator<{line: number; bytes: Buffer}> {
+  for (let i = 0; i < batch.bounds.length; i += 2) yield {line: batch.first + i / 2, bytes: batch.buffer.subarray(batch.bounds[i], batch.bounds[i + 1])}
+}
+
 /**
  * The lines of an export, read as a stream: memory stays flat in the file
  * size. LF ends a line, a CR before it is dropped; a line longer than
@@ -60,7 +78,7 @@ const READ_BYTES = 1 << 20
  * a batch's bytes are valid only until the next batch is asked for: decode
  * them, do not keep them.
  */
-export async function* readLineBatches(file: string, what = 'export file'): AsyncGenerator<Array<{line: number; bytes: Buffer}>> {
+export async function* readLineBatches(file: string, what = 'export file'): AsyncGenerator<LineBatch> {
   let handle
   try {
     handle = await open(file, 'r')
@@ -71,7 +89,7 @@ export async function* readLineBatches(file: string, what = 'export file'): Asyn
   let buffer = Buffer.allocUnsafe(READ_BYTES)
   /** Bytes of an unfinished line at the start of the buffer. */
   let kept = 0
-  const cut = (bytes: Buffer) => (bytes.length > 0 && bytes[bytes.length - 1] === 0x0d ? bytes.subarray(0, -1) : bytes)
+  const endOf = (start: number, end: number) => (end > start && buffer[end - 1] === 0x0d ? end - 1 : end)
   const tooLong = (number: number) =>
     new InvalidInputError('LINE_TOO_LONG', `${file}: line ${number} is longer than ${MAX_LINE_BYTES / 1024 / 1024} MiB; nothing was changed.`, `Check that ${file} is the ${what} and not another file.`)
   try {
@@ -84,20 +102,21 @@ export async function* readLineBatches(file: string, what = 'export file'): Asyn
       const {bytesRead} = await handle.read(buffer, kept, buffer.length - kept, null)
       const filled = kept + bytesRead
       if (bytesRead === 0) {
-        const bytes = cut(buffer.subarray(0, kept))
-        if (bytes.length > MAX_LINE_BYTES) throw tooLong(line + 1)
-        if (kept > 0) yield [{line: ++line, bytes}]
+        const end = endOf(0, kept)
+        if (end > MAX_LINE_BYTES) throw tooLong(line + 1)
+        if (kept > 0) yield {buffer, first: ++line, bounds: [0, end]}
         return
       }
-      const batch: Array<{line: number; bytes: Buffer}> = []
+      const batch: LineBatch = {buffer, first: line + 1, bounds: []}
       let start = 0
       for (let end = buffer.indexOf(0x0a, start); end !== -1 && end < filled; end = buffer.indexOf(0x0a, start)) {
-        const bytes = cut(buffer.subarray(start, end))
-        if (bytes.length > MAX_LINE_BYTES) throw tooLong(line + 1)
-        batch.push({line: ++line, bytes})
+        const stop = endOf(start, end)
+        if (stop - start > MAX_LINE_BYTES) throw tooLong(line + 1)
+        batch.bounds.push(start, stop)
+        line++
         start = end + 1
       }
-      if (batch.length > 0) yield batch
+      if (batch.bounds.length > 0) yield batch
       buffer.copy(buffer, 0, start, filled)
       kept = filled - start
     }

@@ -10,13 +10,13 @@ import type {ImmotopRestClient} from '../adapters/immotop-rest.js'
 import {singleMandant, type AppConfig} from '../config/schema.js'
 import {missingGatedColumns} from '../contracts/immotop-wire.js'
 import {parseDtaMpexp, vacanciesFromDta} from '../core/dta-mpexp.js'
-import {idxAgency, idxRecordKey, parseIdxLine, vacancyFromIdx} from '../core/idx.js'
+import {idxAgency, idxReference, parseIdxLine, vacancyFromIdx} from '../core/idx.js'
 import type {ParseProblem} from '../core/parse-problem.js'
 import {managedBy} from '../core/listing.js'
 import {formatUnitRef, parseUnitRef} from '../core/unit-ref.js'
 import {mergeDetails, missingDetails, vacancyFromImmotop, type ImmotopUnitRows, type Vacancy, type VacancySource} from '../core/vacancy.js'
 import {AppError, ConfigError, IntegrityError, InvalidInputError, NotFoundError, UsageError, toAppError} from '../errors.js'
-import {detailsFor, readDetailsFile, readInput, readLineBatches, type DetailsIndex} from './details-file.js'
+import {detailsFor, linesOf, readDetailsFile, readInput, readLineBatches, type DetailsIndex} from './details-file.js'
 
 export interface SourceSpec {
   kind: VacancySource
@@ -117,13 +117,32 @@ export async function readVacancies(spec: SourceSpec, deps: {immotop?: ImmotopRe
   return spec.kind === 'idx' ? readIdxFile(spec) : readDtaFile(spec)
 }
 
+/**
+ * The line where each record key (agency_id + reference) first appears. Kept
+ * per agency, keyed by the reference string itself, which the list of vacant
+ * references shares: a feed keeps about 80 bytes per record (a 500 MB feed
+ * has some 850,000 records).
+ */
+class FirstLines {
+  private readonly byAgency = new Map<string, Map<string, number>>()
+
+  get(agency: string, reference: string): number | undefined {
+    return this.byAgency.get(agency)?.get(reference)
+  }
+
+  set(agency: string, reference: string, line: number): void {
+    let lines = this.byAgency.get(agency)
+    if (!lines) this.byAgency.set(agency, (lines = new Map()))
+    lines.set(reference, line)
+  }
+}
+
 /** What the first pass over an IDX file gathers: no vacancy, only what checks and orders them. */
 interface IdxFirstPass {
   problems: ParseProblem[]
   found: Map<string, {line?: number}>
   agencies: Set<string>
-  /** Record key → the line that has it first. */
-  keys: Map<string, number>
+  firstLines: FirstLines
   vacantRefs: string[]
   skipped: SourceResult['skipped']
   records: number
@@ -138,19 +157,21 @@ function checkIdxLine(pass: IdxFirstPass, spec: SourceSpec, bytes: Buffer, line:
     return
   }
   pass.records++
-  pass.agencies.add(idxAgency(record))
-  const key = idxRecordKey(record)
-  const first = pass.keys.get(key)
+  const agency = idxAgency(record)
+  const reference = idxReference(record)
+  pass.agencies.add(agency)
+  const first = pass.firstLines.get(agency, reference)
   if (first !== undefined) {
     pass.problems.push({line: record.line, field: 'agency_id + ref_property.ref_house.ref_object', message: `repeats the record key of line ${first}; each unit appears once in a feed`})
     return
   }
-  pass.keys.set(key, record.line)
+  pass.firstLines.set(agency, reference, record.line)
   // The description cannot make a record invalid: the second pass writes it.
   const outcome = vacancyFromIdx(record, {includeSale: spec.includeSale, today: spec.today, describe: false})
   // Only named references need looking up (memory stays lower for a whole feed).
-  if (spec.refs.length > 0) pass.found.set(outcome.reference, {line: record.line})
-  if (outcome.kind === 'vacancy') pass.vacantRefs.push(outcome.reference)
+  if (spec.refs.length > 0) pass.found.set(reference, {line: record.line})
+  // The same string as the key's: one copy per record.
+  if (outcome.kind === 'vacancy') pass.vacantRefs.push(reference)
   else if (outcome.kind === 'skipped') pass.skipped.push({reference: outcome.reference, reason: outcome.reason, line: record.line})
   else pass.problems.push(outcome.problem)
 }
@@ -158,15 +179,15 @@ function checkIdxLine(pass: IdxFirstPass, spec: SourceSpec, bytes: Buffer, line:
 async function readIdxFile(spec: SourceSpec): Promise<SourceResult> {
   const result = emptyResult('idx')
   const file = spec.file!
-  const pass: IdxFirstPass = {problems: [], found: new Map(), agencies: new Set(), keys: new Map(), vacantRefs: [], skipped: result.skipped, records: 0}
-  const {problems, found, agencies, keys, vacantRefs} = pass
+  const pass: IdxFirstPass = {problems: [], found: new Map(), agencies: new Set(), firstLines: new FirstLines(), vacantRefs: [], skipped: result.skipped, records: 0}
+  const {problems, found, agencies, firstLines, vacantRefs} = pass
   // First pass, as a stream: check every record and note the vacant ones; no vacancy is held (the second pass reads them).
   for await (const batch of readLineBatches(file)) {
-    for (const {line, bytes} of batch) checkIdxLine(pass, spec, bytes, line)
+    for (const {line, bytes} of linesOf(batch)) checkIdxLine(pass, spec, bytes, line)
   }
   const records = pass.records
   result.vacantRefs = vacantRefs
-  result.stream = () => idxVacancies(file, spec, keys, result.vacantRefs!, spec.refs.length > 0)
+  result.stream = () => idxVacancies(file, spec, firstLines, result.vacantRefs!, spec.refs.length > 0)
   result.emptyFeed = records === 0 && problems.length === 0
   if (result.emptyFeed && !spec.prune) {
     throw new InvalidInputError(
@@ -190,14 +211,14 @@ async function readIdxFile(spec: SourceSpec): Promise<SourceResult> {
  * its order, built again one at a time. A file that changed between the two
  * passes is refused before the first vacancy that differs is published.
  */
-async function* idxVacancies(file: string, spec: SourceSpec, firstLineOfKey: Map<string, number>, expected: string[], named: boolean): AsyncGenerator<VacancyEntry> {
+async function* idxVacancies(file: string, spec: SourceSpec, firstLines: FirstLines, expected: string[], named: boolean): AsyncGenerator<VacancyEntry> {
   // Without named references every vacancy is expected: no second set of all of them.
   const wanted = named ? new Set(expected) : null
   let next = 0
   for await (const batch of readLineBatches(file)) {
-    for (const {line, bytes} of batch) {
+    for (const {line, bytes} of linesOf(batch)) {
       const record = parseIdxLine(bytes, line)
-      if (record === null || !('fields' in record) || firstLineOfKey.get(idxRecordKey(record)) !== line) continue
+      if (record === null || !('fields' in record) || firstLines.get(idxAgency(record), idxReference(record)) !== line) continue
       const outcome = vacancyFromIdx(record, {includeSale: spec.includeSale, today: spec.today})
       if (outcome.kind !== 'vacancy' || (wanted && !wanted.has(outcome.reference))) continue
       if (outcome.reference !== expected[next]) throw changedWhileReading(file, line)

@@ -1,5 +1,5 @@
 /**
- * readLineBatches: an export read line by line through one reused buffer.
+ * readLineBatches and linesOf: an export read line by line through one reused buffer.
  * Lines that straddle a read, CRLF and LF, blank lines, a missing final line
  * end and long lines come out as a plain split would give them; a line over
  * the limit is refused with its number.
@@ -8,7 +8,7 @@ import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
-import {MAX_LINE_BYTES, readLineBatches} from '../../src/services/details-file.js'
+import {linesOf, MAX_LINE_BYTES, readLineBatches} from '../../src/services/details-file.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'mi-lines-'))
 afterAll(() => rmSync(dir, {recursive: true, force: true}))
@@ -19,7 +19,7 @@ async function lines(file: string): Promise<Array<[number, string]>> {
   let batches = 0
   for await (const batch of readLineBatches(file)) {
     batches++
-    for (const {line, bytes} of batch) out.push([line, bytes.toString('latin1')])
+    for (const {line, bytes} of linesOf(batch)) out.push([line, bytes.toString('latin1')])
   }
   expect(batches).toBeGreaterThan(0)
   return out
@@ -79,7 +79,7 @@ describe('readLineBatches', () => {
     const file = join(dir, 'empty.txt')
     writeFileSync(file, '')
     const got: unknown[] = []
-    for await (const batch of readLineBatches(file)) got.push(...batch)
+    for await (const batch of readLineBatches(file)) got.push(...linesOf(batch))
     expect(got).toEqual([])
     await expect(readLineBatches(join(dir, 'missing.txt')).next()).rejects.toMatchObject({code: 'INPUT_UNREADABLE'})
   })
