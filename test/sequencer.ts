@@ -14,6 +14,7 @@ export const WEIGHTS: Record<string, number> = {
   'test/e2e/doctor.test.ts': 37,
   'test/e2e/untrusted-answers.test.ts': 30,
   'test/e2e/publish-sources.test.ts': 20,
+  'test/e2e/fast-help.test.ts': 20,
   'test/e2e/export-tenant.test.ts': 16,
   'test/e2e/state-concurrency.test.ts': 16,
   'test/e2e/hostile.test.ts': 12,
