@@ -5,7 +5,7 @@
 import {spawnSync} from 'node:child_process'
 import {mkdirSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {bin, measure, median, sandbox, writeFeed} from './lib.mjs'
+import {measure, median, sandbox, startRatio, writeFeed} from './lib.mjs'
 
 const quick = process.argv.includes('--quick')
 const runsAt = process.argv.indexOf('--runs')
@@ -20,8 +20,7 @@ const x = (ratio) => `${ratio.toFixed(2)}×`
 // 1. Start-up, as ratios to a bare `node -e 0`.
 const sb = await sandbox()
 try {
-  const node = median(process.execPath, ['-e', '0'], runs)
-  const ratio = (args) => median(process.execPath, [bin, ...args], runs) / node
+  const ratio = (args) => startRatio(args, runs)
   row('`--version` vs `node -e 0`', x(ratio(['--version'])), '≤ 1.6×')
   row('`tenants --help` vs `node -e 0`', x(ratio(['tenants', '--help'])), '≤ 2.0×')
   row('`config show --config f` vs `node -e 0`', x(ratio(['config', 'show', '--config', sb.config])), '≤ 2.5×')

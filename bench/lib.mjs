@@ -50,6 +50,28 @@ export function measure(args, {dir = tmpdir(), okCodes = [0]} = {}) {
   return {seconds, rssMiB: rssKiB / 1024, cpuSeconds: (cpuMicros ?? 0) / 1e6}
 }
 
+/**
+ * The start-up ratio of a CLI run to a bare `node -e 0`, the two run in turn
+ * (`runs` rounds, medians of each): load on the machine that comes and goes
+ * then weighs on both sides alike.
+ */
+export function startRatio(args, runs) {
+  const bare = []
+  const cli = []
+  const time = (argv, into) => {
+    const started = process.hrtime.bigint()
+    const run = spawnSync(process.execPath, argv, {stdio: 'ignore'})
+    if (run.status !== 0 && run.status !== 78) throw new Error(`${argv.join(' ')} exited ${run.status}`)
+    into.push(Number(process.hrtime.bigint() - started) / 1e9)
+  }
+  for (let i = 0; i < runs; i++) {
+    time(['-e', '0'], bare)
+    time([bin, ...args], cli)
+  }
+  const mid = (list) => list.sort((a, b) => a - b)[Math.floor(list.length / 2)]
+  return mid(cli) / mid(bare)
+}
+
 /** Median wall seconds of `runs` runs of a command. */
 export function median(command, args, runs) {
   const times = []
