@@ -11,7 +11,8 @@
  */
 import {floorFromLevel, splitStreet} from './swiss-address.js'
 import {parse as parseCsv} from 'csv-parse/sync'
-import {decodeLine, splitLines, swissDate} from './text-decoding.js'
+import {swissDate} from './swiss-date.js'
+import {decodeLine, splitLines} from './text-decoding.js'
 import type {ParseProblem} from './parse-problem.js'
 import {detailFields, vacancyStatus, type ObjectCategory, type UnitDetails, type Vacancy} from './vacancy.js'
 

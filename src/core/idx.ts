@@ -9,7 +9,8 @@
  */
 import type {ParseProblem} from './parse-problem.js'
 import {floorFromLevel, splitStreet} from './swiss-address.js'
-import {decodeLine, htmlToText, splitLines, swissDate} from './text-decoding.js'
+import {swissDate} from './swiss-date.js'
+import {decodeLine, htmlToText, splitLines} from './text-decoding.js'
 import {detailFields, type Availability, type ObjectCategory, type Rent, type UnitDetails, type Vacancy} from './vacancy.js'
 
 export const IDX_FIELDS = 183

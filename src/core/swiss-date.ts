@@ -1,4 +1,4 @@
-/** The calendar day in Switzerland. Pure: the moment is passed in. */
+/** Swiss calendar days: today there, and dates written DD.MM.YYYY. Pure: the moment is passed in. */
 
 /** Today in Switzerland (Europe/Zurich), as YYYY-MM-DD: just after midnight it is already tomorrow there, while UTC says yesterday. */
 export function swissToday(now: Date): string {
@@ -16,4 +16,20 @@ export function swissLocalTimestamp(moment: Date): string {
       .map((p) => [p.type, p.value]),
   )
   return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}`
+}
+
+/** DD.MM.YYYY (optionally with a time) → YYYY-MM-DD; null for empty; throws for anything else. */
+export function swissDate(value: string): string | null {
+  const v = value.trim()
+  if (v === '') return null
+  const m = /^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$/.exec(v)
+  if (!m) throw new Error(`"${v}" is not a date DD.MM.YYYY`)
+  const [day, month, year] = [Number(m[1]), Number(m[2]), Number(m[3])]
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) throw new Error(`"${v}" is not a valid date`)
+  return `${m[3]}-${m[2]!.padStart(2, '0')}-${m[1]!.padStart(2, '0')}`
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31
 }

@@ -3,7 +3,8 @@ import fc from 'fast-check'
 import iconv from 'iconv-lite'
 import {describe, expect, it} from 'vitest'
 import {idxRecordKey, idxReference, normalizeReference, parseIdx, vacancyFromIdx, type IdxRecord} from '../../src/core/idx.js'
-import {decodeLine, htmlToText, swissDate} from '../../src/core/text-decoding.js'
+import {swissDate} from '../../src/core/swiss-date.js'
+import {decodeLine, htmlToText} from '../../src/core/text-decoding.js'
 
 const FIXTURES = new URL('../../../shared/fixtures/idx/', import.meta.url)
 const visol = readFileSync(new URL('visol-sample.idx', FIXTURES))
