@@ -392,7 +392,7 @@ export class StagingDirectory {
    * Removes what killed runs left in the private temporary folder: files older
    * than `olderThanMs` (younger ones may belong to a delivery in progress).
    */
-  async sweepTemporary(olderThanMs = 15 * 60_000): Promise<number> {
+  async sweepTemporary(olderThanMs = 15 * 60_000, keep: (name: string) => boolean = () => false): Promise<number> {
     const tmp = join(this.dirs.incomingDir, STAGING_TMP)
     let removed = 0
     let names: string[]
@@ -403,6 +403,7 @@ export class StagingDirectory {
       return 0
     }
     for (const name of names) {
+      if (keep(name)) continue
       const path = join(tmp, name)
       try {
         if (Date.now() - (await lstat(path)).mtimeMs > olderThanMs) {

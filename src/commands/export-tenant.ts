@@ -7,7 +7,7 @@ import {Ledger} from '../state/ledger.js'
 import {BaseCommand} from '../cli/base-command.js'
 import {assertSafeId} from '../core/unit-ref.js'
 import {exportTenant, type ExportResult} from '../services/handover/index.js'
-import {sweepAnswers} from '../services/handover/leftovers.js'
+import {sweepAnswers, sweepTemporary} from '../services/handover/leftovers.js'
 
 export default class ExportTenant extends BaseCommand {
   static override summary = 'Hand one tenant without contract, with the complete dossier, to Immotop 2.'
@@ -41,7 +41,7 @@ export default class ExportTenant extends BaseCommand {
     try {
       // What a killed run left in the staging folder's temporary folder goes first, as in sync.
       if (ledger) {
-        await staging.sweepTemporary()
+        await sweepTemporary(staging, ledger)
         await sweepAnswers(staging, ledger)
       }
       result = await exportTenant({melon: new MelonClient(config.melon), staging, ledger: ledger!, mailer}, tenantId, {

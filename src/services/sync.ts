@@ -13,7 +13,7 @@ import {StateLock} from '../state/lock.js'
 import type {ImmotopRestClient} from '../adapters/immotop-rest.js'
 import {contractPass, type ContractOptions, type ContractPassReport} from './contracts.js'
 import {exportTenant, type HandoverDeps} from './handover/index.js'
-import {sweepAnswers} from './handover/leftovers.js'
+import {sweepAnswers, sweepTemporary} from './handover/leftovers.js'
 
 export interface SyncFailure {
   tenantId: string
@@ -219,7 +219,7 @@ export async function runSync(deps: Omit<HandoverDeps, 'ledger'>, options: RunSy
   try {
     ledger = new Ledger(options.stateDir)
     await deps.staging.assertUsable()
-    hooks.swept?.({temporary: await deps.staging.sweepTemporary(), answers: await sweepAnswers(deps.staging, ledger)})
+    hooks.swept?.({temporary: await sweepTemporary(deps.staging, ledger), answers: await sweepAnswers(deps.staging, ledger)})
     for (let failures = 0; ; ) {
       const changesBefore = ledger.changes()
       const onTenant = hooks.passStarting?.()

@@ -463,6 +463,11 @@ export class Ledger {
     this.sql('UPDATE operation_files SET control_moved_at = COALESCE(control_moved_at, ?) WHERE op_key = ? AND file_name = ?').run(this.now(), opKey, fileName)
   }
 
+  /** Files whose control file's move is recorded as intended but whose delivery is not: a resumed handover moves them in. */
+  controlMovesPending(): string[] {
+    return (this.sql('SELECT file_name FROM operation_files WHERE control_moved_at IS NOT NULL AND delivered_at IS NULL').all() as Array<{file_name: string}>).map((row) => row.file_name)
+  }
+
   markDelivered(opKey: string, fileName: string): void {
     this.sql('UPDATE operation_files SET delivered_at = COALESCE(delivered_at, ?) WHERE op_key = ? AND file_name = ?').run(this.now(), opKey, fileName)
   }

@@ -4,9 +4,10 @@
  * A crash at either seam loses nothing and writes nothing twice: killed after
  * placing (no intent yet), the next run places again and moves each control
  * file in once; killed after the intents, the next run only moves in what
- * waits in the private folder, never writing a control file anew.
+ * waits in the private folder, never writing a control file anew, and the
+ * sweep of old leftovers in that folder keeps those control files.
  */
-import {mkdtempSync, readdirSync, statSync} from 'node:fs'
+import {mkdtempSync, readdirSync, statSync, utimesSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -16,6 +17,7 @@ import {ConfigSchema, type AppConfig} from '../../src/config/schema.js'
 import type {StepContext} from '../../src/services/handover/context.js'
 import {deliverStep} from '../../src/services/handover/deliver.js'
 import {fetchStep} from '../../src/services/handover/fetch.js'
+import {sweepTemporary} from '../../src/services/handover/leftovers.js'
 import {planHandover} from '../../src/services/handover/plan.js'
 import {Spool} from '../../src/services/handover/spool.js'
 import {Ledger} from '../../src/state/ledger.js'
@@ -81,7 +83,7 @@ describe('delivery in one batch', () => {
     expect(ctx.ledger.get(ctx.plan.opKey)!.step).toBe('delivered')
   })
 
-  it('killed after the intents, before the moves: the next run moves in the waiting control files, without writing them anew', async () => {
+  it('killed after the intents, before the moves: the next run moves in the waiting control files, without writing them anew, even after the sweep of old leftovers', async () => {
     const ctx = await fetched('T-1004')
     const moveControls = ctx.staging.moveControls.bind(ctx.staging)
     ctx.staging.moveControls = async () => {
@@ -92,6 +94,13 @@ describe('delivery in one batch', () => {
     expect(mine(ctx, tmp)).toEqual(controls(ctx))
     const inodes = new Map(controls(ctx).map((name) => [name, statSync(join(tmp, name)).ino]))
     expect(ctx.ledger.files(ctx.plan.opKey).every((f) => f.control_moved_at)).toBe(true)
+    // The next run comes an hour later and first sweeps old leftovers: a partial file goes, the intended control files stay.
+    const hourAgo = new Date(Date.now() - 60 * 60_000)
+    writeFileSync(join(tmp, 'mi-T-9-000000000000_01_partial.pdf'), 'partial')
+    for (const name of [...controls(ctx), 'mi-T-9-000000000000_01_partial.pdf']) utimesSync(join(tmp, name), hourAgo, hourAgo)
+    expect(await sweepTemporary(ctx.staging, ctx.ledger)).toBe(1)
+    expect(mine(ctx, tmp)).toEqual(controls(ctx))
+    expect(readdirSync(tmp)).not.toContain('mi-T-9-000000000000_01_partial.pdf')
     ctx.staging.moveControls = moveControls
     await deliverStep(ctx)
     expect(mine(ctx, tmp)).toEqual([])
