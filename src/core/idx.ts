@@ -99,14 +99,9 @@ export function idxReference(record: IdxRecord): string {
   return [get(record, F.refProperty), get(record, F.refHouse), get(record, F.refObject)].join('.')
 }
 
-/** The agency that sends the feed (field 69); part of the record key. */
+/** The agency that sends the feed (field 69); with the reference, the record key per spec. */
 export function idxAgency(record: IdxRecord): string {
   return get(record, F.agencyId)
-}
-
-/** The record key per spec: agency_id plus the three refs. */
-export function idxRecordKey(record: IdxRecord): string {
-  return `${idxAgency(record)}|${idxReference(record)}`
 }
 
 /** A reference with numeric parts compared as numbers: "001.10001.1012" matches unit 1.10001.1012. */

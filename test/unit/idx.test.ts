@@ -2,7 +2,7 @@ import {readFileSync} from 'node:fs'
 import fc from 'fast-check'
 import iconv from 'iconv-lite'
 import {describe, expect, it} from 'vitest'
-import {idxRecordKey, idxReference, normalizeReference, parseIdx, vacancyFromIdx, type IdxRecord} from '../../src/core/idx.js'
+import {idxAgency, idxReference, normalizeReference, parseIdx, vacancyFromIdx, type IdxRecord} from '../../src/core/idx.js'
 import {swissDate} from '../../src/core/swiss-date.js'
 import {decodeLine, htmlToText} from '../../src/core/text-decoding.js'
 
@@ -269,8 +269,8 @@ describe('IDX tolerance', () => {
 
   it('the record key is agency_id plus the refs; the agency names the feed that owns the listing', () => {
     const [a, b] = parseIdx(Buffer.from([rent({69: 'agency-a'}), rent({69: 'agency-b'})].join('\n'))).records
-    expect(idxRecordKey(a!)).toBe('agency-a|7.70.701')
-    expect(idxRecordKey(a!)).not.toBe(idxRecordKey(b!))
+    expect([idxAgency(a!), idxReference(a!)]).toEqual(['agency-a', '7.70.701'])
+    expect(idxAgency(a!)).not.toBe(idxAgency(b!))
     expect(idxReference(a!)).toBe(idxReference(b!))
     expect((vacancyFromIdx(a!, {includeSale: false, today: TODAY}) as {vacancy: any}).vacancy.feed).toBe('agency-a')
     expect(normalizeReference('001.10001.01012')).toBe('1.10001.1012')
