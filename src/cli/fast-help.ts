@@ -28,12 +28,19 @@ export function isCommandHelp(argv: readonly string[]): boolean {
   return argv.length >= 2 && HELP_FLAGS.has(argv.at(-1)!) && argv.slice(0, -1).every((word) => /^[a-z][a-z0-9-]*$/.test(word))
 }
 
-/** Where oclif would look for a user theme (theme.json); any of them present sends help to oclif. */
-function themeFiles(dirname: string): string[] {
+/** oclif's variable `<BIN>_<key>` (its scopedEnvVar: `melon-immotop` → `MELON_IMMOTOP_…`). */
+function scopedEnv(bin: string, key: string): string | undefined {
+  return process.env[`${bin.replaceAll('@', '').replaceAll(/[/-]/g, '_')}_${key}`.toUpperCase()]
+}
+
+/** Whether oclif would apply a user theme: not switched off (exactly 1 or true, as oclif reads it) and a theme.json in any place it looks. */
+function userTheme(bin: string, dirname: string): boolean {
+  const off = scopedEnv(bin, 'DISABLE_THEME')
+  if (off === '1' || off === 'true') return false
   const env = process.env
   const bases = [env.XDG_CONFIG_HOME, env.LOCALAPPDATA, join(env.HOME ?? homedir(), '.config'), join(homedir(), '.config')]
-  const dirs = [env[`${dirname.toUpperCase().replaceAll('-', '_')}_CONFIG_DIR`], ...bases.map((base) => base && join(base, dirname))]
-  return dirs.filter((dir): dir is string => Boolean(dir)).map((dir) => join(dir, 'theme.json'))
+  const dirs = [scopedEnv(bin, 'CONFIG_DIR'), ...bases.map((base) => base && join(base, dirname))]
+  return dirs.some((dir) => dir && existsSync(join(dir, 'theme.json')))
 }
 
 /** Prints the help of the command named by argv and returns true, or returns false for oclif to answer. */
@@ -43,8 +50,7 @@ export async function fastHelp(rootUrl: URL, argv: readonly string[]): Promise<b
   const pjson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Pjson
   const separator = pjson.oclif.topicSeparator ?? ':'
   if (separator !== ' ' || pjson.oclif.theme !== undefined) return false
-  const dirname = pjson.oclif.dirname ?? pjson.name
-  if (/^(1|true)$/i.test(process.env[`${dirname.toUpperCase().replaceAll('-', '_')}_DISABLE_THEME`] ?? '') === false && themeFiles(dirname).some((file) => existsSync(file))) return false
+  if (userTheme(pjson.oclif.bin, pjson.oclif.dirname ?? pjson.name)) return false
   let manifest: Manifest
   try {
     manifest = JSON.parse(readFileSync(join(root, 'oclif.manifest.json'), 'utf8')) as Manifest

@@ -50,6 +50,12 @@ describe('<command> --help from the manifest', () => {
     expect(oclif.stdout).toContain('\u001b[31m')
     expect(fast.stdout).toBe(oclif.stdout)
     expect(fast.stderr).toContain('oclif:config')
+    // oclif switches themes off only for exactly 1 or true; TRUE leaves the theme on, and the fast path must see that too.
+    for (const [value, themed] of [['1', false], ['TRUE', true]] as const) {
+      const again = await both(['tenants', '--help'], {...env, MELON_IMMOTOP_DISABLE_THEME: value})
+      expect(again.oclif.stdout.includes('\u001b[31m'), value).toBe(themed)
+      expect(again.fast.stdout, value).toBe(again.oclif.stdout)
+    }
   })
 
   it.each([[['config', '--help']], [['tenant', '--help']], [['tenants', '--json', '--help']]])('%j is left to oclif, with its usual answer', async (args) => {
