@@ -68,9 +68,11 @@ export function startRatio(args, runs) {
     time(['-e', '0'], bare)
     time([bin, ...args], cli)
   }
-  const mid = (list) => list.sort((a, b) => a - b)[Math.floor(list.length / 2)]
-  return mid(cli) / mid(bare)
+  return middle(cli) / middle(bare)
 }
+
+/** The median of a list of times (sorts it). */
+const middle = (times) => times.sort((a, b) => a - b)[Math.floor(times.length / 2)]
 
 /** Median wall seconds of `runs` runs of a command. */
 export function median(command, args, runs) {
@@ -81,8 +83,7 @@ export function median(command, args, runs) {
     if (run.status !== 0 && run.status !== 78) throw new Error(`${command} ${args.join(' ')} exited ${run.status}`)
     times.push(Number(process.hrtime.bigint() - started) / 1e9)
   }
-  times.sort((a, b) => a - b)
-  return times[Math.floor(times.length / 2)]
+  return middle(times)
 }
 
 /** An IDX feed of `n` records: the sandbox's own export, repeated with a distinct ref_object (field 8). */

@@ -29,10 +29,10 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
 /** Packages compiled into dist/ (devDependencies: an install does not need them). */
 export const BUNDLED = ['@oclif/core', 'axios', 'chalk', 'cli-table3', 'cosmiconfig', 'csv-parse', 'fast-xml-parser', 'http-proxy-agent', 'https-proxy-agent', 'ora', 'p-limit', 'proxy-from-env', 'yaml', 'zod']
 
-const walk = (dir) =>
+const walk = (dir, suffix = '.ts') =>
   readdirSync(dir).flatMap((name) => {
     const path = join(dir, name)
-    return statSync(path).isDirectory() ? walk(path) : name.endsWith('.ts') ? [path] : []
+    return statSync(path).isDirectory() ? walk(path, suffix) : name.endsWith(suffix) ? [path] : []
   })
 
 const entryPoints = [...walk(join(root, 'src/commands')), ...walk(join(root, 'src/hooks')), join(root, 'src/cli/main.ts'), join(root, 'src/cli/fast-help.ts')]
@@ -67,8 +67,7 @@ await build({
 })
 
 const ours = new Set(walk(join(root, 'src')).flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/\bclass (\w+)/g)].map((m) => m[1])))
-const built = (dir) => readdirSync(dir).flatMap((name) => (statSync(join(dir, name)).isDirectory() ? built(join(dir, name)) : name.endsWith('.js') ? [join(dir, name)] : []))
-const renamed = built(join(root, 'dist')).flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/\b(?:var|let|const) ([A-Za-z_$][\w$]*?)(\d+) = class\b/g)].filter((m) => ours.has(m[1])).map((m) => `${m[1]} became ${m[1]}${m[2]}`))
+const renamed = walk(join(root, 'dist'), '.js').flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/\b(?:var|let|const) ([A-Za-z_$][\w$]*?)(\d+) = class\b/g)].filter((m) => ours.has(m[1])).map((m) => `${m[1]} became ${m[1]}${m[2]}`))
 if (renamed.length > 0) {
   console.error(`bundle: esbuild renamed classes of src/ to avoid a clash (${renamed.join(', ')}); give one of the clashing classes another name`)
   process.exit(1)
