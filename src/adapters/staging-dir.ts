@@ -87,6 +87,12 @@ export class StagingDirectory {
   /** Answers read before, by file name, with the size and time they had. */
   private parsedAnswers = new Map<string, {mtimeMs: number; size: number; control: ControlFile}>()
   private answersReading: Promise<Answers> | null = null
+  /** Counts the changes seen in both folders (events, or a poll's time passing). */
+  private generation = 0
+  private look: {generation: number; taken: Promise<{present: Set<string>; answers: Answers}>} | null = null
+  private folderWatch: {users: number; watching: boolean; wakes: Set<() => void>; close(): void} | null = null
+  /** How often the folders were read for waiting handovers (shared reads count once). */
+  looks = 0
 
   private readonly poll: {withoutEvents: number; withEvents: number}
   private readonly linkFile: (existing: string, created: string) => Promise<void>
@@ -193,8 +199,33 @@ export class StagingDirectory {
    */
   async pickupState(files: StagedFile[], answers?: Answers): Promise<PickupState> {
     // The folder first, then the answers: an answer written just before the files went is then seen.
-    const present = new Set(await readdir(this.dirs.incomingDir).catch(() => [] as string[]))
-    const known = answers ?? (await this.answers())
+    const present = await this.incomingNames()
+    return this.judge(files, present, answers ?? (await this.answers()))
+  }
+
+  private async incomingNames(): Promise<Set<string>> {
+    return new Set(await readdir(this.dirs.incomingDir).catch(() => [] as string[]))
+  }
+
+  /**
+   * Both folders as they were after change `generation`, read once for every
+   * handover waiting at the same time. A look not yet begun takes every wait
+   * that asks for it; once begun, it serves the changes counted before it.
+   */
+  private lookAfter(generation: number): Promise<{present: Set<string>; answers: Answers}> {
+    if (this.look && this.look.generation >= generation) return this.look.taken
+    const look: {generation: number; taken: Promise<{present: Set<string>; answers: Answers}>} = {generation: Number.POSITIVE_INFINITY, taken: null!}
+    look.taken = new Promise<void>((begin) => setImmediate(begin)).then(async () => {
+      look.generation = this.generation
+      this.looks++
+      const present = await this.incomingNames()
+      return {present, answers: await this.answers()}
+    })
+    this.look = look
+    return look.taken
+  }
+
+  private judge(files: StagedFile[], present: Set<string>, known: Answers): PickupState {
     const ours = new Set(files.map((f) => controlFileName(f.fileName)))
     const huge = known.oversized.find((o) => ours.has(o.name))
     if (huge) {
@@ -226,10 +257,14 @@ export class StagingDirectory {
   async waitForPickup(files: StagedFile[], timeoutMs: number, signal?: AbortSignal): Promise<PickupState> {
     const deadline = Date.now() + timeoutMs
     // Change events wake the wait at once where the file system sends them; network shares may not, so polling stays.
-    const changes = watchFolders([this.dirs.incomingDir, this.dirs.ackDir])
+    const changes = this.watchFolders()
     try {
+      // A look begun before this wait (so perhaps before its files were delivered) must not answer it.
+      this.generation++
       for (;;) {
-        const state = await this.pickupState(files)
+        const seen = this.generation
+        const look = await this.lookAfter(seen)
+        const state = this.judge(files, look.present, look.answers)
         const refused = state.refused[0]
         if (refused) {
           throw new RemoteRejectedError(
@@ -239,10 +274,63 @@ export class StagingDirectory {
           )
         }
         if (state.waiting.length === 0 || Date.now() >= deadline || signal?.aborted) return state
-        await changes.next(Math.min(changes.watching ? this.poll.withEvents : this.poll.withoutEvents, Math.max(0, deadline - Date.now())), signal)
+        const woke = await changes.next(seen, Math.min(changes.watching ? this.poll.withEvents : this.poll.withoutEvents, Math.max(0, deadline - Date.now())), signal)
+        // Polling: the time passed counts as a change, so the next look is a new one (shared with whoever polls now too).
+        if (woke === 'time' && this.generation === seen) this.generation++
       }
     } finally {
       changes.close()
+    }
+  }
+
+  /**
+   * One watch of both folders for every handover waiting at once (the last
+   * one to stop waiting closes it). Each change event starts a new generation
+   * and wakes all waits.
+   */
+  private watchFolders(): {watching: boolean; next(seen: number, ms: number, signal?: AbortSignal): Promise<'change' | 'time'>; close(): void} {
+    if (!this.folderWatch) {
+      const wakes = new Set<() => void>()
+      const watchers: FSWatcher[] = []
+      for (const dir of [this.dirs.incomingDir, this.dirs.ackDir]) {
+        try {
+          const watcher = watch(dir, {persistent: false}, () => {
+            this.generation++
+            for (const wake of [...wakes]) wake()
+          })
+          watcher.on('error', () => watcher.close())
+          watchers.push(watcher)
+        } catch {
+          // No events here (e.g. some network shares): polling alone.
+        }
+      }
+      this.folderWatch = {users: 0, watching: watchers.length === 2, wakes, close: () => watchers.forEach((w) => w.close())}
+    }
+    const shared = this.folderWatch
+    shared.users++
+    return {
+      watching: shared.watching,
+      next: (seen, ms, signal) => {
+        if (this.generation > seen) return Promise.resolve('change')
+        return new Promise((resolve) => {
+          const done = (why: 'change' | 'time') => {
+            clearTimeout(timer)
+            signal?.removeEventListener('abort', aborted)
+            shared.wakes.delete(changed)
+            resolve(why)
+          }
+          const changed = () => done('change')
+          const aborted = () => done('time')
+          const timer = setTimeout(() => done('time'), ms)
+          signal?.addEventListener('abort', aborted, {once: true})
+          shared.wakes.add(changed)
+        })
+      },
+      close: () => {
+        if (--shared.users > 0) return
+        shared.close()
+        this.folderWatch = null
+      },
     }
   }
 
@@ -437,51 +525,3 @@ async function exists(path: string): Promise<boolean> {
     return false
   }
 }
-
-/**
- * Change events of folders (fs.watch), as "something changed, look again":
- * `next(ms)` resolves on the first event since the last call, after `ms`, or
- * on abort. `watching` is false where the platform or the share gives no events.
- */
-function watchFolders(dirs: string[]): {watching: boolean; next(ms: number, signal?: AbortSignal): Promise<void>; close(): void} {
-  let changed = false
-  let wake: (() => void) | null = null
-  const watchers: FSWatcher[] = []
-  for (const dir of dirs) {
-    try {
-      const watcher = watch(dir, {persistent: false}, () => {
-        changed = true
-        wake?.()
-      })
-      watcher.on('error', () => watcher.close())
-      watchers.push(watcher)
-    } catch {
-      // No events here (e.g. some network shares): polling alone.
-    }
-  }
-  return {
-    watching: watchers.length === dirs.length,
-    next(ms, signal) {
-      if (changed) {
-        changed = false
-        return Promise.resolve()
-      }
-      return new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer)
-          signal?.removeEventListener('abort', done)
-          wake = null
-          changed = false
-          resolve()
-        }
-        const timer = setTimeout(done, ms)
-        signal?.addEventListener('abort', done, {once: true})
-        wake = done
-      })
-    },
-    close() {
-      for (const watcher of watchers) watcher.close()
-    },
-  }
-}
-

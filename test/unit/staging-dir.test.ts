@@ -171,6 +171,35 @@ describe('waiting for the pick-up', () => {
     stop.abort()
     expect((await waiting).waiting).toEqual(['a.pdf'])
   }, 60_000)
+
+  it('handovers waiting at the same time read the folders once between changes, not once each', async () => {
+    const waits = ['p.pdf', 'q.pdf', 'r.pdf'].map((name) => local(name, name))
+    for (const {path, file} of waits) await staging.deliver(path, file, {controlMoved: false, beforeControlMove: () => {}})
+    const before = staging.looks
+    const states = await Promise.all(waits.map(({file}) => staging.waitForPickup([file], 0)))
+    expect(states.map((s) => s.waiting)).toEqual([['p.pdf'], ['q.pdf'], ['r.pdf']])
+    expect(staging.looks - before).toBe(1)
+  }, 60_000)
+
+  it('a wait never takes a look begun before it: a file placed just before the wait is waiting, not picked up', async () => {
+    const tenMinutes = 10 * 60_000
+    let asleep: () => void = () => {}
+    const firstAsleep = new Promise<void>((resolve) => (asleep = resolve))
+    const watched = new StagingDirectory({incomingDir: incoming, ackDir: ack, dmsArchivId: 'Archiv1'}, {poll: {get withEvents() { asleep(); return tenMinutes }, withoutEvents: tenMinutes}})
+    const first = local('f.pdf', 'F')
+    await watched.deliver(first.path, first.file, {controlMoved: false, beforeControlMove: () => {}})
+    const stop = new AbortController()
+    const waitingFirst = watched.waitForPickup([first.file], tenMinutes, stop.signal)
+    await firstAsleep
+    // In one tick, so no change event can be counted in between: a file appears and a second wait begins.
+    const second = local('g.pdf', 'G').file
+    writeFileSync(join(incoming, 'g.pdf'), 'G')
+    writeFileSync(join(incoming, 'g.xml_it2'), watched.controlFor(second))
+    const state = await watched.waitForPickup([second], 0)
+    expect(state).toEqual({pickedUp: [], waiting: ['g.pdf'], refused: []})
+    stop.abort()
+    expect((await waitingFirst).waiting).toEqual(['f.pdf'])
+  }, 60_000)
 })
 
 describe('a share where someone planted links', () => {
