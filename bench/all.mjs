@@ -5,7 +5,7 @@
 import {spawnSync} from 'node:child_process'
 import {mkdirSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {measure, median, sandbox, startRatio, writeFeed} from './lib.mjs'
+import {measure, median, sandbox, startRatio, writeDtaExport, writeFeed} from './lib.mjs'
 
 const quick = process.argv.includes('--quick')
 const runsAt = process.argv.indexOf('--runs')
@@ -49,6 +49,12 @@ try {
   const bare = median(process.execPath, [bareScript], 3)
   row(`\`publish --from-idx\` of ${records.toLocaleString('en')} records, peak RSS`, `${idx.rssMiB.toFixed(0)} MB`, '≤ 200 MB')
   row('the same, wall time vs a bare read-and-split in node', x(idx.seconds / bare), '≤ 2.0×')
+
+  // 3b. dta-mpexp: peak memory of publish --from-csv --dry-run on a large export (ten rows, i.e. tenancies, per unit).
+  const dtaMiB = quick ? 50 : 500
+  const dta = await writeDtaExport(sb.dir, join(sb.dir, 'export.csv'), dtaMiB)
+  const fromCsv = measure(['publish', '--from-csv', dta.file, '--mandant', '1', '--all', '--dry-run', '--json', '--config', sb.config], {dir: sb.dir})
+  row(`\`publish --from-csv\` of a ${dtaMiB} MB dta-mpexp export, peak RSS`, `${fromCsv.rssMiB.toFixed(0)} MB`, '≤ 250 MB', `${dta.rows.toLocaleString('en')} rows, ten per unit`)
 } finally {
   await sb.stop()
 }

@@ -99,3 +99,33 @@ export async function writeFeed(sandboxDir, file, n) {
   await once(out, 'finish')
   return file
 }
+
+/**
+ * A dta-mpexp export of about `mib` MiB: the sandbox's own export (header and
+ * rows), its rows repeated `perUnit` to a unit with a distinct unit_id, as
+ * W&W's export has one row per unit and tenancy (its history included).
+ */
+export async function writeDtaExport(sandboxDir, file, mib, perUnit = 10) {
+  const [header, ...template] = readFileSync(join(sandboxDir, 'data', 'exports', 'dta-mpexp.csv')).toString('latin1').split(/\r?\n/).filter(Boolean)
+  const columns = header.split(';')
+  const [unitId, start, end] = ['unit_id', 'utilisation_period_start', 'utilisation_period_end'].map((c) => columns.indexOf(c))
+  const out = createWriteStream(file, {encoding: 'latin1'})
+  out.write(header + '\r\n')
+  let rows = 0
+  for (let bytes = 0; bytes < mib * 1024 * 1024; rows++) {
+    // The unit's own row (its property and address), with the tenancy of another row.
+    const unit = Math.floor(rows / perUnit)
+    const cells = template[unit % template.length].split(';')
+    const tenancy = template[rows % template.length].split(';')
+    cells[start] = tenancy[start]
+    cells[end] = tenancy[end]
+    cells[unitId] = String(100000 + unit)
+    const line = cells.join(';') + '\r\n'
+    bytes += line.length
+    if (!out.write(line)) await once(out, 'drain')
+  }
+  out.end()
+  await once(out, 'finish')
+  return {file, rows}
+}
+

@@ -14,7 +14,7 @@ import {parse as parseCsv} from 'csv-parse/sync'
 import {swissDate} from './swiss-date.js'
 import {decodeLine, splitLines} from './text-decoding.js'
 import type {ParseProblem} from './parse-problem.js'
-import {detailFields, vacancyStatus, type ObjectCategory, type UnitDetails, type Vacancy} from './vacancy.js'
+import {detailFields, TenancyFold, type ObjectCategory, type UnitDetails, type Vacancy} from './vacancy.js'
 
 /** Columns melon-immotop needs; a file without one of them is refused. */
 export const REQUIRED_COLUMNS = [
@@ -34,9 +34,11 @@ export const REQUIRED_COLUMNS = [
 ] as const
 
 const OPTIONAL_COLUMNS = ['property_manager1_name', 'property_manager1_email', 'property_manager1_phone1', 'user1_name', 'user1_prename', 'user1_companyname'] as const
+const USED_COLUMNS: readonly string[] = [...REQUIRED_COLUMNS, ...OPTIONAL_COLUMNS]
 
 export interface DtaRow {
   line: number
+  /** The columns melon-immotop uses (REQUIRED_COLUMNS and OPTIONAL_COLUMNS present in the header); the rest is not kept. */
   values: Record<string, string>
 }
 
@@ -47,49 +49,96 @@ export interface DtaParse {
 }
 
 /**
- * Parses the export as CSV (`;`, `"` quotes around fields that hold `;`, `"`
- * or a line end), after decoding each physical line on its own (UTF-8 when
- * valid, else Windows-1252). Problems name the line where a record starts.
+ * How csv-parse reads the export: `;`, `"` quotes around fields that hold `;`,
+ * `"` or a line end. Line numbers are counted from each record's raw text
+ * (csv-parse's own `info` costs the garbage collector dearly on a stream), so
+ * empty lines come through and are skipped here.
+ */
+export const DTA_CSV = {delimiter: ';', relax_column_count: true, relax_quotes: true, raw: true} as const
+
+/** One record as csv-parse gives it with DTA_CSV: its fields and its text, line end included. */
+export interface CsvRecord {
+  record: string[]
+  raw: string
+}
+
+/** A CSV syntax error (csv-parse's, with the line it reached): the whole file is refused with it. */
+export function csvProblem(error: unknown): ParseProblem {
+  const line = (error as {lines?: number}).lines ?? 1
+  return {line, message: `is not valid CSV: ${(error as Error).message.replace(/^Invalid Record Length: |^CsvError: /, '').slice(0, 120)}`}
+}
+
+/**
+ * The rows of an export from its CSV records in file order, the first being
+ * the header: the same for a whole file (parseDtaMpexp) and a stream. A row
+ * keeps only the columns used. A header without a required column refuses
+ * the file (`refused`); nothing after it is read.
+ */
+export class DtaRowReader {
+  header: string[] = []
+  refused: ParseProblem | null = null
+  private seenHeader = false
+  /** The line the next record starts on. */
+  private nextLine = 1
+  private used: Array<[string, number]> = []
+  private lastNeeded = 0
+
+  read(entry: CsvRecord): DtaRow | ParseProblem | null {
+    if (this.refused) return null
+    const line = this.nextLine
+    for (let at = entry.raw.indexOf('\n'); at !== -1; at = entry.raw.indexOf('\n', at + 1)) this.nextLine++
+    // An empty line.
+    if (entry.record.length === 1 && entry.record[0] === '') return null
+    if (!this.seenHeader) {
+      this.seenHeader = true
+      this.header = entry.record.map((h) => h.trim())
+      const missing = REQUIRED_COLUMNS.filter((c) => !this.header.includes(c))
+      if (missing.length > 0) return (this.refused = {line, field: missing.join(', '), message: `missing from the header; is this a dta-mpexp export?`})
+      this.used = USED_COLUMNS.map((c) => [c, this.header.indexOf(c)] as [string, number]).filter(([, index]) => index >= 0)
+      this.lastNeeded = Math.max(...this.used.map(([, index]) => index))
+      return null
+    }
+    const cells = entry.record
+    if (cells.length <= this.lastNeeded || cells.length > this.header.length) return {line, message: `has ${cells.length} fields; the header has ${this.header.length}`}
+    const values: Record<string, string> = {}
+    for (const [name, index] of this.used) values[name] = (cells[index] ?? '').trim()
+    return {line, values}
+  }
+
+  /** After the last record: a file without even a header is empty. */
+  end(): ParseProblem | null {
+    return this.seenHeader ? null : {line: 1, message: 'the file is empty'}
+  }
+}
+
+/**
+ * Parses a whole export in memory (decoding each physical line on its own:
+ * UTF-8 when valid, else Windows-1252). Files are read as a stream instead
+ * (services/details-file.ts, readDtaRows); this is the same reading at once.
  */
 export function parseDtaMpexp(buffer: Buffer): DtaParse {
   const text = splitLines(buffer)
     .map((bytes) => decodeLine(bytes).text)
     .join('\n')
     .replace(/^\uFEFF/, '')
-  let records: Array<{record: string[]; info: {lines: number}; raw: string}>
+  let records: CsvRecord[]
   try {
-    records = parseCsv(text, {delimiter: ';', relax_column_count: true, relax_quotes: true, skip_empty_lines: true, info: true, raw: true}) as unknown as typeof records
+    records = parseCsv(text, DTA_CSV) as unknown as CsvRecord[]
   } catch (error) {
-    const line = (error as {lines?: number}).lines ?? 1
-    return {header: [], rows: [], problems: [{line, message: `is not valid CSV: ${(error as Error).message.replace(/^Invalid Record Length: |^CsvError: /, '').slice(0, 120)}`}]}
+    return {header: [], rows: [], problems: [csvProblem(error)]}
   }
-  // The line a record starts on: where it ends, less the line ends inside it.
-  const startLine = (r: (typeof records)[number]) => r.info.lines - (r.raw.replace(/\n$/, '').match(/\n/g)?.length ?? 0)
-  const problems: ParseProblem[] = []
-  const first = records[0]
-  if (!first) return {header: [], rows: [], problems: [{line: 1, message: 'the file is empty'}]}
-  const header = first.record.map((h) => h.trim())
-  const headerLine = startLine(first)
-  const missing = REQUIRED_COLUMNS.filter((c) => !header.includes(c))
-  if (missing.length > 0) {
-    return {header, rows: [], problems: [{line: headerLine, field: missing.join(', '), message: `missing from the header; is this a dta-mpexp export?`}]}
-  }
-  const lastNeeded = Math.max(...[...REQUIRED_COLUMNS, ...OPTIONAL_COLUMNS].map((c) => header.indexOf(c)))
+  const reader = new DtaRowReader()
   const rows: DtaRow[] = []
-  for (const entry of records.slice(1)) {
-    const cells = entry.record
-    const line = startLine(entry)
-    if (cells.length <= lastNeeded || cells.length > header.length) {
-      problems.push({line, message: `has ${cells.length} fields; the header has ${header.length}`})
-      continue
-    }
-    const values: Record<string, string> = {}
-    header.forEach((name, index) => {
-      values[name] = (cells[index] ?? '').trim()
-    })
-    rows.push({line, values})
+  const problems: ParseProblem[] = []
+  for (const record of records) {
+    const read = reader.read(record)
+    if (read === null) continue
+    if ('values' in read) rows.push(read)
+    else problems.push(read)
   }
-  return {header, rows, problems}
+  const empty = reader.end()
+  if (empty) problems.push(empty)
+  return {header: reader.header, rows, problems}
 }
 
 const COUNTRY: Record<string, string> = {'756': 'CH', '438': 'LI', '276': 'DE', '40': 'AT', '040': 'AT', '250': 'FR', '380': 'IT'}
@@ -167,41 +216,105 @@ const isProblem = (value: UnitDetails | ParseProblem): value is ParseProblem => 
  * periods, and maps vacant units. `mandant` makes the unit reference.
  */
 export function vacanciesFromDta(rows: DtaRow[], options: {mandant: number; today: string}): DtaOutcome[] {
-  const units = new Map<string, DtaRow[]>()
-  for (const row of rows) units.set(dtaUnitKey(row), [...(units.get(dtaUnitKey(row)) ?? []), row])
-  return [...units].map(([key, unitRows]) => unitOutcome(`${options.mandant}.${key}`, unitRows, options.today))
+  const units = new DtaUnits(options)
+  for (const row of rows) units.add(row)
+  const byLine = new Map(rows.map((row) => [row.line, row]))
+  return [...units.outcomes()].map((outcome): DtaOutcome => {
+    if (outcome.kind !== 'vacancy') return outcome
+    const built = units.vacancyOf(byLine.get(outcome.line)!) as {vacancy: Vacancy}
+    return {...outcome, vacancy: built.vacancy}
+  })
 }
 
-/** One unit (all its rows): vacant with its listing, let, or invalid with the field. */
-function unitOutcome(reference: string, unitRows: DtaRow[], today: string): DtaOutcome {
-  const first = unitRows[0]!
-  const v = first.values
-  const invalid = (row: DtaRow, field: string, message: string): DtaOutcome => ({kind: 'invalid', line: row.line, reference, problem: {line: row.line, field, message}})
-  if (!/^\d+$/.test(v.property_id!) || !/^\d+$/.test(v.unit_id!)) return invalid(first, 'property_id / unit_id', `"${v.property_id}" / "${v.unit_id}" must be numbers`)
-  const periods = utilisationPeriods(unitRows)
-  if ('problem' in periods) return invalid(periods.row, 'utilisation_period_start / _end', periods.problem)
-  const status = vacancyStatus(periods, today)
-  if (!status.vacant) return {kind: 'let', line: first.line, reference}
-  const details = dtaDetails(first)
-  if (isProblem(details)) return {kind: 'invalid', line: first.line, reference, problem: details}
-  const country = countryFromNumeric(v.unit_adress_country ?? '')
-  if (!country) return invalid(first, 'unit_adress_country', `"${v.unit_adress_country}" is not a known numeric country code (756 is CH)`)
-  return {kind: 'vacancy', line: first.line, reference, vacancy: dtaVacancy(reference, v, details, country, status.availableFrom)}
+/** What is kept of one unit while its rows come: no row, only what decides its outcome (about 100 bytes). */
+class UnitState extends TenancyFold {
+  /** The unit's first row, which gives its details. */
+  readonly line: number
+  /** Ids that are not numbers (first row), else the first row whose dates are not dates. */
+  early: ParseProblem | null = null
+  /** What makes the first row unmappable (type, level, area, country), should the unit be vacant. */
+  readonly details: ParseProblem | null
+  availableFrom: string | null = null
+
+  constructor(row: DtaRow, today: string) {
+    super(today)
+    this.line = row.line
+    const v = row.values
+    if (!/^\d+$/.test(v.property_id!) || !/^\d+$/.test(v.unit_id!)) this.early = {line: row.line, field: 'property_id / unit_id', message: `"${v.property_id}" / "${v.unit_id}" must be numbers`}
+    this.details = mappingProblem(row)
+  }
 }
 
-/** The unit's utilisation periods, or the first row whose dates are not dates. */
-function utilisationPeriods(unitRows: DtaRow[]): Array<{from: string | null; to: string | null}> | {row: DtaRow; problem: string} {
-  const periods: Array<{from: string | null; to: string | null}> = []
-  for (const row of unitRows) {
+/**
+ * The units of an export as its rows come, in any order: memory grows with the
+ * units, not the rows, and a row is not kept. `outcomes()` then says what
+ * each unit is, in the order units first appear; a vacancy is built from its
+ * first row (`vacancyOf`), read again.
+ */
+export class DtaUnits {
+  /** By `<property_id>.<unit_id>`. */
+  private readonly units = new Map<string, UnitState>()
+  private readonly vacantAt = new Map<number, string>()
+
+  constructor(private readonly options: {mandant: number; today: string}) {}
+
+  add(row: DtaRow): void {
+    const key = dtaUnitKey(row)
+    let unit = this.units.get(key)
+    if (!unit) this.units.set(key, (unit = new UnitState(row, this.options.today)))
+    if (unit.early) return
     try {
       const from = swissDate(row.values.utilisation_period_start ?? '')
       const to = swissDate(row.values.utilisation_period_end ?? '')
-      if (from !== null || to !== null) periods.push({from, to})
+      if (from !== null || to !== null) unit.add({from, to})
     } catch (error) {
-      return {row, problem: (error as Error).message}
+      unit.early = {line: row.line, field: 'utilisation_period_start / _end', message: (error as Error).message}
     }
   }
-  return periods
+
+  /** Each unit: invalid (the first problem in the order ids, dates, vacancy, details), let, or vacant. */
+  *outcomes(): Generator<{kind: 'vacancy'; line: number; reference: string} | {kind: 'let'; line: number; reference: string} | {kind: 'invalid'; line: number; reference: string; problem: ParseProblem}> {
+    for (const [key, unit] of this.units) {
+      const reference = `${this.options.mandant}.${key}`
+      const {line, early} = unit
+      if (early) {
+        yield {kind: 'invalid', line: early.line, reference, problem: early}
+        continue
+      }
+      const status = unit.status()
+      if (!status.vacant) yield {kind: 'let', line, reference}
+      else if (unit.details) yield {kind: 'invalid', line, reference, problem: unit.details}
+      else {
+        unit.availableFrom = status.availableFrom
+        this.vacantAt.set(line, key)
+        yield {kind: 'vacancy', line, reference}
+      }
+    }
+  }
+
+  /**
+   * The vacancy whose unit begins on this row, once `outcomes()` found it
+   * vacant; null for any other row. A row that no longer fits (the file
+   * changed) is a problem.
+   */
+  vacancyOf(row: DtaRow): {reference: string; vacancy: Vacancy} | ParseProblem | null {
+    const key = this.vacantAt.get(row.line)
+    if (key === undefined) return null
+    const reference = `${this.options.mandant}.${key}`
+    const problem = dtaUnitKey(row) === key ? mappingProblem(row) : {line: row.line, message: `holds unit ${this.options.mandant}.${dtaUnitKey(row)}, where ${reference} was`}
+    if (problem) return problem
+    const details = dtaDetails(row) as UnitDetails
+    return {reference, vacancy: dtaVacancy(reference, row.values, details, countryFromNumeric(row.values.unit_adress_country ?? '')!, this.units.get(key)!.availableFrom)}
+  }
+}
+
+/** Why a row's unit could not be mapped to a listing (type, level, area, country), or null. */
+function mappingProblem(row: DtaRow): ParseProblem | null {
+  const details = dtaDetails(row)
+  if (isProblem(details)) return details
+  const v = row.values
+  if (!countryFromNumeric(v.unit_adress_country ?? '')) return {line: row.line, field: 'unit_adress_country', message: `"${v.unit_adress_country}" is not a known numeric country code (756 is CH)`}
+  return null
 }
 
 function dtaVacancy(reference: string, v: Record<string, string>, details: UnitDetails, country: string, availableFrom: string | null): Vacancy {

@@ -70,16 +70,44 @@ export type VacancyStatus =
  * it becomes available the day after that end date.
  */
 export function vacancyStatus(tenancies: TenancyPeriod[], today: string): VacancyStatus {
-  const relevant = tenancies.filter((t) => t.to === null || t.to >= today)
-  // Every tenancy ended before today (or there never was one): free immediately.
-  if (relevant.length === 0) return {vacant: true, availableFrom: null, reason: 'no_tenancy'}
-  const current = relevant.find((t) => (t.from === null || t.from <= today))
-  const future = relevant.filter((t) => t.from !== null && t.from > today)
-  if (!current) return {vacant: false, reason: 'future_tenancy'}
-  if (current.to === null) return {vacant: false, reason: 'let'}
-  const successor = future.some((t) => t.from !== null && t.from > current.to!)
-  if (successor) return {vacant: false, reason: 'future_tenancy'}
-  return {vacant: true, availableFrom: addDays(current.to, 1), reason: 'tenancy_ends'}
+  const fold = new TenancyFold(today)
+  for (const tenancy of tenancies) fold.add(tenancy)
+  return fold.status()
+}
+
+/**
+ * vacancyStatus one tenancy at a time, keeping only what decides it: whether
+ * any tenancy still counts, the end of the first one covering today, and the
+ * latest start after today. A long export then keeps three values per unit,
+ * not its history.
+ */
+export class TenancyFold {
+  private counts = false
+  /** The end of the first tenancy (in the order given) covering today: undefined while there is none, null when open. */
+  private currentTo: string | null | undefined = undefined
+  private latestFutureFrom: string | null = null
+
+  constructor(private readonly today: string) {}
+
+  add({from, to}: TenancyPeriod): void {
+    // Ended before today: it no longer counts.
+    if (to !== null && to < this.today) return
+    this.counts = true
+    if (from === null || from <= this.today) {
+      if (this.currentTo === undefined) this.currentTo = to
+    } else if (this.latestFutureFrom === null || from > this.latestFutureFrom) {
+      this.latestFutureFrom = from
+    }
+  }
+
+  status(): VacancyStatus {
+    // Every tenancy ended before today (or there never was one): free immediately.
+    if (!this.counts) return {vacant: true, availableFrom: null, reason: 'no_tenancy'}
+    if (this.currentTo === undefined) return {vacant: false, reason: 'future_tenancy'}
+    if (this.currentTo === null) return {vacant: false, reason: 'let'}
+    if (this.latestFutureFrom !== null && this.latestFutureFrom > this.currentTo) return {vacant: false, reason: 'future_tenancy'}
+    return {vacant: true, availableFrom: addDays(this.currentTo, 1), reason: 'tenancy_ends'}
+  }
 }
 
 export interface ImmotopUnitRows {

@@ -11,10 +11,14 @@
  *   mandant number, so a key that fits units of two mandants is ambiguous and
  *   is not applied (reported instead of guessed).
  */
-import {open, readFile} from 'node:fs/promises'
-import {dtaDetails, dtaUnitKey, parseDtaMpexp} from '../core/dta-mpexp.js'
-import {catchProblem, idxDetails, idxOffer, idxReference, isProblem, normalizeReference, parseIdx} from '../core/idx.js'
+import {open} from 'node:fs/promises'
+import {Readable} from 'node:stream'
+import {pipeline} from 'node:stream/promises'
+import {CsvError, parse as csvStream} from 'csv-parse'
+import {csvProblem, DTA_CSV, DtaRowReader, dtaDetails, dtaUnitKey, type CsvRecord, type DtaRow} from '../core/dta-mpexp.js'
+import {catchProblem, idxDetails, idxOffer, idxReference, isProblem, normalizeReference, parseIdxLine} from '../core/idx.js'
 import type {ParseProblem} from '../core/parse-problem.js'
+import {decodeLine} from '../core/text-decoding.js'
 import type {UnitDetails} from '../core/vacancy.js'
 import {InvalidInputError, UsageError} from '../errors.js'
 
@@ -31,14 +35,6 @@ export interface DetailsIndex {
 }
 
 export type DetailsMatch = {kind: 'found'; details: UnitDetails} | {kind: 'none'} | {kind: 'ambiguous'; reason: string}
-
-export async function readInput(file: string, what = 'export file'): Promise<Buffer> {
-  try {
-    return await readFile(file)
-  } catch (error) {
-    throw unreadable(file, what, error)
-  }
-}
 
 function unreadable(file: string, what: string, error: unknown): UsageError {
   const code = (error as NodeJS.ErrnoException).code
@@ -125,6 +121,57 @@ export async function* readLineBatches(file: string, what = 'export file'): Asyn
   }
 }
 
+/** Characters handed to csv-parse at a time. */
+const CSV_PIECE = 32 * 1024
+
+/** One item of a dta-mpexp export read as a stream: a row, a row's problem, or a CSV error that refuses the whole file. */
+export type DtaItem = {row: DtaRow} | {problem: ParseProblem} | {broken: ParseProblem}
+
+/**
+ * The rows of a dta-mpexp export, read as a stream (memory flat in the file
+ * size): each physical line is decoded on its own, as parseDtaMpexp does, and
+ * csv-parse joins the lines of a quoted field that spans them. Each row keeps
+ * only the columns used. After a `broken` item (invalid CSV) or a header
+ * without a required column nothing more comes.
+ */
+export async function* readDtaRows(file: string, what?: string): AsyncGenerator<DtaItem> {
+  async function* text(): AsyncGenerator<string> {
+    let chunk = ''
+    for await (const batch of readLineBatches(file, what)) {
+      for (const {line, bytes} of linesOf(batch)) {
+        const text = decodeLine(bytes).text
+        chunk += `${line === 1 ? text.replace(/^\uFEFF/, '') : text}\n`
+        // Small pieces die young: a whole read as one string would wait for a full collection.
+        if (chunk.length >= CSV_PIECE) {
+          yield chunk
+          chunk = ''
+        }
+      }
+    }
+    if (chunk !== '') yield chunk
+  }
+  const reader = new DtaRowReader()
+  const parser = csvStream(DTA_CSV)
+  const reading = pipeline(Readable.from(text(), {objectMode: false}), parser)
+  // A failure of the reading also ends the loop below, with that error.
+  reading.catch(() => {})
+  try {
+    for await (const record of parser as AsyncIterable<CsvRecord>) {
+      const read = reader.read(record)
+      if (read !== null) yield 'values' in read ? {row: read} : {problem: read}
+      if (reader.refused) return
+    }
+  } catch (error) {
+    if (!(error instanceof CsvError)) throw error
+    yield {broken: csvProblem(error)}
+    return
+  } finally {
+    parser.destroy()
+  }
+  const empty = reader.end()
+  if (empty) yield {problem: empty}
+}
+
 /** IDX when the first non-empty line is an IDX 3.01 record; dta-mpexp when it is a header with property_id and unit_id. */
 export function detectFormat(buffer: Buffer): DetailsFormat | null {
   const head = buffer.subarray(0, 4096).toString('latin1').replace(/^\uFEFF|^\xEF\xBB\xBF/, '').trimStart()
@@ -135,35 +182,69 @@ export function detectFormat(buffer: Buffer): DetailsFormat | null {
 }
 
 export async function readDetailsFile(file: string): Promise<DetailsIndex> {
-  const buffer = await readInput(file, 'details file (immotop.detailsFile or --details)')
-  const format = detectFormat(buffer)
+  const what = 'details file (immotop.detailsFile or --details)'
+  const format = detectFormat(await readHead(file, what))
   if (!format) {
     throw new InvalidInputError('DETAILS_FORMAT', `${file} is neither an IDX 3.01 file nor a dta-mpexp export.`, 'Point immotop.detailsFile (or --details) at Immotop 2\'s IDX 3.01 portal export or its dta-mpexp master-data export.')
   }
   const index: DetailsIndex = {file, format, byReference: new Map(), byUnitKey: new Map(), problems: []}
+  // Both read as a stream: only the details of each unit are kept.
   if (format === 'idx') {
-    const parsed = parseIdx(buffer)
-    index.problems.push(...parsed.problems)
-    for (const record of parsed.records) {
-      const offer = idxOffer(record)
-      if (typeof offer !== 'string') index.problems.push(offer)
-      if (offer !== 'RENT') continue
-      const details = catchProblem(() => idxDetails(record, offer))
-      if (isProblem(details)) index.problems.push(details)
-      else index.byReference.set(normalizeReference(idxReference(record)), details)
+    for await (const batch of readLineBatches(file, what)) {
+      for (const {line, bytes} of linesOf(batch)) {
+        const record = parseIdxLine(bytes, line)
+        if (record === null) continue
+        if (!('fields' in record)) {
+          index.problems.push(record)
+          continue
+        }
+        const offer = idxOffer(record)
+        if (typeof offer !== 'string') index.problems.push(offer)
+        if (offer !== 'RENT') continue
+        const details = catchProblem(() => idxDetails(record, offer))
+        if (isProblem(details)) index.problems.push(details)
+        else index.byReference.set(normalizeReference(idxReference(record)), details)
+      }
     }
-  } else {
-    const parsed = parseDtaMpexp(buffer)
-    index.problems.push(...parsed.problems)
-    for (const row of parsed.rows) {
-      const key = dtaUnitKey(row)
-      if (index.byUnitKey.has(key)) continue
-      const details = dtaDetails(row)
-      if ('message' in details) index.problems.push(details)
-      else index.byUnitKey.set(key, details)
+    return index
+  }
+  for await (const item of readDtaRows(file, what)) {
+    if ('broken' in item) {
+      // Invalid CSV: nothing of the file is used.
+      index.byUnitKey.clear()
+      index.problems = [item.broken]
+      break
     }
+    if ('problem' in item) {
+      index.problems.push(item.problem)
+      continue
+    }
+    const key = dtaUnitKey(item.row)
+    if (index.byUnitKey.has(key)) continue
+    const details = dtaDetails(item.row)
+    if ('message' in details) index.problems.push(details)
+    else index.byUnitKey.set(key, details)
   }
   return index
+}
+
+/** The first bytes of a file, enough to tell its format. */
+async function readHead(file: string, what: string): Promise<Buffer> {
+  let handle
+  try {
+    handle = await open(file, 'r')
+  } catch (error) {
+    throw unreadable(file, what, error)
+  }
+  try {
+    const head = Buffer.alloc(4096)
+    const {bytesRead} = await handle.read(head, 0, head.length, 0)
+    return head.subarray(0, bytesRead)
+  } catch (error) {
+    throw unreadable(file, what, error)
+  } finally {
+    await handle.close()
+  }
 }
 
 /**

@@ -9,14 +9,14 @@ import {configuredMandants, isLettingMandant} from '../core/mandants.js'
 import type {ImmotopRestClient} from '../adapters/immotop-rest.js'
 import {singleMandant, type AppConfig} from '../config/schema.js'
 import {missingGatedColumns} from '../contracts/immotop-wire.js'
-import {parseDtaMpexp, vacanciesFromDta} from '../core/dta-mpexp.js'
+import {DtaUnits} from '../core/dta-mpexp.js'
 import {idxAgency, idxReference, parseIdxLine, vacancyFromIdx} from '../core/idx.js'
 import type {ParseProblem} from '../core/parse-problem.js'
 import {managedBy} from '../core/listing.js'
 import {formatUnitRef, parseUnitRef} from '../core/unit-ref.js'
 import {mergeDetails, missingDetails, vacancyFromImmotop, type ImmotopUnitRows, type Vacancy, type VacancySource} from '../core/vacancy.js'
 import {AppError, ConfigError, IntegrityError, InvalidInputError, NotFoundError, UsageError, toAppError} from '../errors.js'
-import {detailsFor, linesOf, readDetailsFile, readInput, readLineBatches, type DetailsIndex} from './details-file.js'
+import {detailsFor, linesOf, readDetailsFile, readDtaRows, readLineBatches, type DetailsIndex} from './details-file.js'
 
 export interface SourceSpec {
   kind: VacancySource
@@ -236,27 +236,70 @@ function changedWhileReading(file: string, line: number | null): InvalidInputErr
 async function readDtaFile(spec: SourceSpec): Promise<SourceResult> {
   const result = emptyResult('dta-mpexp')
   const file = spec.file!
-  if (spec.defaultMandant === undefined) {
+  const mandant = spec.defaultMandant
+  if (mandant === undefined) {
     throw new UsageError('MANDANT_NEEDED', `${file}: a dta-mpexp export carries no mandant number, and immotop.mandant names more than one.`, 'Pass --mandant <nr> for the mandant this export belongs to, or use the file as a details file with REST (--details).')
   }
-  const parsed = parseDtaMpexp(await readInput(file))
-  const problems: ParseProblem[] = [...parsed.problems]
-  const found = new Map<string, {line?: number}>()
-  for (const outcome of vacanciesFromDta(parsed.rows, {mandant: spec.defaultMandant, today: spec.today})) {
-    found.set(outcome.reference, {line: outcome.line})
-    if (outcome.kind === 'vacancy') result.vacancies.push({reference: outcome.reference, vacancy: outcome.vacancy, line: outcome.line})
-    else if (outcome.kind === 'let') result.skipped.push({reference: outcome.reference, reason: 'not vacant: it has a current tenancy without end, or a successor', line: outcome.line})
-    else problems.push(outcome.problem)
+  // First pass, as a stream: every row checked, each unit reduced to what decides its outcome; no row is kept.
+  const units = new DtaUnits({mandant, today: spec.today})
+  let problems: ParseProblem[] = []
+  let rows = 0
+  let broken = false
+  for await (const item of readDtaRows(file)) {
+    if ('broken' in item) {
+      problems = [item.broken]
+      broken = true
+      break
+    }
+    if ('problem' in item) problems.push(item.problem)
+    else {
+      rows++
+      units.add(item.row)
+    }
   }
-  if (parsed.rows.length === 0 && parsed.problems.length === 0) problems.push({line: 2, message: 'the file holds a header but no unit'})
+  const found = new Map<string, {line?: number}>()
+  const vacantRefs: string[] = []
+  if (!broken) {
+    for (const outcome of units.outcomes()) {
+      // Only named references need looking up.
+      if (spec.refs.length > 0) found.set(outcome.reference, {line: outcome.line})
+      if (outcome.kind === 'vacancy') vacantRefs.push(outcome.reference)
+      else if (outcome.kind === 'let') result.skipped.push({reference: outcome.reference, reason: 'not vacant: it has a current tenancy without end, or a successor', line: outcome.line})
+      else problems.push(outcome.problem)
+    }
+  }
+  if (rows === 0 && problems.length === 0) problems.push({line: 2, message: 'the file holds a header but no unit'})
+  result.vacantRefs = vacantRefs
+  result.stream = () => dtaVacancies(file, units, result.vacantRefs!, spec.refs.length > 0)
   const owner = managedBy('dta-mpexp')
-  const prefix = `${spec.defaultMandant}.`
+  const prefix = `${mandant}.`
   result.owns = (listing) => listing.managed_by === owner && listing.reference_number.startsWith(prefix)
   stopOnProblems(file, problems, spec.skipInvalid)
   result.invalid = problems.map((p) => ({reference: null, problem: describe(file, p), line: p.line}))
-  const wanted = spec.refs.map((r) => formatUnitRef(parseUnitRef(r, spec.defaultMandant)))
+  const wanted = spec.refs.map((r) => formatUnitRef(parseUnitRef(r, mandant)))
   keepNamed(result, wanted, found, file, 'A dta-mpexp unit is <mandant>.<property_id>.<unit_id>.')
   return result
+}
+
+/**
+ * The second pass over a dta-mpexp export: each vacant unit built from its
+ * first row, in the first pass's order. A file that changed between the two
+ * passes is refused before the first vacancy that differs is published.
+ */
+async function* dtaVacancies(file: string, units: DtaUnits, expected: string[], named: boolean): AsyncGenerator<VacancyEntry> {
+  const wanted = named ? new Set(expected) : null
+  let next = 0
+  for await (const item of readDtaRows(file)) {
+    if (!('row' in item)) continue
+    const built = units.vacancyOf(item.row)
+    if (built === null) continue
+    if ('message' in built) throw changedWhileReading(file, item.row.line)
+    if (wanted && !wanted.has(built.reference)) continue
+    if (built.reference !== expected[next]) throw changedWhileReading(file, item.row.line)
+    next++
+    yield {reference: built.reference, vacancy: built.vacancy, line: item.row.line}
+  }
+  if (next !== expected.length) throw changedWhileReading(file, null)
 }
 
 /** With named references: every one must be in the file, and only they are kept. */

@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 import {changedListingFields, isManagedBy, listingFromVacancy, managedBy} from '../../src/core/listing.js'
 import {floorFromLevel, splitPostalCity, splitStreet} from '../../src/core/swiss-address.js'
@@ -18,6 +19,25 @@ describe('vacancyStatus', () => {
     ['tenancy starts today', [{from: TODAY, to: null}], {vacant: false, reason: 'let'}],
   ])('%s', (_name, tenancies, expected) => {
     expect(vacancyStatus(tenancies, TODAY)).toEqual(expected)
+  })
+
+  it('keeping three values per unit (the fold a long export uses) decides as the rule written out over all tenancies', () => {
+    // The rule as written in the docs: vacant unless a tenancy covers today without end, or one follows the one covering today.
+    const rule = (tenancies: Array<{from: string | null; to: string | null}>) => {
+      const relevant = tenancies.filter((t) => t.to === null || t.to >= TODAY)
+      if (relevant.length === 0) return {vacant: true, availableFrom: null, reason: 'no_tenancy'}
+      const current = relevant.find((t) => t.from === null || t.from <= TODAY)
+      if (!current) return {vacant: false, reason: 'future_tenancy'}
+      if (current.to === null) return {vacant: false, reason: 'let'}
+      if (relevant.some((t) => t.from !== null && t.from > TODAY && t.from > current.to!)) return {vacant: false, reason: 'future_tenancy'}
+      const next = new Date(`${current.to}T00:00:00Z`)
+      next.setUTCDate(next.getUTCDate() + 1)
+      return {vacant: true, availableFrom: next.toISOString().slice(0, 10), reason: 'tenancy_ends'}
+    }
+    const day = fc.option(fc.constantFrom('2019-01-01', '2026-11-25', TODAY, '2026-11-27', '2026-12-31', '2027-03-01', '2028-02-29'), {nil: null})
+    fc.assert(fc.property(fc.array(fc.record({from: day, to: day}), {maxLength: 6}), (tenancies) => {
+      expect(vacancyStatus(tenancies, TODAY)).toEqual(rule(tenancies))
+    }), {numRuns: 2000})
   })
 })
 
