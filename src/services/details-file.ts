@@ -95,7 +95,10 @@ export async function* readLineBatches(file: string, what = 'export file'): Asyn
         if (kept > MAX_LINE_BYTES) throw tooLong(line + 1)
         buffer = Buffer.concat([buffer, Buffer.allocUnsafe(READ_BYTES)])
       }
-      const {bytesRead} = await handle.read(buffer, kept, buffer.length - kept, null)
+      const {bytesRead} = await handle.read(buffer, kept, buffer.length - kept, null).catch((error: unknown) => {
+        // A folder opens but does not read (EISDIR); a share may fail midway (EIO).
+        throw unreadable(file, what, error)
+      })
       const filled = kept + bytesRead
       if (bytesRead === 0) {
         const end = endOf(0, kept)

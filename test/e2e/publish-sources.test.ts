@@ -171,6 +171,12 @@ describe('bad input files', () => {
     const r2 = await publish(['--from-csv', join(sb.root, 'nope.csv'), '--mandant', '1'])
     expect(r2.code).toBe(2)
     expect(json(r2).error.message).toContain('nope.csv (no such file)')
+    // A folder opens but cannot be read: the same error, for every kind of file, not an internal one.
+    for (const flag of ['--from-csv', '--from-idx', '--details']) {
+      const r3 = await publish([flag, sb.root, '--mandant', '1', ...(flag === '--details' ? ['--all'] : [])])
+      expect(r3.code).toBe(2)
+      expect(json(r3).error).toMatchObject({code: 'INPUT_UNREADABLE', message: `Cannot read ${sb.root} (EISDIR).`})
+    }
   })
 
   it('a record key (agency_id and refs) twice in one feed is reported with both lines', async () => {
