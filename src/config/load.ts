@@ -60,6 +60,15 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
         'Check the path, or create the file: see README "Config".',
       )
     }
+    const info = statSync(path)
+    if (!info.isFile()) {
+      // A folder would read as a syntax error (EISDIR), a pipe would never end.
+      throw new ConfigError(
+        'CONFIG_NOT_FOUND',
+        `${path}${options.configPath ? '' : ` (from ${CONFIG_PATH_ENV})`} is ${info.isDirectory() ? 'a folder' : 'not a regular file'}, not a config file.`,
+        'Name the config file itself, e.g. --config <folder>/.melon-immotoprc.yaml (README "Config").',
+      )
+    }
     result = await readOrExplain(() => explorer.load(path), path)
   } else {
     result = await readOrExplain(() => explorer.search(cwd), cwd)

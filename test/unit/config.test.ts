@@ -1,3 +1,4 @@
+import {execFileSync} from 'node:child_process'
 import {chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -133,6 +134,14 @@ describe('loadConfig: errors name the file, the key and the fix', () => {
   it('a missing --config file', async () => {
     const err = await configError(loadConfig({configPath: join(dir, 'nope.yaml'), env: {}}))
     expect(err.message).toContain('nope.yaml does not exist')
+  })
+  it('a folder or a pipe as --config is named as such, not read (a pipe would never end)', async () => {
+    const folder = await configError(loadConfig({configPath: dir, env: {}}))
+    expect(folder).toMatchObject({code: 'CONFIG_NOT_FOUND', exitCode: 78, message: `${dir} is a folder, not a config file.`})
+    expect(folder.fix).toContain('--config <folder>/.melon-immotoprc.yaml')
+    const pipe = join(dir, 'config.fifo')
+    execFileSync('mkfifo', [pipe])
+    expect(await configError(loadConfig({configPath: pipe, env: {}}))).toMatchObject({message: `${pipe} is not a regular file, not a config file.`})
   })
   it('a YAML syntax error gives the line', async () => {
     const file = write('.melon-immotoprc.yaml', 'melon:\n  project: acme\n  token: [unclosed\nimmotop: {}\n')
