@@ -11,7 +11,8 @@
  *   mandant number, so a key that fits units of two mandants is ambiguous and
  *   is not applied (reported instead of guessed).
  */
-import {open} from 'node:fs/promises'
+import {constants} from 'node:fs'
+import {open, type FileHandle} from 'node:fs/promises'
 import {Readable} from 'node:stream'
 import {pipeline} from 'node:stream/promises'
 import {CsvError, parse as csvStream} from 'csv-parse'
@@ -39,6 +40,30 @@ export type DetailsMatch = {kind: 'found'; details: UnitDetails} | {kind: 'none'
 function unreadable(file: string, what: string, error: unknown): UsageError {
   const code = (error as NodeJS.ErrnoException).code
   return new UsageError('INPUT_UNREADABLE', `Cannot read ${file} (${code === 'ENOENT' ? 'no such file' : code ?? 'error'}).`, `Check the path of the ${what}.`)
+}
+
+/**
+ * Opens an export for reading, a regular file only: a folder would fail at
+ * the first read, and a pipe or a device (which the open does not wait for)
+ * might never end.
+ */
+async function openRegular(file: string, what: string): Promise<FileHandle> {
+  let handle: FileHandle
+  try {
+    handle = await open(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0))
+  } catch (error) {
+    throw unreadable(file, what, error)
+  }
+  const info = await handle.stat().catch(async (error: unknown) => {
+    await handle.close()
+    throw unreadable(file, what, error)
+  })
+  if (!info.isFile()) {
+    await handle.close()
+    const kind = info.isDirectory() ? 'a folder' : 'not a regular file: an export is read twice, which a pipe cannot give'
+    throw new UsageError('INPUT_UNREADABLE', `Cannot read ${file} (${kind}).`, `Check the path of the ${what}: it must name the file itself (write a piped export to a file first).`)
+  }
+  return handle
 }
 
 /** The longest line an export may have (an IDX record with long descriptions is well under it). */
@@ -75,12 +100,7 @@ export function* linesOf(batch: LineBatch): Generator<{line: number; bytes: Buff
  * them, do not keep them.
  */
 export async function* readLineBatches(file: string, what = 'export file'): AsyncGenerator<LineBatch> {
-  let handle
-  try {
-    handle = await open(file, 'r')
-  } catch (error) {
-    throw unreadable(file, what, error)
-  }
+  const handle = await openRegular(file, what)
   let line = 0
   let buffer = Buffer.allocUnsafe(READ_BYTES)
   /** Bytes of an unfinished line at the start of the buffer. */
@@ -96,7 +116,7 @@ export async function* readLineBatches(file: string, what = 'export file'): Asyn
         buffer = Buffer.concat([buffer, Buffer.allocUnsafe(READ_BYTES)])
       }
       const {bytesRead} = await handle.read(buffer, kept, buffer.length - kept, null).catch((error: unknown) => {
-        // A folder opens but does not read (EISDIR); a share may fail midway (EIO).
+        // A share may fail midway (EIO).
         throw unreadable(file, what, error)
       })
       const filled = kept + bytesRead
@@ -233,12 +253,7 @@ export async function readDetailsFile(file: string): Promise<DetailsIndex> {
 
 /** The first bytes of a file, enough to tell its format. */
 async function readHead(file: string, what: string): Promise<Buffer> {
-  let handle
-  try {
-    handle = await open(file, 'r')
-  } catch (error) {
-    throw unreadable(file, what, error)
-  }
+  const handle = await openRegular(file, what)
   try {
     const head = Buffer.alloc(4096)
     const {bytesRead} = await handle.read(head, 0, head.length, 0)

@@ -2,6 +2,7 @@
  * publish from all three sources against the sandbox, on the same units, and
  * the listing lifecycle: created, updated, unchanged (no write), withdrawn.
  */
+import {execFileSync} from 'node:child_process'
 import {copyFileSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -171,11 +172,15 @@ describe('bad input files', () => {
     const r2 = await publish(['--from-csv', join(sb.root, 'nope.csv'), '--mandant', '1'])
     expect(r2.code).toBe(2)
     expect(json(r2).error.message).toContain('nope.csv (no such file)')
-    // A folder opens but cannot be read: the same error, for every kind of file, not an internal one.
+    // A folder or a pipe is refused at once, for every kind of file: not an internal error, and no wait for a writer.
+    const pipe = join(sb.root, 'export.fifo')
+    execFileSync('mkfifo', [pipe])
     for (const flag of ['--from-csv', '--from-idx', '--details']) {
-      const r3 = await publish([flag, sb.root, '--mandant', '1', ...(flag === '--details' ? ['--all'] : [])])
-      expect(r3.code).toBe(2)
-      expect(json(r3).error).toMatchObject({code: 'INPUT_UNREADABLE', message: `Cannot read ${sb.root} (EISDIR).`})
+      for (const [path, what] of [[sb.root, 'a folder'], [pipe, 'not a regular file: an export is read twice, which a pipe cannot give']]) {
+        const r3 = await publish([flag, path!, '--mandant', '1', ...(flag === '--details' ? ['--all'] : [])])
+        expect(r3.code).toBe(2)
+        expect(json(r3).error).toMatchObject({code: 'INPUT_UNREADABLE', message: `Cannot read ${path} (${what}).`})
+      }
     }
   })
 
