@@ -16,7 +16,8 @@ import {managedBy} from '../core/listing.js'
 import {formatUnitRef, parseUnitRef} from '../core/unit-ref.js'
 import {mergeDetails, missingDetails, vacancyFromImmotop, type ImmotopUnitRows, type Vacancy, type VacancySource} from '../core/vacancy.js'
 import {AppError, ConfigError, IntegrityError, InvalidInputError, NotFoundError, UsageError, toAppError} from '../errors.js'
-import {detailsFor, linesOf, readDetailsFile, readDtaRows, readLineBatches, type DetailsIndex} from './details-file.js'
+import {detailsFor, readDetailsFile, type DetailsIndex} from './details-file.js'
+import {linesOf, readDtaRows, readLineBatches} from './export-files.js'
 
 export interface SourceSpec {
   kind: VacancySource

@@ -11,7 +11,8 @@ import iconv from 'iconv-lite'
 import {afterAll, describe, expect, it} from 'vitest'
 import {parseDtaMpexp, vacanciesFromDta} from '../../src/core/dta-mpexp.js'
 import {DTA_MPEXP_HEADER} from '../../src/sandbox/exports.js'
-import {readDetailsFile, readDtaRows, type DtaItem} from '../../src/services/details-file.js'
+import {readDetailsFile} from '../../src/services/details-file.js'
+import {readDtaRows, type DtaItem} from '../../src/services/export-files.js'
 import {readVacancies, type SourceSpec, type VacancyEntry} from '../../src/services/vacancy-sources.js'
 
 const fixturePath = new URL('../../../shared/fixtures/wwimmo/dta-mpexp.csv', import.meta.url)
