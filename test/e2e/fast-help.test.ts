@@ -65,3 +65,26 @@ describe('<command> --help from the manifest', () => {
     expect(fast.stdout).toBe(oclif.stdout)
   })
 })
+
+describe("oclif's plugins (help, autocomplete) load only for what needs them", () => {
+  const config = join(dir, 'config.json')
+  writeFileSync(config, JSON.stringify({melon: {baseUrl: 'http://127.0.0.1:9', project: 'p', token: 'mlt_0123456789abcdef'}, immotop: {baseUrl: 'http://127.0.0.1:9', user: 'u', password: 'pw_0123456789', mandant: 1}, staging: {incomingDir: dir, ackDir: dir}, stateDir: join(dir, 'state')}), {mode: 0o600})
+
+  it.each([[['config', 'show', '--config', config]], [['config', 'validate', '--config', config, '--json']], [['config']], [['config', 'shwo']], [['export-tenant']], [['publish', '--from-idx']]])('%j: without them, and the same answer as with them', async (args) => {
+    const env = {...plain, NO_COLOR: '1'}
+    const [logged, fast, oclif] = await Promise.all([runCli(args, {env: {...env, DEBUG: 'oclif:*'}}), runCli(args, {env}), runCli(args, {env, bin: OCLIF_ONLY})])
+    expect(logged.stderr).toContain('oclif:config')
+    expect(logged.stderr).not.toContain('loading plugins')
+    expect(fast.code).toBe(oclif.code)
+    expect(fast.stdout).toBe(oclif.stdout)
+    expect(fast.stderr).toBe(oclif.stderr)
+  })
+
+  it.each([[['help', 'config', 'show']], [['autocomplete']], [['--help']], [['conifg']], [['Config', 'show']]])('%j: with them, as before', async (args) => {
+    const {fast, oclif} = await both(args, {...plain, NO_COLOR: '1'})
+    expect(fast.stderr).toContain("loading plugins [ '@oclif/plugin-autocomplete', '@oclif/plugin-help' ]")
+    expect(fast.code).toBe(oclif.code)
+    expect(fast.stdout).toBe(oclif.stdout)
+  })
+})
+
