@@ -208,11 +208,10 @@ function validate(raw: unknown, filepath: string, env: NodeJS.ProcessEnv): Loade
   if (config.notify?.smtp.caFile) config.notify.smtp.caFile = abs(config.notify.smtp.caFile)
   if (config.melon.caFile) config.melon.caFile = abs(config.melon.caFile)
   if (config.immotop.caFile) config.immotop.caFile = abs(config.immotop.caFile)
-  for (const key of ['melon.caFile', 'immotop.caFile'] as const) {
-    const [section, leaf] = key.split('.') as ['melon' | 'immotop', 'caFile']
-    const file = config[section][leaf]
+  for (const [key, file] of [['melon.caFile', config.melon.caFile], ['immotop.caFile', config.immotop.caFile], ['notify.smtp.caFile', config.notify?.smtp.caFile]] as const) {
+    // Read whole when a connection is made: a folder or a pipe there would fail late or never end.
     if (file && !(existsSync(file) && statSync(file).isFile())) {
-      throw new ConfigError('CONFIG_INVALID', `${filepath}: ${key}: CA file ${file} does not exist.`, `Point ${key} at the PEM file of the CA that signed the server certificate.`)
+      throw new ConfigError('CONFIG_INVALID', `${filepath}: ${key}: CA file ${file} ${existsSync(file) ? 'is not a regular file' : 'does not exist'}.`, `Point ${key} at the PEM file of the CA that signed the server certificate.`)
     }
   }
   const sources: Record<string, ValueSource> = {}

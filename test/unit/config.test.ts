@@ -190,6 +190,15 @@ describe('loadConfig: errors name the file, the key and the fix', () => {
     expect(err.message).toContain('immotop.caFile')
     expect(err.message).toContain(join(dir, 'ca.pem'))
   })
+  it("the mail server's CA file is checked too, and a folder or a pipe is not a CA file", async () => {
+    const smtp = (caFile: string) => write('c.json', JSON.stringify({...valid, notify: {recipients: ['a@b.example'], from: 'a@b.example', smtp: {host: 'mail.example', caFile}}}))
+    expect((await configError(loadConfig({configPath: smtp('./nope.pem'), env: {}}))).message).toBe(`${join(dir, 'c.json')}: notify.smtp.caFile: CA file ${join(dir, 'nope.pem')} does not exist.`)
+    const pipe = join(dir, 'ca.fifo')
+    execFileSync('mkfifo', [pipe])
+    expect((await configError(loadConfig({configPath: smtp(pipe), env: {}}))).message).toBe(`${join(dir, 'c.json')}: notify.smtp.caFile: CA file ${pipe} is not a regular file.`)
+    const melon = write('m.json', JSON.stringify({...valid, melon: {...valid.melon, caFile: dir}}))
+    expect((await configError(loadConfig({configPath: melon, env: {}}))).message).toContain(`melon.caFile: CA file ${dir} is not a regular file.`)
+  })
 })
 
 describe('did you mean', () => {
