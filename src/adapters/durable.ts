@@ -8,7 +8,19 @@
  */
 import {createHash} from 'node:crypto'
 import {constants} from 'node:fs'
-import {open, rename} from 'node:fs/promises'
+import {open, rename, unlink} from 'node:fs/promises'
+
+/**
+ * Removes a file of this tool's own (a partial download, a temporary copy);
+ * one already gone is no error. One call: `rm(path, {force: true})` looks the
+ * path up twice first, and in a staging folder on a share each look is a
+ * round trip to the server.
+ */
+export async function removeFile(path: string): Promise<void> {
+  await unlink(path).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error
+  })
+}
 
 export async function fsyncFile(path: string): Promise<void> {
   const handle = await open(path, 'r+')

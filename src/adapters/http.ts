@@ -13,9 +13,9 @@
  */
 import {createHash} from 'node:crypto'
 import {createWriteStream, readFileSync} from 'node:fs'
-import {rename, rm} from 'node:fs/promises'
+import {rename} from 'node:fs/promises'
 import {dirname} from 'node:path'
-import {fsyncDir, fsyncFile} from './durable.js'
+import {fsyncDir, fsyncFile, removeFile} from './durable.js'
 import {releasingCounter} from './memory.js'
 import http from 'node:http'
 import https from 'node:https'
@@ -218,7 +218,7 @@ export class HttpClient {
         })
         try {
           // Created exclusively: O_CREAT|O_EXCL never follows a link someone planted.
-          await rm(partial, {force: true})
+          await removeFile(partial)
           await pipeline(body, meter, createWriteStream(partial, {flags: 'wx', mode: 0o600}))
         } finally {
           clearTimeout(idle)
@@ -241,7 +241,7 @@ export class HttpClient {
         const code = (error as NodeJS.ErrnoException)?.code
         const full = diskFullError(error, dirname(destination), 'Nothing was sent; the partial file was removed.')
         if (full || code === 'DOWNLOAD_TOO_SLOW') {
-          await rm(partial, {force: true})
+          await removeFile(partial)
           throw (
             full ??
             new UnavailableError(
@@ -258,7 +258,7 @@ export class HttpClient {
               ? new IntegrityError('CHECKSUM_MISMATCH', `${this.target.system} ${endpoint}: the body is longer than the declared ${expected.size} bytes.`, 'Run the command again; if it persists, report it to the system\'s vendor.')
               : this.networkError(error, endpoint)
       }
-      await rm(partial, {force: true})
+      await removeFile(partial)
       const again = failure.code === 'CHECKSUM_MISMATCH' || isTransientNetwork(failure) || failure.code === 'RATE_LIMITED' || failure.code === 'SERVER_ERROR'
       if (!again || attempt >= this.policy.maxAttempts || Date.now() - started > this.policy.totalBudgetMs) throw failure
       await sleep(retryDelay(attempt, this.policy, undefined))

@@ -22,7 +22,7 @@ import {Transform} from 'node:stream'
 import {pipeline} from 'node:stream/promises'
 import {buildControlFile, parseControlFile, type ControlFile} from '../core/control-file.js'
 import {controlFileName} from '../core/handover.js'
-import {fsyncDir, fsyncFile, hashFile, renameDurably} from './durable.js'
+import {fsyncDir, fsyncFile, hashFile, removeFile, renameDurably} from './durable.js'
 import {releasingCounter} from './memory.js'
 import {ConfigError, IntegrityError, RemoteRejectedError, diskFullError} from '../errors.js'
 
@@ -170,7 +170,7 @@ export class StagingDirectory {
     }
     options.signal?.addEventListener('abort', abort, {once: true})
     try {
-      await rm(tmpDoc, {force: true})
+      await removeFile(tmpDoc)
       const {sha256, linked} = await this.placeCopy(localPath, tmpDoc)
       if (sha256 !== file.sha256) {
         throw new IntegrityError('CHECKSUM_MISMATCH', `Copy of ${file.fileName} into the staging folder has SHA-256 …${sha256.slice(-8)}, expected …${file.sha256.slice(-8)}.`, 'Check the disk and run again.')
@@ -178,7 +178,7 @@ export class StagingDirectory {
       // A hard link shares the local copy's blocks, already synced; a copy is synced here.
       if (!linked) await fsyncFile(tmpDoc)
       await renameDurably(tmpDoc, join(this.dirs.incomingDir, file.fileName))
-      await rm(tmpControl, {force: true})
+      await removeFile(tmpControl)
       await writeExclusive(tmpControl, this.controlFor(file))
       if (options.defer) return 'placed'
       options.beforeControlMove?.()
@@ -188,7 +188,7 @@ export class StagingDirectory {
       throw diskFullError(error, tmp, 'The partial copy was removed; what was delivered before stays, and the next run continues.') ?? error
     } finally {
       options.signal?.removeEventListener('abort', abort)
-      await rm(tmpDoc, {force: true})
+      await removeFile(tmpDoc)
     }
     return 'delivered'
   }

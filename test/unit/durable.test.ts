@@ -1,9 +1,9 @@
 import {createHash} from 'node:crypto'
-import {mkdtempSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {hashFile, renameDurably} from '../../src/adapters/durable.js'
+import {hashFile, removeFile, renameDurably} from '../../src/adapters/durable.js'
 
 const busy = (code: string) => Object.assign(new Error(`${code}: resource busy`), {code})
 
@@ -54,6 +54,31 @@ describe('hashFile', () => {
       expect(await hashFile(join(dir, 'empty.pdf'))).toBe(createHash('sha256').digest('hex'))
       symlinkSync(file, join(dir, 'link.pdf'))
       await expect(hashFile(join(dir, 'link.pdf'))).rejects.toMatchObject({code: 'ELOOP'})
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
+  })
+})
+
+describe('removeFile', () => {
+  it('removes a file; one already gone is no error; a link goes, its target stays; a folder is refused, not emptied', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mi-remove-'))
+    try {
+      const file = join(dir, 'a.part')
+      writeFileSync(file, 'x')
+      await removeFile(file)
+      expect(existsSync(file)).toBe(false)
+      await removeFile(file)
+      const target = join(dir, 'target')
+      writeFileSync(target, 'keep')
+      symlinkSync(target, join(dir, 'link.part'))
+      await removeFile(join(dir, 'link.part'))
+      expect(existsSync(join(dir, 'link.part'))).toBe(false)
+      expect(readFileSync(target, 'utf8')).toBe('keep')
+      mkdirSync(join(dir, 'folder'))
+      writeFileSync(join(dir, 'folder', 'inside'), 'x')
+      await expect(removeFile(join(dir, 'folder'))).rejects.toMatchObject({code: expect.stringMatching(/^(EISDIR|EPERM)$/)})
+      expect(existsSync(join(dir, 'folder', 'inside'))).toBe(true)
     } finally {
       rmSync(dir, {recursive: true, force: true})
     }

@@ -5,7 +5,7 @@
  */
 import {mkdirSync, rmSync} from 'node:fs'
 import {readdir, rm, stat, writeFile} from 'node:fs/promises'
-import {fsyncDir, fsyncFile, hashFile, renameDurably} from '../../adapters/durable.js'
+import {fsyncDir, fsyncFile, hashFile, removeFile, renameDurably} from '../../adapters/durable.js'
 import {join} from 'node:path'
 
 export class Spool {
@@ -22,7 +22,7 @@ export class Spool {
   /** Creates the folder and drops partial downloads of a killed run. */
   async open(): Promise<void> {
     mkdirSync(this.dir, {recursive: true, mode: 0o700})
-    for (const name of await readdir(this.dir)) if (name.endsWith('.part')) await rm(join(this.dir, name), {force: true})
+    for (const name of await readdir(this.dir)) if (name.endsWith('.part')) await removeFile(join(this.dir, name))
   }
 
   /** The file is there with this size and SHA-256 (read once, streamed). */
@@ -48,7 +48,7 @@ export class Spool {
   /** Written aside, exclusively (never through a link), flushed, and moved in. */
   async write(fileName: string, bytes: Buffer): Promise<void> {
     const partial = `${this.path(fileName)}.part`
-    await rm(partial, {force: true})
+    await removeFile(partial)
     await writeFile(partial, bytes, {mode: 0o600, flag: 'wx'})
     await fsyncFile(partial)
     await renameDurably(partial, this.path(fileName))
