@@ -209,23 +209,38 @@ async function readIdxFile(spec: SourceSpec): Promise<SourceResult> {
 
 /**
  * The second pass over an IDX file: the vacancies the first pass found, in
- * its order, built again one at a time. A file that changed between the two
- * passes is refused before the first vacancy that differs is published.
+ * its order, built again one at a time (`inFirstPassOrder` refuses a file
+ * that changed between the two passes).
  */
-async function* idxVacancies(file: string, spec: SourceSpec, firstLines: FirstLines, expected: string[], named: boolean): AsyncGenerator<VacancyEntry> {
+function idxVacancies(file: string, spec: SourceSpec, firstLines: FirstLines, expected: string[], named: boolean): AsyncGenerator<VacancyEntry> {
+  async function* built(): AsyncGenerator<VacancyEntry & {line: number}> {
+    for await (const batch of readLineBatches(file)) {
+      for (const {line, bytes} of linesOf(batch)) {
+        const record = parseIdxLine(bytes, line)
+        if (record === null || !('fields' in record) || firstLines.get(idxAgency(record), idxReference(record)) !== line) continue
+        const outcome = vacancyFromIdx(record, {includeSale: spec.includeSale, today: spec.today})
+        if (outcome.kind === 'vacancy') yield {reference: outcome.reference, vacancy: outcome.vacancy, line}
+      }
+    }
+  }
+  return inFirstPassOrder(file, built(), expected, named)
+}
+
+/**
+ * The vacancies a second pass built, checked against the first pass: the
+ * same references in the same order (only the named ones, if `named`). A file
+ * that changed between the two passes is refused before the first vacancy
+ * that differs is published.
+ */
+async function* inFirstPassOrder(file: string, built: AsyncIterable<VacancyEntry & {line: number}>, expected: string[], named: boolean): AsyncGenerator<VacancyEntry> {
   // Without named references every vacancy is expected: no second set of all of them.
   const wanted = named ? new Set(expected) : null
   let next = 0
-  for await (const batch of readLineBatches(file)) {
-    for (const {line, bytes} of linesOf(batch)) {
-      const record = parseIdxLine(bytes, line)
-      if (record === null || !('fields' in record) || firstLines.get(idxAgency(record), idxReference(record)) !== line) continue
-      const outcome = vacancyFromIdx(record, {includeSale: spec.includeSale, today: spec.today})
-      if (outcome.kind !== 'vacancy' || (wanted && !wanted.has(outcome.reference))) continue
-      if (outcome.reference !== expected[next]) throw changedWhileReading(file, line)
-      next++
-      yield {reference: outcome.reference, vacancy: outcome.vacancy, line}
-    }
+  for await (const entry of built) {
+    if (wanted && !wanted.has(entry.reference)) continue
+    if (entry.reference !== expected[next]) throw changedWhileReading(file, entry.line)
+    next++
+    yield entry
   }
   if (next !== expected.length) throw changedWhileReading(file, null)
 }
@@ -284,23 +299,20 @@ async function readDtaFile(spec: SourceSpec): Promise<SourceResult> {
 
 /**
  * The second pass over a dta-mpexp export: each vacant unit built from its
- * first row, in the first pass's order. A file that changed between the two
- * passes is refused before the first vacancy that differs is published.
+ * first row, in the first pass's order (`inFirstPassOrder`); a row that no
+ * longer fits its unit means the file changed.
  */
-async function* dtaVacancies(file: string, units: DtaUnits, expected: string[], named: boolean): AsyncGenerator<VacancyEntry> {
-  const wanted = named ? new Set(expected) : null
-  let next = 0
-  for await (const item of readDtaRows(file)) {
-    if (!('row' in item)) continue
-    const built = units.vacancyOf(item.row)
-    if (built === null) continue
-    if ('message' in built) throw changedWhileReading(file, item.row.line)
-    if (wanted && !wanted.has(built.reference)) continue
-    if (built.reference !== expected[next]) throw changedWhileReading(file, item.row.line)
-    next++
-    yield {reference: built.reference, vacancy: built.vacancy, line: item.row.line}
+function dtaVacancies(file: string, units: DtaUnits, expected: string[], named: boolean): AsyncGenerator<VacancyEntry> {
+  async function* built(): AsyncGenerator<VacancyEntry & {line: number}> {
+    for await (const item of readDtaRows(file)) {
+      if (!('row' in item)) continue
+      const vacancy = units.vacancyOf(item.row)
+      if (vacancy === null) continue
+      if ('message' in vacancy) throw changedWhileReading(file, item.row.line)
+      yield {...vacancy, line: item.row.line}
+    }
   }
-  if (next !== expected.length) throw changedWhileReading(file, null)
+  return inFirstPassOrder(file, built(), expected, named)
 }
 
 /** With named references: every one must be in the file, and only they are kept. */
