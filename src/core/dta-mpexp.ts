@@ -241,7 +241,8 @@ class UnitState extends TenancyFold {
     this.line = row.line
     const v = row.values
     if (!/^\d+$/.test(v.property_id!) || !/^\d+$/.test(v.unit_id!)) this.early = {line: row.line, field: 'property_id / unit_id', message: `"${v.property_id}" / "${v.unit_id}" must be numbers`}
-    this.details = mappingProblem(row)
+    const mapped = mapRow(row)
+    this.details = 'message' in mapped ? mapped : null
   }
 }
 
@@ -301,20 +302,21 @@ export class DtaUnits {
     const key = this.vacantAt.get(row.line)
     if (key === undefined) return null
     const reference = `${this.options.mandant}.${key}`
-    const problem = dtaUnitKey(row) === key ? mappingProblem(row) : {line: row.line, message: `holds unit ${this.options.mandant}.${dtaUnitKey(row)}, where ${reference} was`}
-    if (problem) return problem
-    const details = dtaDetails(row) as UnitDetails
-    return {reference, vacancy: dtaVacancy(reference, row.values, details, countryFromNumeric(row.values.unit_adress_country ?? '')!, this.units.get(key)!.availableFrom)}
+    if (dtaUnitKey(row) !== key) return {line: row.line, message: `holds unit ${this.options.mandant}.${dtaUnitKey(row)}, where ${reference} was`}
+    const mapped = mapRow(row)
+    if ('message' in mapped) return mapped
+    return {reference, vacancy: dtaVacancy(reference, row.values, mapped.details, mapped.country, this.units.get(key)!.availableFrom)}
   }
 }
 
-/** Why a row's unit could not be mapped to a listing (type, level, area, country), or null. */
-function mappingProblem(row: DtaRow): ParseProblem | null {
+/** A row's unit as a listing needs it (details, country), or why it cannot be mapped (type, level, area, country). */
+function mapRow(row: DtaRow): {details: UnitDetails; country: string} | ParseProblem {
   const details = dtaDetails(row)
   if (isProblem(details)) return details
   const v = row.values
-  if (!countryFromNumeric(v.unit_adress_country ?? '')) return {line: row.line, field: 'unit_adress_country', message: `"${v.unit_adress_country}" is not a known numeric country code (756 is CH)`}
-  return null
+  const country = countryFromNumeric(v.unit_adress_country ?? '')
+  if (!country) return {line: row.line, field: 'unit_adress_country', message: `"${v.unit_adress_country}" is not a known numeric country code (756 is CH)`}
+  return {details, country}
 }
 
 function dtaVacancy(reference: string, v: Record<string, string>, details: UnitDetails, country: string, availableFrom: string | null): Vacancy {
