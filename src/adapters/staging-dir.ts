@@ -46,6 +46,9 @@ export class Answers extends Map<string, Answer> {
   readonly oversized: Array<{name: string; size: number}> = []
 }
 
+/** What a waiting handover sees: the names in folder 2, and the answers in folder 1. */
+type FolderLook = {present: Set<string>; answers: Answers}
+
 /** One file of a handover as it goes into the staging folder. */
 export interface StagedFile {
   /** The name in the staging folder (no personal data). */
@@ -89,7 +92,7 @@ export class StagingDirectory {
   private answersReading: Promise<Answers> | null = null
   /** Counts the changes seen in both folders (events, or a poll's time passing). */
   private generation = 0
-  private look: {generation: number; taken: Promise<{present: Set<string>; answers: Answers}>} | null = null
+  private look: {generation: number; taken: Promise<FolderLook>} | null = null
   private folderWatch: {users: number; watching: boolean; wakes: Set<() => void>; close(): void} | null = null
   /** How often the folders were read for waiting handovers (shared reads count once). */
   looks = 0
@@ -212,9 +215,9 @@ export class StagingDirectory {
    * handover waiting at the same time. A look not yet begun takes every wait
    * that asks for it; once begun, it serves the changes counted before it.
    */
-  private lookAfter(generation: number): Promise<{present: Set<string>; answers: Answers}> {
+  private lookAfter(generation: number): Promise<FolderLook> {
     if (this.look && this.look.generation >= generation) return this.look.taken
-    const look: {generation: number; taken: Promise<{present: Set<string>; answers: Answers}>} = {generation: Number.POSITIVE_INFINITY, taken: null!}
+    const look: {generation: number; taken: Promise<FolderLook>} = {generation: Number.POSITIVE_INFINITY, taken: null!}
     look.taken = new Promise<void>((begin) => setImmediate(begin)).then(async () => {
       look.generation = this.generation
       this.looks++

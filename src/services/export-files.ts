@@ -172,7 +172,6 @@ export async function* readDtaRows(file: string, what?: string): AsyncGenerator<
   if (empty) yield {problem: empty}
 }
 
-
 /** The first bytes of a file, enough to tell its format. */
 export async function readHead(file: string, what: string): Promise<Buffer> {
   const handle = await openRegular(file, what)
@@ -186,4 +185,3 @@ export async function readHead(file: string, what: string): Promise<Buffer> {
     await handle.close()
   }
 }
-
