@@ -1,7 +1,9 @@
 import {mkdtempSync, readFileSync, rmSync, statSync} from 'node:fs'
+import {connect} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
+import {createTransport} from 'nodemailer'
 import {parse as parseYaml} from 'yaml'
 import {runCli, spawnSandbox} from '../helpers/cli.js'
 
@@ -54,6 +56,53 @@ describe('melon-immotop sandbox', () => {
     expect(JSON.parse(tenants.stdout).count).toBe(4)
     second.child.kill('SIGTERM')
     await second.exited
+  })
+
+  it('a mail client that drops its connection inside a transaction, twice, leaves the SMTP sink running', async () => {
+    const configPath = join(root, 'd.json')
+    const sb = startCommand(['--json', '--data-dir', join(root, 'd'), '--write-config', configPath])
+    const ready = await sb.ready
+    const {smtp} = JSON.parse(readFileSync(configPath, 'utf8')).notify
+    const plain = Buffer.from(`\0${smtp.user}\0${smtp.password}`).toString('base64')
+    for (let i = 0; i < 2; i++) {
+      // Up to MAIL FROM, so the sink is inside a transaction, then a reset as a killed client leaves it.
+      const socket = connect(smtp.port, smtp.host)
+      let seen = ''
+      const reply = (code: string) =>
+        new Promise<void>((resolve, reject) => {
+          const check = () => {
+            if (new RegExp(`^${code} `, 'm').test(seen)) {
+              seen = ''
+              socket.off('data', onData)
+              resolve()
+            }
+          }
+          const onData = (chunk: Buffer) => {
+            seen += chunk
+            check()
+          }
+          socket.on('data', onData)
+          socket.once('error', reject)
+          check()
+        })
+      await reply('220')
+      socket.write('EHLO test\r\n')
+      await reply('250')
+      socket.write(`AUTH PLAIN ${plain}\r\n`)
+      await reply('235')
+      socket.write('MAIL FROM:<a@example.test>\r\n')
+      await reply('250')
+      socket.resetAndDestroy()
+      await new Promise((resolve) => socket.once('close', resolve))
+    }
+    const transport = createTransport({host: smtp.host, port: smtp.port, secure: false, auth: {user: smtp.user, pass: smtp.password}})
+    await transport.sendMail({from: 'a@example.test', to: 'b@example.test', subject: 'after the resets', text: 'x'})
+    transport.close()
+    const mails = (await (await fetch(`${ready.immotop.baseUrl}/_sandbox/mails`)).json()).mails
+    expect(mails.map((m: any) => m.subject)).toEqual(['after the resets'])
+    expect(sb.child.exitCode).toBe(null)
+    sb.child.kill('SIGTERM')
+    expect((await sb.exited).code).toBe(0)
   })
 
   it('refuses a non-loopback host with the config exit code', async () => {

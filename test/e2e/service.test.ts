@@ -29,7 +29,13 @@ async function outage(target: URL): Promise<{url: string; open: () => Promise<vo
     url: `http://127.0.0.1:${port}`,
     open: () =>
       new Promise<void>((resolve) => {
-        const forward = createServer((socket) => socket.pipe(connect(Number(target.port), target.hostname)).pipe(socket))
+        const forward = createServer((socket) => {
+          // A reset on either side ends both, as a proxy would; unheard, the error would end the test run.
+          const upstream = connect(Number(target.port), target.hostname)
+          socket.on('error', () => upstream.destroy())
+          upstream.on('error', () => socket.destroy())
+          socket.pipe(upstream).pipe(socket)
+        })
         servers.push(forward)
         forward.listen(port, '127.0.0.1', resolve)
       }),
