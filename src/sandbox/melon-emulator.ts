@@ -292,6 +292,8 @@ export function createMelonEmulator(options: MelonEmulatorOptions): {app: Fastif
       void reply.hijack()
       reply.raw.writeHead(200, {'Content-Type': row.content_type, 'Content-Length': String(row.size), 'X-Content-SHA256': row.sha256})
       half.on('end', () => reply.raw.destroy())
+      // A client that goes away first ends the read; its error must not end the sandbox.
+      reply.raw.on('error', () => half.destroy())
       half.pipe(reply.raw, {end: false})
       return reply
     }
