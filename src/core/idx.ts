@@ -55,8 +55,15 @@ export interface IdxRecord {
   /** 1-based line number in the file. */
   line: number
   encoding: 'utf-8' | 'windows-1252'
-  /** fields[0] is field 1. Always IDX_FIELDS long. */
-  fields: string[]
+  /** The decoded line. A field is cut from it when it is used (`idxField`): a record uses about 30 of its 183. */
+  text: string
+  /** ends[i] is where field i + 1 ends in `text` (its `#`, or the end of the line). Always IDX_FIELDS long. */
+  ends: Int32Array
+}
+
+/** Field `n` (1-based) as the line has it, untrimmed. */
+export function idxField(record: IdxRecord, n: number): string {
+  return record.text.slice(n === 1 ? 0 : record.ends[n - 2]! + 1, record.ends[n - 1])
 }
 
 
@@ -71,7 +78,7 @@ export function parseIdx(buffer: Buffer): IdxParse {
   splitLines(buffer).forEach((bytes, index) => {
     const parsed = parseIdxLine(bytes, index + 1)
     if (parsed === null) return
-    if ('fields' in parsed) records.push(parsed)
+    if ('ends' in parsed) records.push(parsed)
     else problems.push(parsed)
   })
   return {records, problems}
@@ -84,15 +91,25 @@ export function parseIdx(buffer: Buffer): IdxParse {
 export function parseIdxLine(bytes: Buffer, line: number): IdxRecord | ParseProblem | null {
   if (bytes.length === 0 || bytes.every((b) => b === 0x20 || b === 0x09)) return null
   const {text, encoding} = decodeLine(bytes)
-  let parts = text.split('#')
-  if (parts.length === IDX_FIELDS + 2 && parts.at(-1) === '' && parts.at(-2) === '') parts = parts.slice(0, IDX_FIELDS)
-  else if (parts.length === IDX_FIELDS + 1 && parts.at(-1) === '') parts = parts.slice(0, IDX_FIELDS)
-  if (parts.length !== IDX_FIELDS) return {line, message: `has ${parts.length - (parts.at(-1) === '' ? 1 : 0)} fields; IDX 3.01 has ${IDX_FIELDS}, each followed by #`}
-  if (parts[0] !== 'IDX3.01') return {line, field: 'version (field 1)', message: `is "${parts[0]!.slice(0, 20)}", expected IDX3.01`}
-  return {line, encoding, fields: parts}
+  // Where each field ends; the fields themselves are not cut out (183 strings per line were most of the garbage).
+  const ends = new Int32Array(IDX_FIELDS)
+  let hashes = 0
+  for (let at = text.indexOf('#'); at !== -1; at = text.indexOf('#', at + 1)) {
+    if (hashes < IDX_FIELDS) ends[hashes] = at
+    hashes++
+  }
+  const endsWithHash = text.endsWith('#')
+  // Tolerated: 183 fields each followed by # (184 parts when split), an extra trailing # (185), the last # missing (183).
+  const complete = (hashes === IDX_FIELDS && endsWithHash) || (hashes === IDX_FIELDS + 1 && text.endsWith('##'))
+  if (hashes === IDX_FIELDS - 1) ends[IDX_FIELDS - 1] = text.length
+  else if (!complete) return {line, message: `has ${hashes + 1 - (endsWithHash ? 1 : 0)} fields; IDX 3.01 has ${IDX_FIELDS}, each followed by #`}
+  const record: IdxRecord = {line, encoding, text, ends}
+  const version = idxField(record, 1)
+  if (version !== 'IDX3.01') return {line, field: 'version (field 1)', message: `is "${version.slice(0, 20)}", expected IDX3.01`}
+  return record
 }
 
-const get = (record: IdxRecord, field: number) => record.fields[field - 1]!.trim()
+const get = (record: IdxRecord, field: number) => idxField(record, field).trim()
 
 /** The record's reference: ref_property.ref_house.ref_object (blank refs stay as empty parts). */
 export function idxReference(record: IdxRecord): string {

@@ -54,7 +54,7 @@ export async function readDetailsFile(file: string): Promise<DetailsIndex> {
       for (const {line, bytes} of linesOf(batch)) {
         const record = parseIdxLine(bytes, line)
         if (record === null) continue
-        if (!('fields' in record)) {
+        if (!('ends' in record)) {
           index.problems.push(record)
           continue
         }

@@ -153,7 +153,7 @@ interface IdxFirstPass {
 function checkIdxLine(pass: IdxFirstPass, spec: SourceSpec, bytes: Buffer, line: number): void {
   const record = parseIdxLine(bytes, line)
   if (record === null) return
-  if (!('fields' in record)) {
+  if (!('ends' in record)) {
     pass.problems.push(record)
     return
   }
@@ -217,7 +217,7 @@ function idxVacancies(file: string, spec: SourceSpec, firstLines: FirstLines, ex
     for await (const batch of readLineBatches(file)) {
       for (const {line, bytes} of linesOf(batch)) {
         const record = parseIdxLine(bytes, line)
-        if (record === null || !('fields' in record) || firstLines.get(idxAgency(record), idxReference(record)) !== line) continue
+        if (record === null || !('ends' in record) || firstLines.get(idxAgency(record), idxReference(record)) !== line) continue
         const outcome = vacancyFromIdx(record, {includeSale: spec.includeSale, today: spec.today})
         if (outcome.kind === 'vacancy') yield {reference: outcome.reference, vacancy: outcome.vacancy, line}
       }

@@ -2,7 +2,7 @@ import {readFileSync} from 'node:fs'
 import fc from 'fast-check'
 import iconv from 'iconv-lite'
 import {describe, expect, it} from 'vitest'
-import {idxAgency, idxReference, normalizeReference, parseIdx, vacancyFromIdx, type IdxRecord} from '../../src/core/idx.js'
+import {idxAgency, idxField, idxReference, normalizeReference, parseIdx, parseIdxLine, vacancyFromIdx, type IdxRecord} from '../../src/core/idx.js'
 import {swissDate} from '../../src/core/swiss-date.js'
 import {decodeLine, htmlToText} from '../../src/core/text-decoding.js'
 
@@ -10,7 +10,7 @@ const FIXTURES = new URL('../../../shared/fixtures/idx/', import.meta.url)
 const visol = readFileSync(new URL('visol-sample.idx', FIXTURES))
 const realforce = readFileSync(new URL('realforce-property-idxv3.idx', FIXTURES))
 const TODAY = '2026-11-26'
-const field = (r: IdxRecord, n: number) => r.fields[n - 1]
+const field = (r: IdxRecord, n: number) => idxField(r, n)
 
 /** A RENT record with the given fields set (1-based), as a line without a line end. */
 function line(set: Record<number, string>, options: {parts?: number} = {}): string {
@@ -37,7 +37,7 @@ describe('IDX 3.01 fixtures, record by record', () => {
       [5, '134.13401.134011402', 'APPT', 'RENT', 'utf-8'],
       [6, '134.13470.134700024', 'PARK', 'RENT', 'utf-8'],
     ])
-    for (const r of parsed.records) expect(r.fields).toHaveLength(183)
+    for (const r of parsed.records) expect(r.ends).toHaveLength(183)
     expect(field(parsed.records[0]!, 183)).toBe('spare field 4')
     expect(field(parsed.records[4]!, 183)).toBe('')
   })
@@ -364,6 +364,41 @@ describe('robustness (property-based)', () => {
         }
       }),
       {numRuns: 300},
+    )
+  })
+
+  it('fields cut where they are used are the fields of split("#"): any line, any count of #, the same fields or the same problem', () => {
+    // The reading as it was: every field cut out at once. The line reader gives lines without their end.
+    const bySplit = (text: string) => {
+      let parts = text.split('#')
+      if (parts.length === 185 && parts.at(-1) === '' && parts.at(-2) === '') parts = parts.slice(0, 183)
+      else if (parts.length === 184 && parts.at(-1) === '') parts = parts.slice(0, 183)
+      if (parts.length !== 183) return {message: `has ${parts.length - (parts.at(-1) === '' ? 1 : 0)} fields; IDX 3.01 has 183, each followed by #`}
+      if (parts[0] !== 'IDX3.01') return {field: 'version (field 1)', message: `is "${parts[0]!.slice(0, 20)}", expected IDX3.01`}
+      return {fields: parts}
+    }
+    // Mostly values without #, so that the counts around 183 are hit exactly; now and then one that holds #.
+    const value = fc.oneof(
+      {arbitrary: fc.constantFrom('', ' ', ' Zürich ', '4.5'), weight: 20},
+      {arbitrary: fc.string({maxLength: 6}).map((v) => v.replace(/#/g, '')), weight: 20},
+      {arbitrary: fc.constantFrom('#', '##'), weight: 1},
+    )
+    const lines = fc.oneof(
+      // Around the tolerated counts: 181 to 186 parts, the first maybe another version, values that hold # themselves.
+      fc.record({count: fc.integer({min: 181, max: 186}), version: fc.constantFrom('IDX3.01', 'IDX2.7', ''), values: fc.array(value, {minLength: 186, maxLength: 186})}).map(({count, version, values}) => [version, ...values.slice(0, count - 1)].join('#')),
+      fc.string({maxLength: 60}),
+    )
+    fc.assert(
+      fc.property(lines, (text) => {
+        const parsed = parseIdxLine(Buffer.from(text, 'utf8'), 1)
+        const expected = /^[ \t]*$/.test(text) ? null : bySplit(text)
+        if (expected === null) expect(parsed).toBe(null)
+        else if ('fields' in expected) {
+          expect(parsed).toMatchObject({line: 1, text})
+          expect(Array.from({length: 183}, (_, i) => idxField(parsed as IdxRecord, i + 1))).toEqual(expected.fields)
+        } else expect(parsed).toEqual({line: 1, ...expected})
+      }),
+      {numRuns: 2000},
     )
   })
 
