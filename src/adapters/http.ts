@@ -15,7 +15,7 @@ import {createHash} from 'node:crypto'
 import {createWriteStream, readFileSync} from 'node:fs'
 import {rename} from 'node:fs/promises'
 import {dirname} from 'node:path'
-import {fsyncDir, fsyncFile, removeFile} from './durable.js'
+import {fsyncDir, removeFile} from './durable.js'
 import {releasingCounter} from './memory.js'
 import http from 'node:http'
 import https from 'node:https'
@@ -217,9 +217,7 @@ export class HttpClient {
           },
         })
         try {
-          // Created exclusively: O_CREAT|O_EXCL never follows a link someone planted.
-          await removeFile(partial)
-          await pipeline(body, meter, createWriteStream(partial, {flags: 'wx', mode: 0o600}))
+          await receive(body, meter, partial)
         } finally {
           clearTimeout(idle)
           clearTimeout(deadline)
@@ -227,7 +225,6 @@ export class HttpClient {
         const sha256 = hash.digest('hex')
         const announced = String(response.headers['x-content-sha256'] ?? '')
         if (size === expected.size && sha256 === expected.sha256 && (!announced || announced === sha256)) {
-          await fsyncFile(partial)
           await rename(partial, destination)
           await fsyncDir(dirname(destination))
           return {sha256, size}
@@ -393,4 +390,15 @@ function redactUrl(url: string): string {
   } catch {
     return '(unparseable proxy URL)'
   }
+}
+
+/**
+ * A body into `partial`: created exclusively (O_CREAT|O_EXCL never follows a
+ * link someone planted), and flushed by the stream that wrote it before it
+ * closes the file, not through a second open.
+ */
+async function receive(body: NodeJS.ReadableStream, meter: Transform, partial: string): Promise<void> {
+  await removeFile(partial)
+  // flush: the stream syncs the file before it closes it (Node ≥ 20.10).
+  await pipeline(body, meter, createWriteStream(partial, {flags: 'wx', mode: 0o600, flush: true}))
 }

@@ -191,6 +191,7 @@ export class StagingDirectory {
       throw diskFullError(error, tmp, 'The partial copy was removed; what was delivered before stays, and the next run continues.') ?? error
     } finally {
       options.signal?.removeEventListener('abort', abort)
+      // Also after the rename: a rename onto a link of the same file (placed again after a crash) does nothing and leaves the copy.
       await removeFile(tmpDoc)
     }
     return 'delivered'

@@ -27,4 +27,5 @@ export async function fetchFile(ctx: StepContext, file: PlannedFile): Promise<vo
   if (file.documentIndex === null) return spool.write(file.fileName, plan.recordBytes)
   ctx.progress(`downloading document ${file.documentIndex + 1} of ${plan.tenant.documents.length} (${file.kind})`)
   await ctx.melon.downloadDocument(plan.tenant.id, plan.tenant.documents[file.documentIndex]!, spool.path(file.fileName))
+  spool.added(file.fileName)
 }

@@ -10,6 +10,8 @@ import {join} from 'node:path'
 
 export class Spool {
   readonly dir: string
+  /** The files the folder holds, as this run knows them: read once when it is opened, then kept. */
+  private names: Set<string> | null = null
 
   constructor(stateDir: string, handoverId: string) {
     this.dir = join(stateDir, 'spool', handoverId)
@@ -19,14 +21,26 @@ export class Spool {
     return join(this.dir, fileName)
   }
 
-  /** Creates the folder and drops partial downloads of a killed run. */
+  /** Creates the folder and drops partial downloads of a killed run; once per run (the folder is this run's alone). */
   async open(): Promise<void> {
+    if (this.names) return
     mkdirSync(this.dir, {recursive: true, mode: 0o700})
-    for (const name of await readdir(this.dir)) if (name.endsWith('.part')) await removeFile(join(this.dir, name))
+    const names = new Set<string>()
+    for (const name of await readdir(this.dir)) {
+      if (name.endsWith('.part')) await removeFile(join(this.dir, name))
+      else names.add(name)
+    }
+    this.names = names
   }
 
-  /** The file is there with this size and SHA-256 (read once, streamed). */
+  /** A file was moved in (a download): `holds` then looks at it. */
+  added(fileName: string): void {
+    this.names?.add(fileName)
+  }
+
+  /** The file is there with this size and SHA-256 (read once, streamed). A name the folder did not hold is not looked up. */
   async holds(fileName: string, size: number, sha256: string): Promise<boolean> {
+    if (this.names && !this.names.has(fileName)) return false
     const path = this.path(fileName)
     try {
       if ((await stat(path)).size !== size) return false
@@ -53,14 +67,17 @@ export class Spool {
     await fsyncFile(partial)
     await renameDurably(partial, this.path(fileName))
     await fsyncDir(this.dir)
+    this.added(fileName)
   }
 
   async remove(): Promise<void> {
+    this.names = null
     await rm(this.dir, {recursive: true, force: true})
   }
 
   /** For signal handlers, which must finish before the process exits. */
   removeNow(): void {
+    this.names = null
     rmSync(this.dir, {recursive: true, force: true})
   }
 }
