@@ -1,8 +1,13 @@
 /** Swiss calendar days: today there, and dates written DD.MM.YYYY. Pure: the moment is passed in. */
 
+// Built once: a formatter for a time zone costs more to build (ICU) than a thousand uses of it.
+let zurichDay: Intl.DateTimeFormat | undefined
+let zurichMoment: Intl.DateTimeFormat | undefined
+
 /** Today in Switzerland (Europe/Zurich), as YYYY-MM-DD: just after midnight it is already tomorrow there, while UTC says yesterday. */
 export function swissToday(now: Date): string {
-  return new Intl.DateTimeFormat('en-CA', {timeZone: 'Europe/Zurich', year: 'numeric', month: '2-digit', day: '2-digit'}).format(now)
+  zurichDay ??= new Intl.DateTimeFormat('en-CA', {timeZone: 'Europe/Zurich', year: 'numeric', month: '2-digit', day: '2-digit'})
+  return zurichDay.format(now)
 }
 
 /**
@@ -10,11 +15,8 @@ export function swissToday(now: Date): string {
  * the form of Immotop 2's `insts`/`updts` (W&W's .NET timestamps are local).
  */
 export function swissLocalTimestamp(moment: Date): string {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-CA', {timeZone: 'Europe/Zurich', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23'})
-      .formatToParts(moment)
-      .map((p) => [p.type, p.value]),
-  )
+  zurichMoment ??= new Intl.DateTimeFormat('en-CA', {timeZone: 'Europe/Zurich', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23'})
+  const parts = Object.fromEntries(zurichMoment.formatToParts(moment).map((p) => [p.type, p.value]))
   return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}`
 }
 
