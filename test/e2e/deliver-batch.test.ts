@@ -7,7 +7,7 @@
  * waits in the private folder, never writing a control file anew, and the
  * sweep of old leftovers in that folder keeps those control files.
  */
-import {mkdtempSync, readdirSync, statSync, utimesSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -33,7 +33,15 @@ beforeAll(async () => {
   melon = new MelonClient(config.melon)
   await fetch(`${sb.immotop.baseUrl}/_sandbox/pickup`, {method: 'PUT', headers: {'content-type': 'application/json'}, body: JSON.stringify({mode: 'off'})})
 })
-afterAll(() => sb.dispose())
+/** Each handover's own state folder, with its ledger: closed and removed at the end. */
+const made: Array<{stateDir: string; ctx: StepContext}> = []
+afterAll(async () => {
+  for (const {stateDir, ctx} of made) {
+    ctx.ledger.close()
+    rmSync(stateDir, {recursive: true, force: true})
+  }
+  await sb.dispose()
+})
 
 /** A fetched handover of one tenant, with its own ledger and spool. */
 async function fetched(tenantId: string): Promise<StepContext> {
@@ -43,6 +51,7 @@ async function fetched(tenantId: string): Promise<StepContext> {
   ledger.claim({op_key: plan.opKey, tenant_id: plan.tenant.id, unit_ref: plan.record.unit.reference, handover_id: plan.id, dossier_hash: plan.dossierHash}, false)
   ledger.recordFiles(plan.opKey, plan.files.map((f) => ({file_name: f.fileName, kind: f.kind, size: f.size, sha256: f.sha256})))
   const ctx: StepContext = {melon, staging: new StagingDirectory(config.staging), ledger, plan, spool: new Spool(stateDir, plan.id), progress: () => {}}
+  made.push({stateDir, ctx})
   await fetchStep(ctx)
   return ctx
 }

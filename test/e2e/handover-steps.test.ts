@@ -5,7 +5,7 @@
  * not come), notify sends the one mail. The driver then finds it all done.
  */
 import {createHash} from 'node:crypto'
-import {mkdtempSync, readdirSync, readFileSync} from 'node:fs'
+import {mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -48,6 +48,7 @@ afterAll(async () => {
   ctx?.mailer?.close()
   ctx?.ledger.close()
   await sb.dispose()
+  rmSync(stateDir, {recursive: true, force: true})
 })
 
 describe('the handover, step by step, in process', () => {

@@ -4,7 +4,7 @@
  * refusals (FehlerText) for control files that are not W&W's. Written by hand
  * here, so the sandbox is checked without the client's adapter.
  */
-import {existsSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {runCli, spawnSandbox} from '../helpers/cli.js'
@@ -85,7 +85,6 @@ describe('the emulated Immotop 2 picks up as W&W documents it', () => {
 
 describe('melon-immotop sandbox flags', () => {
   it('--immotop-pickup and --immotop-version are reported and take effect', async () => {
-    const {mkdtempSync} = await import('node:fs')
     const {tmpdir} = await import('node:os')
     const dir = mkdtempSync(join(tmpdir(), 'mi-sandbox-flags-'))
     const sandbox = spawnSandbox(['--data-dir', dir, '--write-config', join(dir, 'c.json'), '--immotop-pickup', 'off', '--immotop-version', '2.7.18'])
@@ -103,6 +102,7 @@ describe('melon-immotop sandbox flags', () => {
     } finally {
       sandbox.child.kill('SIGTERM')
       await sandbox.exited
+      rmSync(dir, {recursive: true, force: true})
     }
   })
 })
