@@ -53,19 +53,19 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
   let result: {config: unknown; filepath: string; isEmpty?: boolean} | null
   if (explicit) {
     const path = resolve(cwd, explicit)
-    if (!existsSync(path)) {
+    const kind = fileKind(path)
+    if (kind === 'missing') {
       throw new ConfigError(
         'CONFIG_NOT_FOUND',
         `Config file ${path} does not exist${options.configPath ? '' : ` (from ${CONFIG_PATH_ENV})`}.`,
         'Check the path, or create the file: see README "Config".',
       )
     }
-    const info = statSync(path)
-    if (!info.isFile()) {
+    if (kind !== 'file') {
       // A folder would read as a syntax error (EISDIR), a pipe would never end.
       throw new ConfigError(
         'CONFIG_NOT_FOUND',
-        `${path}${options.configPath ? '' : ` (from ${CONFIG_PATH_ENV})`} is ${info.isDirectory() ? 'a folder' : 'not a regular file'}, not a config file.`,
+        `${path}${options.configPath ? '' : ` (from ${CONFIG_PATH_ENV})`} is ${kind === 'folder' ? 'a folder' : 'not a regular file'}, not a config file.`,
         'Name the config file itself, e.g. --config <folder>/.melon-immotoprc.yaml (README "Config").',
       )
     }
@@ -210,8 +210,9 @@ function validate(raw: unknown, filepath: string, env: NodeJS.ProcessEnv): Loade
   if (config.immotop.caFile) config.immotop.caFile = abs(config.immotop.caFile)
   for (const [key, file] of [['melon.caFile', config.melon.caFile], ['immotop.caFile', config.immotop.caFile], ['notify.smtp.caFile', config.notify?.smtp.caFile]] as const) {
     // Read whole when a connection is made: a folder or a pipe there would fail late or never end.
-    if (file && !(existsSync(file) && statSync(file).isFile())) {
-      throw new ConfigError('CONFIG_INVALID', `${filepath}: ${key}: CA file ${file} ${existsSync(file) ? 'is not a regular file' : 'does not exist'}.`, `Point ${key} at the PEM file of the CA that signed the server certificate.`)
+    const kind = file ? fileKind(file) : 'file'
+    if (kind !== 'file') {
+      throw new ConfigError('CONFIG_INVALID', `${filepath}: ${key}: CA file ${file} ${kind === 'missing' ? 'does not exist' : 'is not a regular file'}.`, `Point ${key} at the PEM file of the CA that signed the server certificate.`)
     }
   }
   const sources: Record<string, ValueSource> = {}
@@ -345,4 +346,11 @@ export function effectiveConfig(loaded: LoadedConfig): ShownValue[] {
   walk(loaded.config as unknown as Record<string, unknown>, '')
   for (const key of loaded.missingSecrets) out.push({key, value: mask(undefined), source: 'default'})
   return out
+}
+
+/** What is at `path`, from one stat (a link is followed). */
+function fileKind(path: string): 'file' | 'folder' | 'other' | 'missing' {
+  const info = statSync(path, {throwIfNoEntry: false})
+  if (!info) return 'missing'
+  return info.isFile() ? 'file' : info.isDirectory() ? 'folder' : 'other'
 }
