@@ -38,11 +38,14 @@ export async function sandbox(args = []) {
   }
 }
 
-/** One CLI run: seconds, peak RSS (MiB), CPU seconds of the process; throws on a non-zero exit. */
-export function measure(args, {dir = tmpdir(), okCodes = [0]} = {}) {
+/**
+ * One CLI run (or of `script`, e.g. a floor program): seconds, peak RSS (MiB),
+ * CPU seconds of the process; throws on a non-zero exit.
+ */
+export function measure(args, {dir = tmpdir(), okCodes = [0], script = bin} = {}) {
   const stats = join(dir, `stats-${process.pid}-${Date.now()}`)
   const started = process.hrtime.bigint()
-  const run = spawnSync(process.execPath, ['--import', preload, bin, ...args], {env: {...process.env, BENCH_RSS_FILE: stats, NO_COLOR: '1'}, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 1 << 30})
+  const run = spawnSync(process.execPath, ['--import', preload, script, ...args], {env: {...process.env, BENCH_RSS_FILE: stats, NO_COLOR: '1'}, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 1 << 30})
   const seconds = Number(process.hrtime.bigint() - started) / 1e9
   if (!okCodes.includes(run.status)) throw new Error(`${args.join(' ')} exited ${run.status}: ${run.stderr.slice(0, 500)}`)
   const [rssKiB, cpuMicros] = readFileSync(stats, 'utf8').split(' ').map(Number)
