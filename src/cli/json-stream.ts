@@ -31,7 +31,7 @@ export class JsonDocumentStream {
   }
 
   async end(tail: Record<string, unknown>): Promise<void> {
-    const members = Object.entries(tail).map(([key, value]) => `,\n  ${JSON.stringify(key)}: ${this.scrub(JSON.stringify(value))}`)
+    const members = present(tail).map(([key, value]) => `,\n  ${JSON.stringify(key)}: ${this.scrub(JSON.stringify(value))}`)
     this.pending += `${this.begin()}${this.items > 0 ? '\n  ' : ''}]${members.join('')}\n}\n`
     this.state = 'closed'
     await this.flush()
@@ -48,7 +48,7 @@ export class JsonDocumentStream {
   private begin(): string {
     if (this.state !== 'new') return ''
     this.state = 'open'
-    const members = Object.entries(this.head).map(([key, value]) => `\n  ${JSON.stringify(key)}: ${this.scrub(JSON.stringify(value))},`)
+    const members = present(this.head).map(([key, value]) => `\n  ${JSON.stringify(key)}: ${this.scrub(JSON.stringify(value))},`)
     return `{${members.join('')}\n  ${JSON.stringify(this.arrayKey)}: [`
   }
 
@@ -57,4 +57,9 @@ export class JsonDocumentStream {
     this.pending = ''
     if (text && !this.out.write(text)) await once(this.out, 'drain')
   }
+}
+
+/** The members JSON.stringify would write: an undefined value leaves its member out. */
+function present(members: Record<string, unknown>): Array<[string, unknown]> {
+  return Object.entries(members).filter(([, value]) => value !== undefined)
 }

@@ -61,9 +61,10 @@ A file that fails to parse publishes nothing, unless --skip-invalid: then the va
     const {config} = loaded
     const kind = fromFile ?? config.publish.source
     const file = flags['from-idx'] ?? flags['from-csv'] ?? config.publish.file
+    const dryRun = flags['dry-run'] === true
     const secrets: Array<'melon.token' | 'immotop.password'> = []
     if (kind === 'rest') secrets.push('immotop.password')
-    if (!flags['dry-run'] || flags.prune || refs.length !== 1 || kind !== 'rest') secrets.push('melon.token')
+    if (!dryRun || flags.prune || refs.length !== 1 || kind !== 'rest') secrets.push('melon.token')
     // The config is read once; which secrets are needed depends on the source it names.
     requireSecrets(loaded, secrets)
 
@@ -83,13 +84,13 @@ A file that fails to parse publishes nothing, unless --skip-invalid: then the va
     this.activity = 'reading vacancies'
     // One named unit keeps its item (its failure is the command's); otherwise every item is written, recorded and let go as it is done.
     const named = refs.length === 1
-    const items = named ? null : this.itemSink(kind, flags['dry-run'] ? null : config.stateDir)
+    const items = named ? null : this.itemSink(kind, dryRun, config.stateDir)
     let report: PublishReport
     try {
       // One named unit that cannot be published is an error of its own kind (not vacant, unknown).
       report = await publishFromSource({melon: new MelonClient(config.melon), immotop: kind === 'rest' ? new ImmotopRestClient(config.immotop) : undefined}, spec, {
         namedUnit: named,
-        dryRun: flags['dry-run'],
+        dryRun,
         prune: flags.prune,
         confirmPrune: (stale) => this.confirmPrune(stale, flags.yes, spinner),
         onProgress: (done, total, reference) => {
@@ -110,7 +111,7 @@ A file that fails to parse publishes nothing, unless --skip-invalid: then the va
       await items.finish(report)
       return report
     }
-    if (!flags['dry-run']) this.record(config.stateDir, report)
+    if (!dryRun) this.record(config.stateDir, report)
     // One named unit: its failure is the command's failure, with its own exit code.
     const only = report.items.length === 1 ? report.items[0]! : null
     if (only?.action === 'failed' && only.error) throw new RecordedError(only.error)
@@ -122,8 +123,10 @@ A file that fails to parse publishes nothing, unless --skip-invalid: then the va
    * Items as they come: recorded in the ledger, and written at once (--json:
    * into the one document) or kept as a printed line; nothing holds the listings.
    */
-  private itemSink(source: string, stateDir: string | null) {
-    const json = this.jsonEnabled() ? (this.jsonStream = new JsonDocumentStream({source}, 'items', (text) => this.redactor.scrub(text))) : null
+  private itemSink(source: string, dryRun: boolean, ledgerDir: string) {
+    // A dry run records nothing.
+    const stateDir = dryRun ? null : ledgerDir
+    const json = this.jsonEnabled() ? (this.jsonStream = new JsonDocumentStream({source, dryRun}, 'items', (text) => this.redactor.scrub(text))) : null
     const lines: PublishItem[] = []
     let ledger: Ledger | null = null
     let ledgerFailed = false
@@ -199,7 +202,11 @@ A file that fails to parse publishes nothing, unless --skip-invalid: then the va
     if (items.length > 1 || items.some((i) => i.action === 'skipped')) {
       const s = report.summary
       const mandants = report.mandants.length > 1 ? ` (mandants ${report.mandants.join(', ')})` : ''
-      this.ui.out(`Summary${mandants}: ${s.created} created, ${s.updated} updated, ${s.unchanged} unchanged, ${s.failed} failed, ${s.skipped} skipped${s.withdrawn ? `, ${s.withdrawn} withdrawn` : ''}.`)
+      this.ui.out(
+        report.dryRun
+          ? `Summary${mandants}, dry run, nothing sent: ${s.dryRun} would be sent, ${s.failed} failed, ${s.skipped} skipped${s.wouldWithdraw ? `, ${s.wouldWithdraw} would be withdrawn` : ''}.`
+          : `Summary${mandants}: ${s.created} created, ${s.updated} updated, ${s.unchanged} unchanged, ${s.failed} failed, ${s.skipped} skipped${s.withdrawn ? `, ${s.withdrawn} withdrawn` : ''}.`,
+      )
     }
     const d = report.details
     if (d) {

@@ -81,7 +81,10 @@ With --once it does one pass and exits (cron, CI): 0 when every tenant is done, 
       (flags.publish ?? config.sync.publish)
         ? async () => {
             const spec = sourceSpecFromConfig(config, {skipInvalid: true, today: today()})
-            return (await publishFromSource({melon, immotop: spec.kind === 'rest' ? immotop : undefined}, spec, {dryRun: false, prune: false, keepItems: false})).summary
+            const report = await publishFromSource({melon, immotop: spec.kind === 'rest' ? immotop : undefined}, spec, {dryRun: false, prune: false, keepItems: false})
+            // A pass is never a dry run: its summary leaves those two counts out.
+            const {dryRun, wouldWithdraw, ...summary} = report.summary
+            return summary
           }
         : undefined
     this.activity = 'syncing'

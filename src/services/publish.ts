@@ -28,8 +28,11 @@ export interface PublishItem {
 
 export interface PublishReport {
   source: VacancySource
+  /** Nothing was sent: the items say what would have been. */
+  dryRun: boolean
   items: PublishItem[]
-  summary: Record<'created' | 'updated' | 'unchanged' | 'failed' | 'skipped' | 'withdrawn', number>
+  /** A dry run counts what it would send (`dryRun`) and withdraw (`wouldWithdraw`); created, updated and withdrawn stay 0. */
+  summary: Record<'created' | 'updated' | 'unchanged' | 'failed' | 'skipped' | 'withdrawn' | 'dryRun' | 'wouldWithdraw', number>
   /** REST vacancies published without some details: which fields, and the setting that would add them. */
   details: {units: string[]; fields: string[]; fix: string; ambiguous: string[]} | null
   /** REST: the mandants read. */
@@ -97,6 +100,7 @@ export async function publishVacancies(melon: MelonClient, input: SourceResult, 
   if (options.prune && known) for (const item of await prune(melon, input, [...known.values()], tally.failed, options)) await tally.add(item)
   return {
     source: input.source,
+    dryRun: options.dryRun,
     details: detailsNote(input, tally.published),
     mandants: input.mandants,
     items: tally.items,
@@ -119,6 +123,18 @@ async function publishEach(melon: MelonClient, input: SourceResult, known: Map<s
   options.onProgress?.(done, total, '')
 }
 
+/** Which count of the summary an item adds to. */
+const SUMMARY_KEY: Record<PublishAction, keyof PublishReport['summary']> = {
+  created: 'created',
+  updated: 'updated',
+  unchanged: 'unchanged',
+  failed: 'failed',
+  skipped: 'skipped',
+  withdrawn: 'withdrawn',
+  'dry-run': 'dryRun',
+  'would-withdraw': 'wouldWithdraw',
+}
+
 /**
  * The items of a publish as they come: counted, handed to `onItem` at once,
  * and kept for the report unless `keepItems` is false (a large feed is
@@ -126,7 +142,7 @@ async function publishEach(melon: MelonClient, input: SourceResult, known: Map<s
  */
 class Tally {
   readonly items: PublishItem[] = []
-  readonly summary: PublishReport['summary'] = {created: 0, updated: 0, unchanged: 0, failed: 0, skipped: 0, withdrawn: 0}
+  readonly summary: PublishReport['summary'] = {created: 0, updated: 0, unchanged: 0, failed: 0, skipped: 0, withdrawn: 0, dryRun: 0, wouldWithdraw: 0}
   readonly failed = new Set<string>()
   readonly published = new Set<string>()
 
@@ -136,7 +152,8 @@ class Tally {
   ) {}
 
   async add(item: PublishItem): Promise<void> {
-    if (item.action in this.summary) this.summary[item.action as keyof PublishReport['summary']]++
+    const counted = SUMMARY_KEY[item.action]
+    if (counted) this.summary[counted]++
     if (item.action === 'failed') this.failed.add(item.reference)
     if (this.trackPublished && ['created', 'updated', 'unchanged', 'dry-run'].includes(item.action)) this.published.add(item.reference)
     if (this.options.keepItems !== false) this.items.push(item)

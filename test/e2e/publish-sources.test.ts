@@ -62,7 +62,7 @@ describe('three sources, the same units', () => {
     expect(result.code).toBe(0)
     const report = json(result)
     expect(report.source).toBe('dta-mpexp')
-    expect(report.summary).toEqual({created: 4, updated: 0, unchanged: 0, failed: 0, skipped: 4, withdrawn: 0})
+    expect(report.summary).toEqual({created: 4, updated: 0, unchanged: 0, failed: 0, skipped: 4, withdrawn: 0, dryRun: 0, wouldWithdraw: 0})
     for (const ref of VACANT_1) expect(byRef(report)[ref]).toBe('created')
     const l1013 = report.items.find((i: any) => i.reference === '1.10001.1013').listing
     expect(l1013).toMatchObject({availability: 'from_date', rentalgross: null, rooms: 2.5, floor: 'Dachgeschoss', managed_by: 'melon-immotop:dta-mpexp'})
@@ -107,6 +107,11 @@ describe('three sources, the same units', () => {
     const human = await runCli(['publish', '--all', '--dry-run', '--config', bare])
     expect(human.stdout).toContain('6 unit(s) published without object_type, rooms, area, floor, rent: Immotop 2\'s REST views carry none of these.')
     expect(human.stdout).toContain('Set immotop.detailsFile (or pass --details)')
+    // A dry run counts what it would send, and says that nothing was sent.
+    expect(report.dryRun).toBe(true)
+    expect(report.summary).toMatchObject({created: 0, updated: 0, dryRun: VACANT.length})
+    expect(human.stdout).toContain(`dry run, nothing sent: ${VACANT.length} would be sent, 0 failed, `)
+    expect(human.stdout).not.toMatch(/\d+ created/)
   })
 
   it('a details record for a unit REST does not find vacant never publishes it; dta-mpexp details give all but rent', async () => {
@@ -223,7 +228,7 @@ describe('the real fixture files', () => {
     copyFileSync(new URL('wwimmo/dta-mpexp.csv', FIXTURES), file)
     const result = await publish(['--from-csv', file, '--mandant', '1'])
     expect(result.code).toBe(0)
-    expect(json(result).summary).toEqual({created: 0, updated: 0, unchanged: 0, failed: 0, skipped: 5, withdrawn: 0})
+    expect(json(result).summary).toEqual({created: 0, updated: 0, unchanged: 0, failed: 0, skipped: 5, withdrawn: 0, dryRun: 0, wouldWithdraw: 0})
   })
 })
 
@@ -254,6 +259,8 @@ describe('withdrawing', () => {
 
     const dry = json(await publish(['--from-idx', smaller, '--all', '--prune', '--dry-run']))
     expect(dry.items.filter((i: any) => i.action === 'would-withdraw').map((i: any) => i.reference)).toEqual(['1.10001.1901'])
+    expect(dry.summary).toMatchObject({withdrawn: 0, wouldWithdraw: 1})
+    expect((await runCli(['publish', '--from-idx', smaller, '--all', '--prune', '--dry-run', '--config', sb.configPath])).stdout).toContain(', 1 would be withdrawn.')
 
     const result = await publish(['--from-idx', smaller, '--all', '--prune', '--yes'])
     expect(result.code).toBe(0)

@@ -96,6 +96,14 @@ describe('the JSON document stream', () => {
     expect(stream.isOpen).toBe(false)
   })
 
+  it('a member whose value is undefined is left out, as JSON.stringify leaves it out', async () => {
+    const sink = collect()
+    const stream = new JsonDocumentStream({source: 'idx', dryRun: undefined}, 'items', (t) => t, sink.out)
+    await stream.item({n: 1})
+    await stream.end({details: undefined, summary: {n: 1}})
+    expect(JSON.parse(sink.text())).toEqual({source: 'idx', items: [{n: 1}], summary: {n: 1}})
+  })
+
   it('no items, or a failure midway: still one document', async () => {
     const empty = collect()
     await new JsonDocumentStream({source: 'idx'}, 'items', (t) => t, empty.out).end({summary: {}})

@@ -35,7 +35,7 @@ describe('publish <unit-ref>', () => {
     const result = await runCli(['publish', '1.10001.1012', '--json', '--config', sb.configPath])
     expect(result.code).toBe(0)
     expect(json(result).items).toMatchObject([{action: 'unchanged', changedFields: []}])
-    expect(json(result).summary).toEqual({created: 0, updated: 0, unchanged: 1, failed: 0, skipped: 0, withdrawn: 0})
+    expect(json(result).summary).toEqual({created: 0, updated: 0, unchanged: 1, failed: 0, skipped: 0, withdrawn: 0, dryRun: 0, wouldWithdraw: 0})
     expect(await writes()).toHaveLength(1)
     expect(await publicObjects()).toHaveLength(1)
   })
