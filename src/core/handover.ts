@@ -8,9 +8,18 @@
 import {createHash} from 'node:crypto'
 import type {DocumentKind, DocumentMeta} from '../contracts/melon-wire.js'
 
+/**
+ * The documents in the order of English collation, whatever the machine's
+ * locale: the key of a handover must not change when a service runs under
+ * another locale than the operator's shell (a Danish, Czech or Lithuanian
+ * locale orders ids like "aa", "ch" or "y1" differently). English is what the
+ * Swiss locales and C/POSIX give, so keys made before stay the same.
+ */
+const byId = new Intl.Collator('en')
+
 export function dossierHash(documents: Pick<DocumentMeta, 'id' | 'sha256'>[]): string {
   const hash = createHash('sha256')
-  for (const doc of [...documents].sort((a, b) => a.id.localeCompare(b.id))) hash.update(`${doc.id}:${doc.sha256}\n`)
+  for (const doc of [...documents].sort((a, b) => byId.compare(a.id, b.id))) hash.update(`${doc.id}:${doc.sha256}\n`)
   return hash.digest('hex')
 }
 

@@ -141,7 +141,7 @@ export async function contractPass(deps: ContractDeps, options: ContractOptions,
       }),
     ),
   )
-  for (const list of [report.detected, report.closed]) list.sort((a, b) => a.tenantId.localeCompare(b.tenantId))
+  for (const list of [report.detected, report.closed]) list.sort((a, b) => a.tenantId.localeCompare(b.tenantId, 'en'))
   for (const row of ledger.contractRows({open: true})) {
     if (row.state === 'ambiguous') report.ambiguous.push(contractEntry(row))
     else if (row.state === 'unmatched') report.unmatched.push(contractEntry(row))

@@ -1,3 +1,9 @@
+import {execFileSync} from 'node:child_process'
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {pathToFileURL} from 'node:url'
+import {build} from 'esbuild'
 import {describe, expect, it} from 'vitest'
 import {buildControlFile, parseControlFile} from '../../src/core/control-file.js'
 import {controlFileName, dmsDocumentId, dossierHash, handoverFileName, handoverId, operationKey, speakingNames} from '../../src/core/handover.js'
@@ -20,6 +26,27 @@ describe('handover identity', () => {
     expect(operationKey('acme', 'T-2', docs)).not.toBe(base)
     expect(operationKey('other', 'T-1', docs)).not.toBe(base)
     expect(dossierHash(docs)).toMatch(/^[0-9a-f]{64}$/)
+  })
+  it('derives the same key under every locale, the one earlier versions made under Swiss and C locales', async () => {
+    // Ids whose order differs between locales: Danish sorts "aa" last, Czech "ch" after "h", Lithuanian "y" with "i".
+    const tricky = ['aa', 'ch', 'y1', 'Ab', 'a_1', 'a-b', 'a1x', 'DOC-1', 'doc_10', 'z9'].map((id, i) => ({id, sha256: String(i).repeat(64)}))
+    // Made by the version before the collation was pinned, under LANG=C and LANG=de_CH.UTF-8 alike.
+    const before = '9d5927ea42cec683751e0713895c722d2b74e2cdf64d3a5c8e4ab9f9a4d7eb72'
+    expect(operationKey('acme', 'T-1', tricky)).toBe(before)
+    // The real module, in processes whose default locale differs (LANG decides it for Node's ICU).
+    const dir = mkdtempSync(join(tmpdir(), 'mi-locale-'))
+    try {
+      const module = join(dir, 'handover.mjs')
+      await build({entryPoints: [join(import.meta.dirname, '../../src/core/handover.ts')], bundle: true, platform: 'node', format: 'esm', outfile: module, logLevel: 'silent'})
+      const script = `const {operationKey} = await import(${JSON.stringify(pathToFileURL(module).href)}); console.log(Intl.Collator().resolvedOptions().locale, operationKey('acme', 'T-1', ${JSON.stringify(tricky)}))`
+      for (const locale of ['C', 'de_CH.UTF-8', 'fr_CH.UTF-8', 'da_DK.UTF-8', 'cs_CZ.UTF-8', 'lt_LT.UTF-8']) {
+        const [seen, key] = execFileSync(process.execPath, ['--input-type=module', '-e', script], {env: {...process.env, LANG: locale, LC_ALL: locale}, encoding: 'utf8'}).trim().split(' ')
+        expect({locale, key}).toEqual({locale, key: before})
+        if (process.platform !== 'win32' && locale.startsWith('da')) expect(seen).toBe('da-DK')
+      }
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
   })
   it('names files without personal data, and control files by suffix only', () => {
     const id = handoverId('T-1001', 'abcdef0123456789')
