@@ -23,6 +23,33 @@ export function dossierHash(documents: Pick<DocumentMeta, 'id' | 'sha256'>[]): s
   return hash.digest('hex')
 }
 
+/**
+ * The documents in the order of their positions (01, 02, …). melon promises
+ * no order, so the order is the handover's own: the dossier PDF first (01, as
+ * docs/contracts/immotop2.md lays out), then the others by id. A handover
+ * already claimed keeps the positions recorded then (`recorded`: its files'
+ * names, kinds and SHA-256), so that a resumed run finds the files it
+ * delivered, whatever order melon lists the documents in now and whichever
+ * version of this tool first named them.
+ */
+export function documentOrder<D extends Pick<DocumentMeta, 'id' | 'kind' | 'sha256'>>(documents: D[], recorded: Array<{fileName: string; kind: string; sha256: string}> = [], handover = ''): D[] {
+  const canonical = [...documents].sort((a, b) => Number(b.kind === 'dossier') - Number(a.kind === 'dossier') || byId.compare(a.id, b.id))
+  if (recorded.length === 0) return canonical
+  // Each recorded document's position, by what it holds (kind and content).
+  const positions = new Map<string, number[]>()
+  for (const file of recorded) {
+    const position = file.fileName.startsWith(`${handover}_`) ? Number(file.fileName.slice(handover.length + 1, handover.length + 3)) : Number.NaN
+    if (!(position >= 1)) continue
+    const key = `${file.kind}\n${file.sha256}`
+    positions.set(key, [...(positions.get(key) ?? []), position])
+  }
+  const placed = canonical.map((doc) => ({doc, position: positions.get(`${doc.kind}\n${doc.sha256}`)?.shift()}))
+  const taken = new Set(placed.map((p) => p.position))
+  // Only a complete record of distinct positions 1…n decides; anything else is not this handover's record.
+  if (placed.some((p) => p.position === undefined || p.position > documents.length) || taken.size !== documents.length) return canonical
+  return placed.sort((a, b) => a.position! - b.position!).map((p) => p.doc)
+}
+
 export function operationKey(project: string, tenantId: string, documents: Pick<DocumentMeta, 'id' | 'sha256'>[]): string {
   return createHash('sha256').update(`${project}\n${tenantId}\n${dossierHash(documents)}`).digest('hex')
 }

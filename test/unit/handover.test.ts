@@ -6,7 +6,7 @@ import {pathToFileURL} from 'node:url'
 import {build} from 'esbuild'
 import {describe, expect, it} from 'vitest'
 import {buildControlFile, parseControlFile} from '../../src/core/control-file.js'
-import {controlFileName, dmsDocumentId, dossierHash, handoverFileName, handoverId, operationKey, speakingNames} from '../../src/core/handover.js'
+import {controlFileName, dmsDocumentId, documentOrder, dossierHash, handoverFileName, handoverId, operationKey, speakingNames} from '../../src/core/handover.js'
 import {MAX_PERSONS, tenantRecordFrom} from '../../src/core/tenant-record.js'
 import type {Person, Tenant} from '../../src/contracts/melon-wire.js'
 import {ConflictError, IntegrityError} from '../../src/errors.js'
@@ -47,6 +47,31 @@ describe('handover identity', () => {
     } finally {
       rmSync(dir, {recursive: true, force: true})
     }
+  })
+  it('orders the documents as its own: the dossier PDF first, then by id, whatever order melon lists them in', () => {
+    const listed = [
+      {id: 'b2', kind: 'id_copy' as const, sha256: '1'.repeat(64)},
+      {id: 'A1', kind: 'reference' as const, sha256: '2'.repeat(64)},
+      {id: 'z9', kind: 'dossier' as const, sha256: '3'.repeat(64)},
+      {id: 'a3', kind: 'other' as const, sha256: '4'.repeat(64)},
+    ]
+    const ids = (docs: typeof listed) => docs.map((d) => d.id)
+    expect(ids(documentOrder(listed))).toEqual(['z9', 'A1', 'a3', 'b2'])
+    expect(ids(documentOrder([...listed].reverse()))).toEqual(['z9', 'A1', 'a3', 'b2'])
+    // A handover claimed before keeps its recorded positions (matched by kind and content, not by id).
+    const recorded = [
+      {fileName: 'mi-T-1-abc_04_dossier.pdf', kind: 'dossier', sha256: '3'.repeat(64)},
+      {fileName: 'mi-T-1-abc_01_id_copy.pdf', kind: 'id_copy', sha256: '1'.repeat(64)},
+      {fileName: 'mi-T-1-abc_03_reference.pdf', kind: 'reference', sha256: '2'.repeat(64)},
+      {fileName: 'mi-T-1-abc_02_other.pdf', kind: 'other', sha256: '4'.repeat(64)},
+      {fileName: 'mi-T-1-abc_00_tenant_record.json', kind: 'tenant_record', sha256: '5'.repeat(64)},
+    ]
+    expect(ids(documentOrder(listed, recorded, 'mi-T-1-abc'))).toEqual(['b2', 'a3', 'A1', 'z9'])
+    // A record that does not fit (another handover's names, a position missing or twice) is not used.
+    expect(ids(documentOrder(listed, recorded, 'mi-T-1-other'))).toEqual(['z9', 'A1', 'a3', 'b2'])
+    expect(ids(documentOrder(listed, recorded.slice(1), 'mi-T-1-abc'))).toEqual(['z9', 'A1', 'a3', 'b2'])
+    const twice = recorded.map((r) => (r.kind === 'other' ? {...r, fileName: 'mi-T-1-abc_01_other.pdf'} : r))
+    expect(ids(documentOrder(listed, twice, 'mi-T-1-abc'))).toEqual(['z9', 'A1', 'a3', 'b2'])
   })
   it('names files without personal data, and control files by suffix only', () => {
     const id = handoverId('T-1001', 'abcdef0123456789')

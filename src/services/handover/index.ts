@@ -16,6 +16,7 @@ import {dirname} from 'node:path'
 import {ConflictError, diskFullError, toAppError, type AppError} from '../../errors.js'
 import type {HandoverStep, OperationRow} from '../../state/ledger.js'
 import type {Tenant} from '../../contracts/melon-wire.js'
+import {operationKey} from '../../core/handover.js'
 import {stepIndex, type HandoverDeps, type StepContext} from './context.js'
 import {deliverStep} from './deliver.js'
 import {fetchStep} from './fetch.js'
@@ -105,7 +106,9 @@ export async function exportTenant(deps: HandoverDeps, tenantOrId: string | Tena
   progress('reading tenant from melon')
   const tenant = typeof tenantOrId === 'string' ? await deps.melon.getTenant(tenantOrId) : tenantOrId
   assertExportable(tenant)
-  const plan = planHandover(tenant, options.project)
+  // A handover claimed before keeps the file names it was given (melon may list the documents in another order now).
+  const recorded = options.dryRun ? [] : deps.ledger.files(operationKey(options.project, tenant.id, tenant.documents))
+  const plan = planHandover(tenant, options.project, recorded.map((f) => ({fileName: f.file_name, kind: f.kind, sha256: f.sha256})))
   const base = {tenantId: tenant.id, handoverId: plan.id, unitReference: plan.record.unit.reference}
   if (options.dryRun) return {...base, status: 'dry-run', dryRun: true, pickedUp: false, notified: false, attempts: 0, files: filesOf(plan, null, 'dry-run')}
   const done = alreadyDone(deps, plan, options)

@@ -6,7 +6,7 @@
 import {createHash} from 'node:crypto'
 import type {StagedFile} from '../../adapters/staging-dir.js'
 import type {Tenant} from '../../contracts/melon-wire.js'
-import {dmsDocumentId, dossierHash, handoverFileName, handoverId, operationKey, speakingNames} from '../../core/handover.js'
+import {dmsDocumentId, documentOrder, dossierHash, handoverFileName, handoverId, operationKey, speakingNames} from '../../core/handover.js'
 import {tenantRecordFrom, type RecordDocument, type TenantRecord} from '../../core/tenant-record.js'
 
 export interface PlannedFile extends StagedFile {
@@ -26,11 +26,16 @@ export interface Plan {
   files: PlannedFile[]
 }
 
-export function planHandover(tenant: Tenant, project: string): Plan {
+/**
+ * `recorded`: the files the ledger holds for this handover (claimed before):
+ * their positions are kept (see `documentOrder`).
+ */
+export function planHandover(tenant: Tenant, project: string, recorded: Array<{fileName: string; kind: string; sha256: string}> = []): Plan {
   const opKey = operationKey(project, tenant.id, tenant.documents)
   const id = handoverId(tenant.id, opKey)
-  const names = speakingNames([...tenant.documents.map((d) => ({kind: d.kind, contentType: d.content_type})), {kind: 'tenant_record', contentType: 'application/json'}])
-  const documents: RecordDocument[] = tenant.documents.map((doc, index) => ({
+  const ordered = documentOrder(tenant.documents, recorded, id)
+  const names = speakingNames([...ordered.map((d) => ({kind: d.kind, contentType: d.content_type})), {kind: 'tenant_record', contentType: 'application/json'}])
+  const documents: RecordDocument[] = ordered.map((doc, index) => ({
     position: index + 1,
     kind: doc.kind,
     dmsDocumentId: dmsDocumentId(id, index + 1),
@@ -50,7 +55,8 @@ export function planHandover(tenant: Tenant, project: string): Plan {
     record,
     recordBytes,
     files: [
-      ...documents.map((d, index) => ({fileName: d.fileName, dmsDocumentId: d.dmsDocumentId, dateiName: d.dateiName, kind: d.kind, size: d.size, sha256: d.sha256, documentIndex: index})),
+      // documentIndex points into tenant.documents, in melon's order, where fetch finds the document.
+      ...documents.map((d, index) => ({fileName: d.fileName, dmsDocumentId: d.dmsDocumentId, dateiName: d.dateiName, kind: d.kind, size: d.size, sha256: d.sha256, documentIndex: tenant.documents.indexOf(ordered[index]!)})),
       {
         fileName: handoverFileName(id, 0, 'tenant_record', 'application/json'),
         dmsDocumentId: dmsDocumentId(id, 0),
