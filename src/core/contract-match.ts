@@ -106,17 +106,16 @@ export function nameMatches(displayName: string | null, surnames: string[]): 'ye
   return hit ? 'yes' : 'no'
 }
 
+/** A name as plain letters: accents and umlauts dropped (composed or not), ß as ss, ae/oe/ue as a/o/u (Müller = Mueller). */
 function fold(text: string): string {
   return text
     .toLowerCase()
-    .replace(/ä/g, 'a')
-    .replace(/ö/g, 'o')
-    .replace(/ü/g, 'u')
+    .normalize('NFD')
+    .replace(/\p{M}/gu, '')
+    .replace(/ß/g, 'ss')
     .replace(/ae/g, 'a')
     .replace(/oe/g, 'o')
     .replace(/ue/g, 'u')
-    .normalize('NFD')
-    .replace(/\p{M}/gu, '')
 }
 
 function daysBetween(a: string, b: string): number {

@@ -99,6 +99,13 @@ describe('names', () => {
     ['Mueller Hans', ['Müller'], 'yes'],
     ['Müller Hans', ['Mueller'], 'yes'],
     ['Bernasconi Marco', ['BERNASCONI'], 'yes'],
+    // German ß is written ss in Switzerland; one system may have either.
+    ['Strauß Eva', ['Strauss'], 'yes'],
+    ['Strauss Eva', ['Strauß'], 'yes'],
+    // Decomposed umlauts (NFD, as some systems store them) fold alike.
+    ['Mu\u0308ller Hans', ['Müller'], 'yes'],
+    ['Mu\u0308ller Hans', ['Mueller'], 'yes'],
+    ['Lefèvre Jean', ['Lefevre'], 'yes'],
     ['Demir Aylin', ['Meier'], 'no'],
     [null, ['Meier'], 'unknown'],
     ['  ', ['Meier'], 'unknown'],
