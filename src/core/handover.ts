@@ -15,7 +15,9 @@ import type {DocumentKind, DocumentMeta} from '../contracts/melon-wire.js'
  * locale orders ids like "aa", "ch" or "y1" differently). English is what the
  * Swiss locales and C/POSIX give, so keys made before stay the same.
  */
-const byId = new Intl.Collator('en')
+let collator: Intl.Collator | undefined
+/** Built on first use: a collator takes some milliseconds to build, and most commands never order documents. */
+const byId = {compare: (a: string, b: string) => (collator ??= new Intl.Collator('en')).compare(a, b)}
 
 export function dossierHash(documents: Pick<DocumentMeta, 'id' | 'sha256'>[]): string {
   const hash = createHash('sha256')
