@@ -62,6 +62,11 @@ export class MelonClient {
     })
   }
 
+  /** The melon project this client speaks to (melon.project). */
+  get project(): string {
+    return this.config.project
+  }
+
   async me() {
     const {data, headers} = await this.http.json({method: 'GET', url: `${PARTNER_PREFIX}/me`}, 'GET /me', MeSchema, (r) => this.projectNotFound(r))
     return {...data, serverDate: typeof headers.date === 'string' ? headers.date : null}

@@ -41,6 +41,8 @@ export default class ExportTenant extends BaseCommand {
     try {
       // What a killed run left in the staging folder's temporary folder goes first, as in sync.
       if (ledger) {
+        // A state folder serves one melon project: another one's is refused before anything is read or sent.
+        ledger.belongsTo(config.melon.project)
         await sweepTemporary(staging, ledger)
         await sweepAnswers(staging, ledger)
       }

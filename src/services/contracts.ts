@@ -350,7 +350,10 @@ async function tenantOrNull(melon: MelonClient, tenantId: string): Promise<Tenan
  * lock (a running sync does the same on every pass: BusyError, exit 75).
  */
 export async function checkContractsNow(deps: Omit<ContractDeps, 'ledger'>, stateDir: string, options: ContractOptions): Promise<ContractPassReport> {
-  return withSyncLock(stateDir, 'Let it be: the running sync checks the contracts on every pass.', async (ledger) => contractPass({...deps, ledger}, options))
+  return withSyncLock(stateDir, 'Let it be: the running sync checks the contracts on every pass.', async (ledger) => {
+    ledger.belongsTo(deps.melon.project)
+    return contractPass({...deps, ledger}, options)
+  })
 }
 
 /**
@@ -367,6 +370,7 @@ export async function confirmAndFinish(
 ): Promise<{contract: ContractEntry; finishedNow: boolean; heldBy: number | null}> {
   const ledger = new Ledger(stateDir)
   try {
+    ledger.belongsTo(deps.melon.project)
     await confirmContract({...deps, ledger}, tenantId, tenancyRef)
     const lock = new StateLock(stateDir)
     const got = lock.acquire()

@@ -79,6 +79,7 @@ export async function rebuildLedger(
   const answers = await deps.staging.answers()
   const moved = await setAside(stateDir)
   const ledger = new Ledger(stateDir, {fresh: true})
+  ledger.belongsTo(options.project)
   const result: RebuildResult = {waiting: [], pickedUp: [], assumedDone: [], notSent: [...options.notSent], setAside: moved}
   try {
     for (const tenant of tenants) {

@@ -218,6 +218,7 @@ export async function runSync(deps: Omit<HandoverDeps, 'ledger'>, options: RunSy
   let ledger: Ledger | null = null
   try {
     ledger = new Ledger(options.stateDir)
+    ledger.belongsTo(options.project)
     await deps.staging.assertUsable()
     hooks.swept?.({temporary: await sweepTemporary(deps.staging, ledger), answers: await sweepAnswers(deps.staging, ledger)})
     for (let failures = 0; ; ) {

@@ -14,7 +14,7 @@ import {closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, stat
 import {chmod, mkdir, readdir, rm} from 'node:fs/promises'
 import {join} from 'node:path'
 import Database from 'better-sqlite3'
-import {AppError, StateError, diskFullError} from '../errors.js'
+import {AppError, ConfigError, StateError, diskFullError} from '../errors.js'
 import {renameDurably} from '../adapters/durable.js'
 import {isProcessAlive} from './process-alive.js'
 
@@ -223,11 +223,32 @@ export class Ledger {
       CREATE TABLE IF NOT EXISTS operation_files (
         op_key TEXT NOT NULL, file_name TEXT NOT NULL, kind TEXT NOT NULL, size INTEGER NOT NULL, sha256 TEXT NOT NULL,
         control_moved_at TEXT, delivered_at TEXT, picked_up_at TEXT, immotop_document_id TEXT, PRIMARY KEY (op_key, file_name));
+      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS events (
         id INTEGER PRIMARY KEY AUTOINCREMENT, op_key TEXT, kind TEXT NOT NULL, reference TEXT, tenant_id TEXT,
         step TEXT NOT NULL, detail TEXT, at TEXT NOT NULL);
     `)
     this.migrate()
+  }
+
+  /**
+   * The melon project this state folder serves: recorded by the first run that
+   * hands over or watches contracts, and checked by every later one. Another
+   * project is refused before anything is read or sent: its tenants would be
+   * taken for the ones handed over here (tenant ids may repeat across
+   * projects), and its contracts reported to the wrong tenants.
+   */
+  belongsTo(project: string): void {
+    const recorded = () => (this.sql("SELECT value FROM meta WHERE key = 'melon.project'").get() as {value: string} | undefined)?.value
+    // Another process may record first: the value read after the insert is the one that counts.
+    if (recorded() === undefined) this.sql("INSERT OR IGNORE INTO meta (key, value) VALUES ('melon.project', ?)").run(project)
+    const owner = recorded()
+    if (owner === project) return
+    throw new ConfigError(
+      'STATE_OF_ANOTHER_PROJECT',
+      `${this.stateDir} holds the handovers of melon project "${owner}", not of "${project}" (melon.project); nothing was read or sent.`,
+      `Give each melon project a state folder of its own: set stateDir in the config of "${project}" to a new folder. If "${project}" is the same project under a new name, \`melon-immotop state rebuild\` makes a new ledger for it (the old one is put aside).`,
+    )
   }
 
   /** Writes since this ledger was opened: a pass that changed nothing needs no backup. */

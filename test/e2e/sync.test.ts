@@ -288,6 +288,20 @@ describe('sync options', () => {
     expect(readdirSync(tmp)).toEqual(['mi-T-9-new_01_dossier.pdf'])
   })
 
+  it('a state folder serves one melon project: a config of another project that points at it is refused (exit 78) before anything is read or sent', async () => {
+    const sb = await sandboxWith(0)
+    expect((await runCli(['sync', '--once', '--json', '--config', sb.configPath])).code).toBe(0)
+    const {configVariant} = await import('../helpers/sandbox.js')
+    const other = configVariant(sb, 'other-project', (c) => (c.melon.project = 'other-project'))
+    for (const args of [['sync', '--once'], ['export-tenant', 'T-1001'], ['contracts', '--check']]) {
+      const result = await runCli([...args, '--json', '--config', other])
+      expect({args, code: result.code}).toEqual({args, code: 78})
+      expect(json(result).error).toMatchObject({code: 'STATE_OF_ANOTHER_PROJECT', message: expect.stringContaining('holds the handovers of melon project "sandbox", not of "other-project"')})
+    }
+    // The project's own config still runs.
+    expect((await runCli(['sync', '--once', '--json', '--config', sb.configPath])).code).toBe(0)
+  })
+
   it('--publish also publishes the configured source\'s vacancies on the pass', async () => {
     const sb = await sandboxWith(0)
     const report = json(await runCli(['sync', '--once', '--publish', '--json', '--config', sb.configPath]))

@@ -89,3 +89,29 @@ describe('contract watches in the ledger', () => {
     }
   })
 })
+
+describe('the melon project a state folder serves', () => {
+  it('is recorded by the first run and refused for another project, also after reopening', () => {
+    const first = new Ledger(dir)
+    try {
+      first.belongsTo('muster-immo')
+      first.belongsTo('muster-immo')
+      expect(() => first.belongsTo('test-project')).toThrow(expect.objectContaining({code: 'STATE_OF_ANOTHER_PROJECT', exitCode: 78}))
+    } finally {
+      first.close()
+    }
+    const again = new Ledger(dir)
+    try {
+      let refused: unknown
+      try {
+        again.belongsTo('test-project')
+      } catch (error) {
+        refused = error
+      }
+      expect(refused).toMatchObject({message: expect.stringContaining('holds the handovers of melon project "muster-immo", not of "test-project"'), fix: expect.stringContaining('state folder of its own')})
+      expect(() => again.belongsTo('muster-immo')).not.toThrow()
+    } finally {
+      again.close()
+    }
+  })
+})

@@ -106,6 +106,7 @@ export async function exportTenant(deps: HandoverDeps, tenantOrId: string | Tena
   progress('reading tenant from melon')
   const tenant = typeof tenantOrId === 'string' ? await deps.melon.getTenant(tenantOrId) : tenantOrId
   assertExportable(tenant)
+  if (!options.dryRun) deps.ledger.belongsTo(options.project)
   // A handover claimed before keeps the file names it was given (melon may list the documents in another order now).
   const recorded = options.dryRun ? [] : deps.ledger.files(operationKey(options.project, tenant.id, tenant.documents))
   const plan = planHandover(tenant, options.project, recorded.map((f) => ({fileName: f.file_name, kind: f.kind, sha256: f.sha256})))
