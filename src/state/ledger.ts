@@ -239,12 +239,22 @@ export class Ledger {
    * projects), and its contracts reported to the wrong tenants.
    */
   belongsTo(project: string): void {
-    const recorded = () => (this.sql("SELECT value FROM meta WHERE key = 'melon.project'").get() as {value: string} | undefined)?.value
     // Another process may record first: the value read after the insert is the one that counts.
-    if (recorded() === undefined) this.sql("INSERT OR IGNORE INTO meta (key, value) VALUES ('melon.project', ?)").run(project)
-    const owner = recorded()
-    if (owner === project) return
-    throw new ConfigError(
+    if (this.project() === null) this.sql("INSERT OR IGNORE INTO meta (key, value) VALUES ('melon.project', ?)").run(project)
+    const mismatch = this.projectMismatch(project)
+    if (mismatch) throw mismatch
+  }
+
+  /** The melon project recorded for this state folder, or null before the first handover. */
+  project(): string | null {
+    return (this.sql("SELECT value FROM meta WHERE key = 'melon.project'").get() as {value: string} | undefined)?.value ?? null
+  }
+
+  /** The error for a config of another project than the recorded one (doctor reports it without recording anything). */
+  projectMismatch(project: string): ConfigError | null {
+    const owner = this.project()
+    if (owner === null || owner === project) return null
+    return new ConfigError(
       'STATE_OF_ANOTHER_PROJECT',
       `${this.stateDir} holds the handovers of melon project "${owner}", not of "${project}" (melon.project); nothing was read or sent.`,
       `Give each melon project a state folder of its own: set stateDir in the config of "${project}" to a new folder. If "${project}" is the same project under a new name, \`melon-immotop state rebuild\` makes a new ledger for it (the old one is put aside).`,

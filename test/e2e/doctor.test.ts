@@ -259,6 +259,21 @@ describe('doctor on local settings', () => {
     expect(check(report, 'staging.pickup').fix).toContain('Ask W&W to check that Immotop 2 imports staging folder 2')
   })
 
+  it('a state folder that holds another melon project\'s handovers fails the state check, with the fix', async () => {
+    // A state folder whose ledger a run for project "sandbox" recorded.
+    const stateDir = join(sb.root, 'sandbox-project-state')
+    const {Ledger} = await import('../../src/state/ledger.js')
+    const ledger = new Ledger(stateDir)
+    ledger.belongsTo('sandbox')
+    ledger.close()
+    const config = configVariant(sb, 'other-project-state', (c) => {
+      c.melon.project = 'production'
+      c.stateDir = stateDir
+    })
+    const report = json(await doctor(config, ['--only', 'state']))
+    expect(check(report, 'state')).toMatchObject({status: 'fail', owner: 'operator', detail: expect.stringContaining('belongs to melon project "sandbox", not "production"'), fix: expect.stringContaining('state folder of its own')})
+  })
+
   it('mandants: a configured list is checked one by one; an unknown one fails naming the ones Immotop 2 has; a Stockwerk mandant warns', async () => {
     const unknown = json(await doctor(configVariant(sb, 'mandant-9', (c) => (c.immotop.mandant = [1, 9])), ['--only', 'immotop.mandant']))
     expect(check(unknown, 'immotop.mandant')).toMatchObject({status: 'fail', owner: 'operator', detail: 'Immotop 2 has no mandant 9 (it has 1, 2, 3).'})

@@ -56,6 +56,9 @@ export const stateCheck: Check = {
       try {
         const problems = ledger.quickCheck()
         if (problems.length > 0) return {status: 'fail', detail: `The ledger ${ledger.path} fails SQLite's integrity check: ${problems[0]!.slice(0, 120)}.`, fix: 'Restore the latest backup with `melon-immotop state restore`, or rebuild it with `melon-immotop state rebuild`.', owner: 'operator'}
+        const project = ctx.loaded!.config.melon.project
+        const otherProject = ledger.projectMismatch(project)
+        if (otherProject) return {status: 'fail', detail: `The ledger in ${dir} belongs to melon project "${ledger.project()}", not "${project}" (melon.project): sync and export-tenant refuse this config (exit 78).`, fix: otherProject.fix, owner: 'operator'}
         const backups = listBackups(dir)
         return {status: 'pass', detail: `${writable.detail} The ledger passes SQLite's integrity check; ${backups.length} backup(s)${backups[0] ? `, the newest ${backups[0]}` : ''}.`}
       } finally {
