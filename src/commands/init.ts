@@ -57,7 +57,7 @@ Without a terminal, or with --yes, every answer comes from the flags (secrets al
     'immotop-ca-file': Flags.string({description: 'CA file (PEM) of the Immotop 2 server certificate.'}),
     'incoming-dir': Flags.string({description: 'Staging folder to Immotop 2.'}),
     'ack-dir': Flags.string({description: 'Staging folder for acknowledgements.'}),
-    'state-dir': Flags.string({description: 'State directory.'}),
+    'state-dir': Flags.string({description: 'State directory (default: ./state/<melon project>; one per project).'}),
     'notify-to': Flags.string({description: 'Notification recipients, comma-separated (switches notifications on).'}),
     'notify-from': Flags.string({description: 'Sender address of notifications.'}),
     'smtp-host': Flags.string({description: 'SMTP server.'}),

@@ -145,7 +145,8 @@ export async function runInit(io: InitIO, options: InitOptions): Promise<InitRes
 
   const incomingDir = resolve(await io.ask(QUESTIONS.incomingDir))
   const ackDir = resolve(await io.ask(QUESTIONS.ackDir))
-  const stateDir = resolve(await io.ask(QUESTIONS.stateDir))
+  // One state folder per melon project (a ledger serves one): the default names the project.
+  const stateDir = resolve(await io.ask({...QUESTIONS.stateDir, default: join('state', melon.project)}))
 
   let notify: AppConfigInput['notify']
   const wantNotify = options.notify === 'ask' ? await io.confirm('Mail the contract staff when a tenant is ready in Immotop 2?', true) : options.notify

@@ -6,7 +6,7 @@
 import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {parseEnv} from 'node:util'
-import {join} from 'node:path'
+import {join, resolve} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {parse as parseYaml} from 'yaml'
 import {loadConfig} from '../../src/config/load.js'
@@ -81,6 +81,15 @@ describe('init wizard', () => {
     })
     const loaded = await loadConfig({configPath: file, env: {}})
     expect(loaded.missingSecrets).toEqual([])
+  })
+
+  it('proposes a state folder of the melon project\'s own (a ledger serves one project)', async () => {
+    const script = answers()
+    script.stateDir = ['']
+    const {io} = scripted(script)
+    const file = join(dir, 'own-state.yaml')
+    await runInit(io, {file, force: false, liveChecks: false, secrets: 'file', notify: false, checks: ok})
+    expect(parseYaml(readFileSync(file, 'utf8')).stateDir).toBe(resolve('state', 'muster-immo'))
   })
 
   it('checks the format as each answer is given, and asks again with the reason', async () => {
