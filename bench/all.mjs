@@ -6,7 +6,7 @@ import {spawnSync} from 'node:child_process'
 import {mkdirSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
-import {measure, median, sandbox, startRatio, writeDtaExport, writeFeed} from './lib.mjs'
+import {createTenants, measure, median, sandbox, startRatio, writeDtaExport, writeFeed} from './lib.mjs'
 
 const quick = process.argv.includes('--quick')
 const runsAt = process.argv.indexOf('--runs')
@@ -76,14 +76,6 @@ async function syncFloor(n) {
   }
 }
 
-/** n new tenants (in steps of at most 500, the sandbox's limit per call). */
-async function createTenants(s, n) {
-  for (let left = n; left > 0; left -= 500) {
-    const response = await fetch(s.ready.admin.createTenants, {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({count: Math.min(left, 500), persons: 2})})
-    if (!response.ok) throw new Error(`creating tenants: ${response.status}`)
-  }
-}
-
 // 4. sync: client CPU per tenant and tenants per second as N grows (mail on, pick-up by the sandbox).
 const sizes = quick ? [50] : [50, 200, 1000]
 const throughput = []
@@ -109,7 +101,7 @@ const byConcurrency = []
 for (const c of quick ? [4, 8] : [1, 4, 8, 16]) {
   const s = await sandbox()
   try {
-    await fetch(s.ready.admin.createTenants, {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({count: 200, persons: 2})})
+    await createTenants(s, 200)
     const run = measure(['sync', '--once', '--json', '--concurrency', String(c), '--config', s.config], {dir: s.dir})
     byConcurrency.push({c, perSecond: 203 / run.seconds})
     console.error(`  sync --concurrency ${c}: ${(203 / run.seconds).toFixed(1)} tenants/s`)

@@ -38,6 +38,14 @@ export async function sandbox(args = []) {
   }
 }
 
+/** n new tenants without contract in the sandbox (in steps of at most 500, its limit per call), two persons each. */
+export async function createTenants(s, n) {
+  for (let left = n; left > 0; left -= 500) {
+    const response = await fetch(s.ready.admin.createTenants, {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({count: Math.min(left, 500), persons: 2})})
+    if (!response.ok) throw new Error(`creating tenants: ${response.status}`)
+  }
+}
+
 /**
  * One CLI run (or of `script`, e.g. a floor program): seconds, peak RSS (MiB),
  * CPU seconds of the process; throws on a non-zero exit.
