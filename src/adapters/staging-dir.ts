@@ -24,7 +24,7 @@ import {buildControlFile, parseControlFile, type ControlFile} from '../core/cont
 import {controlFileName} from '../core/handover.js'
 import {fsyncDir, fsyncFile, hashFile, removeFile, renameDurably} from './durable.js'
 import {releasingCounter} from './memory.js'
-import {ConfigError, IntegrityError, RemoteRejectedError, diskFullError} from '../errors.js'
+import {ConfigError, IntegrityError, RemoteRejectedError, UnavailableError, diskFullError} from '../errors.js'
 
 export const STAGING_TMP = '.melon-immotop-tmp'
 /** Answers are small XML files; anything larger is not read (staging.maxAnswerBytes). */
@@ -39,6 +39,8 @@ export interface StagingDirs {
   dmsArchivId?: string
   /** Answers larger than this are not read. */
   maxAnswerBytes?: number
+  /** false: the folder's identity is not recorded or compared (a file system without stable inode numbers). */
+  checkFolderIdentity?: boolean
 }
 
 /** The answers in folder 1 by DmsDocumentId, and the files too large to be answers (not read). */
@@ -99,6 +101,8 @@ export class StagingDirectory {
 
   private readonly poll: {withoutEvents: number; withEvents: number}
   private readonly linkFile: (existing: string, created: string) => Promise<void>
+  /** Set on the view of a former folder (`boundTo`): the folder staging.incomingDir names now. */
+  private configuredDir: string | null = null
 
   /** `poll` and `link` are for tests (a slower poll, a file system that refuses hard links). */
   constructor(
@@ -113,10 +117,70 @@ export class StagingDirectory {
     return this.dirs.incomingDir
   }
 
+  /** Where a handover's files wait, for messages: the folder, and the configured one if that is another. */
+  get whereWaiting(): string {
+    return this.configuredDir ? `${this.dirs.incomingDir} (where they were delivered; staging.incomingDir now names ${this.configuredDir})` : this.dirs.incomingDir
+  }
+
+  /**
+   * The identity of staging folder 2 (device, inode and birth time, as text), which
+   * recognises it under another path: a mapped drive and its UNC path, a
+   * link, a renamed mount point. Null where it cannot be read or the file
+   * system gives no inode.
+   */
+  async identity(dir = this.dirs.incomingDir): Promise<string | null> {
+    if (this.dirs.checkFolderIdentity === false) return null
+    try {
+      const info = await stat(dir, {bigint: true})
+      // Not the device: a share gets another device number on each mount. The birth time: a folder made
+      // after another was removed may get its inode number. Without both, nothing is known.
+      return info.ino === 0n || info.birthtimeNs === 0n ? null : `${info.ino}:${info.birthtimeNs}`
+    } catch {
+      return null
+    }
+  }
+
+  /**
+   * The view a handover is delivered and judged in, from the folder its files
+   * went into (`bound`, null for handovers of earlier versions) and that
+   * folder's identity then. The same folder under the configured path is the
+   * configured one (`follow`: the ledger records the new path). A folder
+   * that is readable but is not that one (a share not mounted shows the empty
+   * folder beneath it) is an error: seeing none of the files there says
+   * nothing about the pick-up.
+   */
+  async forHandover(bound: string | null, boundId: string | null, configuredId: string | null): Promise<{view: StagingDirectory; follow: boolean}> {
+    if (bound === null) return {view: this, follow: false}
+    const here = bound === this.dirs.incomingDir
+    if (!here && boundId !== null && boundId === configuredId) return {view: this, follow: true}
+    const now = here ? configuredId : await this.identity(bound)
+    if (boundId !== null && now !== null && now !== boundId) {
+      throw new UnavailableError(
+        'STAGING_FOLDER_REPLACED',
+        `${here ? 'staging.incomingDir' : 'the former staging.incomingDir'} ${bound} is not the folder the waiting files were delivered into: another folder is there now (a share that is not mounted shows the empty folder beneath it), so whether Immotop 2 picked them up cannot be told; nothing counts as picked up.`,
+        'Mount or map the share again; the next run looks again and sends nothing twice. If it is the same folder and its file system gives new inode numbers on each mount, set staging.checkFolderIdentity to false.',
+      )
+    }
+    return {view: this.boundTo(bound), follow: false}
+  }
+
+  /**
+   * The view of a handover delivered into `former`, another folder than the
+   * configured one: it is delivered, waited for and judged there, since that
+   * is where its files went. Names in the configured folder count as waiting
+   * too (files moved over by hand). Answers come from the configured folder 1.
+   */
+  boundTo(former: string): StagingDirectory {
+    if (former === this.dirs.incomingDir) return this
+    const view = new StagingDirectory({...this.dirs, incomingDir: former}, {poll: this.poll, link: this.linkFile})
+    view.configuredDir = this.dirs.incomingDir
+    return view
+  }
+
   /** Both folders exist and are writable, or a ConfigError says which and how to fix it. */
   async assertUsable(): Promise<void> {
     for (const [key, dir] of [
-      ['staging.incomingDir', this.dirs.incomingDir],
+      [this.incomingKey, this.dirs.incomingDir],
       ['staging.ackDir', this.dirs.ackDir],
     ] as const) {
       try {
@@ -207,9 +271,37 @@ export class StagingDirectory {
     return this.judge(files, present, answers ?? (await this.answers()))
   }
 
+  /**
+   * The names in folder 2. A folder that cannot be read is an error, never an
+   * empty folder: an empty look would count every waiting file as picked up.
+   */
   private async incomingNames(): Promise<Set<string>> {
-    return new Set(await readdir(this.dirs.incomingDir).catch(() => [] as string[]))
+    const names = new Set(await this.readFolder(this.incomingKey, this.dirs.incomingDir))
+    if (this.configuredDir) for (const name of await this.readFolder('staging.incomingDir', this.configuredDir)) names.add(name)
+    return names
   }
+
+  private get incomingKey(): string {
+    return this.configuredDir ? 'the former staging.incomingDir' : 'staging.incomingDir'
+  }
+
+  private async readFolder(key: string, dir: string): Promise<string[]> {
+    try {
+      return await readdir(dir)
+    } catch (error) {
+      throw this.unreadable(key, dir, error)
+    }
+  }
+
+  private unreadable(key: string, dir: string, error: unknown): UnavailableError {
+    const moved = this.configuredDir && dir !== this.configuredDir ? ` The handover's files were delivered into it; staging.incomingDir now names ${this.configuredDir}.` : ''
+    return new UnavailableError(
+      'STAGING_UNREADABLE',
+      `${key} ${dir} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}), so whether Immotop 2 picked the files up cannot be told; nothing counts as picked up meanwhile.${moved}`,
+      'Make the folder readable from this machine again (a network share must be reachable, mounted or mapped for the account melon-immotop runs under); the next run looks again and sends nothing twice.',
+    )
+  }
+
 
   /**
    * Both folders as they were after change `generation`, read once for every
@@ -267,7 +359,16 @@ export class StagingDirectory {
       this.generation++
       for (;;) {
         const seen = this.generation
-        const look = await this.lookAfter(seen)
+        let look: FolderLook
+        try {
+          look = await this.lookAfter(seen)
+        } catch (error) {
+          // A share that drops out briefly comes back: look again until the deadline, then say it could not be read.
+          if ((error as {code?: string}).code !== 'STAGING_UNREADABLE' || Date.now() >= deadline || signal?.aborted) throw error
+          await pauseFor(Math.min(this.poll.withoutEvents, Math.max(0, deadline - Date.now())), signal)
+          this.generation++
+          continue
+        }
         const state = this.judge(files, look.present, look.answers)
         const refused = state.refused[0]
         if (refused) {
@@ -405,8 +506,9 @@ export class StagingDirectory {
     let entries
     try {
       entries = await readdir(this.dirs.ackDir, {withFileTypes: true})
-    } catch {
-      return found
+    } catch (error) {
+      // An error, not "no answer": with a refusal unseen, files that left folder 2 would count as picked up.
+      throw this.unreadable('staging.ackDir', this.dirs.ackDir, error)
     }
     for (const entry of entries) {
       if (!entry.isFile() || !entry.name.endsWith('.xml_it2') || entry.name.startsWith('.')) continue
@@ -508,6 +610,19 @@ export class StagingDirectory {
     }
     return removed
   }
+}
+
+/** Waits `ms`, or less when the signal aborts. */
+function pauseFor(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    signal?.addEventListener('abort', done, {once: true})
+  })
 }
 
 /** Writes a new file; fails rather than follow a link or reuse a file someone planted. */

@@ -269,7 +269,7 @@ const KNOWN_KEYS: Record<string, string[]> = {
   sync: ['concurrency', 'intervalSeconds', 'publish', 'onContract', 'contractWindowDays', 'contractWatchDays'],
   melon: ['baseUrl', 'project', 'token', 'caFile', 'allowInsecureHttp', 'timeoutMs', 'maxDocumentBytes', 'downloadMinBytesPerSecond', 'downloadGraceSeconds', 'maxPages'],
   immotop: ['baseUrl', 'user', 'password', 'apiVersion', 'mandant', 'mandantTypes', 'detailsFile', 'caFile', 'allowInsecureHttp', 'timeoutMs'],
-  staging: ['incomingDir', 'ackDir', 'pickupTimeoutSeconds', 'maxAnswerBytes', 'dmsArchivId'],
+  staging: ['incomingDir', 'ackDir', 'pickupTimeoutSeconds', 'checkFolderIdentity', 'maxAnswerBytes', 'dmsArchivId'],
 }
 
 function configErrorFrom(error: z.core.$ZodError, filepath: string, input: Record<string, unknown>): ConfigError {

@@ -58,6 +58,12 @@ export const StagingConfigSchema = z.pipe(
     pickupTimeoutSeconds: z.optional(z.number().check(z.positive())),
     /** The earlier name of pickupTimeoutSeconds, still read. */
     ackTimeoutSeconds: z.optional(z.number().check(z.positive())),
+    /**
+     * Assumption (W&W does not document it): staging folder 2 keeps its inode number and birth time, also across
+     * mounts, so a handover waiting there recognises it under another path, and an empty folder in its place (a share
+     * not mounted) is not taken for it. false where the file system gives new inode numbers on each mount.
+     */
+    checkFolderIdentity: z._default(z.boolean(), true),
     /** An answer (control file) in ackDir larger than this is not read. */
     maxAnswerBytes: z._default(positiveInt(), 64 * 1024),
     /** The id of the archive configured in Immotop 2 (W&W's DmsArchivId, e.g. "Archiv1"); empty when unset. */

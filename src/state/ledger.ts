@@ -82,6 +82,10 @@ export interface OperationRow {
   lease_until: number | null
   /** When every file was in the staging folder: since then, waiting for pick-up. */
   delivered_at: string | null
+  /** The staging folder 2 its files went into (recorded with the first one); null for handovers of earlier versions. */
+  staging_dir: string | null
+  /** That folder's identity then (device, inode, birth time), to recognise it under another path; null where the file system gives none. */
+  staging_dir_id: string | null
   created_at: string
   updated_at: string
 }
@@ -218,7 +222,8 @@ export class Ledger {
         op_key TEXT PRIMARY KEY, kind TEXT NOT NULL, tenant_id TEXT NOT NULL, unit_ref TEXT NOT NULL,
         handover_id TEXT NOT NULL, dossier_hash TEXT NOT NULL, step TEXT NOT NULL, status TEXT NOT NULL,
         attempts INTEGER NOT NULL DEFAULT 0, last_error_code TEXT, last_error TEXT, notify INTEGER NOT NULL DEFAULT 0,
-        owner_pid INTEGER, lease_until INTEGER, delivered_at TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+        owner_pid INTEGER, lease_until INTEGER, delivered_at TEXT, staging_dir TEXT, staging_dir_id TEXT,
+        created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
       CREATE INDEX IF NOT EXISTS operations_tenant ON operations (tenant_id);
       CREATE TABLE IF NOT EXISTS operation_files (
         op_key TEXT NOT NULL, file_name TEXT NOT NULL, kind TEXT NOT NULL, size INTEGER NOT NULL, sha256 TEXT NOT NULL,
@@ -297,7 +302,8 @@ export class Ledger {
 
   /**
    * Ledgers written before pick-up was the acknowledgement lack three columns
-   * and name the step "acknowledged". A new ledger has them already, so the
+   * and name the step "acknowledged"; older ones lack the staging folder of a
+   * handover (two columns) and the contracts table. A new ledger has them already, so the
    * common open only reads; a migration takes the write lock up front
    * (BEGIN IMMEDIATE), which waits for other processes instead of failing.
    */
@@ -309,6 +315,7 @@ export class Ledger {
         controlMoved: !files.has('control_moved_at'),
         pickedUp: !files.has('picked_up_at'),
         deliveredAt: !columns('operations').has('delivered_at'),
+        stagingDir: !columns('operations').has('staging_dir'),
         steps: this.sql("SELECT 1 FROM operations WHERE step = 'acknowledged' LIMIT 1").get() !== undefined,
         contracts: this.sql("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'contracts'").get() === undefined,
       }
@@ -320,6 +327,7 @@ export class Ledger {
         if (todo.controlMoved) this.db.exec('ALTER TABLE operation_files ADD COLUMN control_moved_at TEXT')
         if (todo.pickedUp) this.db.exec('ALTER TABLE operation_files ADD COLUMN picked_up_at TEXT')
         if (todo.deliveredAt) this.db.exec('ALTER TABLE operations ADD COLUMN delivered_at TEXT')
+        if (todo.stagingDir) this.db.exec('ALTER TABLE operations ADD COLUMN staging_dir TEXT; ALTER TABLE operations ADD COLUMN staging_dir_id TEXT')
         // "acknowledged" was the step's name while Immotop 2 was assumed to answer every file.
         if (todo.steps) this.db.exec("UPDATE operations SET step = 'picked_up' WHERE step = 'acknowledged'")
         if (todo.contracts) this.createContracts()
@@ -447,6 +455,18 @@ export class Ledger {
       this.sql('UPDATE operations SET step = ?, status = ?, delivered_at = ?, updated_at = ?, lease_until = ? WHERE op_key = ?').run(step, status, deliveredAt, this.now(), Date.now() + LEASE_MS, opKey)
       this.event(opKey, 'handover', op.unit_ref, op.tenant_id, step, detail)
     })()
+  }
+
+  /**
+   * The staging folder 2 a handover's files go into: recorded at its claim
+   * until the first control file has gone in, and from then on kept, so that
+   * pick-up is judged where the files are, whatever staging.incomingDir names
+   * later. `renamed`: the same folder, now reached under another path (its
+   * identity showed it); the handover follows it, and an event says so.
+   */
+  bindStaging(opKey: string, dir: string, identity: string | null, renamed = false): void {
+    this.sql('UPDATE operations SET staging_dir = ?, staging_dir_id = ? WHERE op_key = ?').run(dir, identity, opKey)
+    if (renamed) this.note(opKey, 'staging_folder_renamed', `the same folder is now reached as ${dir}`)
   }
 
   /** An event without a change of step (e.g. "still waiting for pick-up"). */

@@ -4,7 +4,7 @@
  * share where someone else planted links.
  */
 import {createHash} from 'node:crypto'
-import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
@@ -106,6 +106,42 @@ describe('delivery', () => {
     expect(await staging.deliver(path, file, {controlMoved: true, beforeControlMove: () => {}})).toBe('pending')
     expect(statSync(join(incoming, 'w.xml_it2')).mtimeMs).toBe(before)
   })
+})
+
+describe('a staging folder that cannot be read', () => {
+  it('is never an empty folder: at the deadline the wait says so, and nothing counts as picked up', async () => {
+    const {path, file} = local('u.pdf', 'U')
+    await staging.deliver(path, file, {controlMoved: false, beforeControlMove: () => {}})
+    renameSync(incoming, `${incoming}.offline`)
+    await expect(staging.waitForPickup([file], 0)).rejects.toMatchObject({code: 'STAGING_UNREADABLE', message: expect.stringContaining(incoming)})
+    await expect(staging.pickupState([file])).rejects.toMatchObject({code: 'STAGING_UNREADABLE'})
+    // Answers too: with a refusal unseen, files gone from folder 2 would count as picked up.
+    renameSync(`${incoming}.offline`, incoming)
+    rmSync(ack, {recursive: true})
+    await expect(staging.pickupState([file])).rejects.toMatchObject({code: 'STAGING_UNREADABLE', message: expect.stringContaining(ack)})
+  })
+
+  it('a share that drops out during the wait and comes back: the wait goes on and sees the pick-up', async () => {
+    const {path, file} = local('v.pdf', 'V')
+    await staging.deliver(path, file, {controlMoved: false, beforeControlMove: () => {}})
+    renameSync(incoming, `${incoming}.offline`)
+    let retried = 0
+    const poll = {
+      withEvents: 10 * 60_000,
+      // Read when the wait pauses after a look that failed: the share comes back meanwhile, without the files (taken).
+      get withoutEvents() {
+        if (retried++ === 0) {
+          for (const name of visible(`${incoming}.offline`)) rmSync(join(`${incoming}.offline`, name))
+          renameSync(`${incoming}.offline`, incoming)
+        }
+        return 0
+      },
+    }
+    const flaky = new StagingDirectory({incomingDir: incoming, ackDir: ack, dmsArchivId: 'Archiv1'}, {poll})
+    const state = await flaky.waitForPickup([file], 10 * 60_000)
+    expect(retried).toBe(1)
+    expect(state.pickedUp.map((f) => f.fileName)).toEqual(['v.pdf'])
+  }, 60_000)
 })
 
 describe('one pass over the bytes', () => {
@@ -255,7 +291,7 @@ describe('ledger backups', () => {
 })
 
 describe('ledger migration', () => {
-  it('a ledger from before pick-up gains its columns and renames "acknowledged" to "picked_up", once', () => {
+  it('a ledger from before pick-up gains its columns (and the staging folder of a handover) and renames "acknowledged" to "picked_up", once', () => {
     const dir = join(root, 'state')
     mkdirSync(dir)
     const old = new Database(join(dir, 'ledger.sqlite'))
@@ -271,7 +307,7 @@ describe('ledger migration', () => {
     old.close()
     for (let i = 0; i < 2; i++) {
       const ledger = new Ledger(dir)
-      expect(ledger.get('k')).toMatchObject({step: 'picked_up', status: 'done', delivered_at: null})
+      expect(ledger.get('k')).toMatchObject({step: 'picked_up', status: 'done', delivered_at: null, staging_dir: null, staging_dir_id: null})
       expect(ledger.files('k')[0]).toMatchObject({immotop_document_id: '7', control_moved_at: null, picked_up_at: null})
       ledger.close()
     }

@@ -115,8 +115,19 @@ export async function exportTenant(deps: HandoverDeps, tenantOrId: string | Tena
   const done = alreadyDone(deps, plan, options)
   if (done) return {...base, ...done}
   const notify = options.notify && Boolean(deps.mailer)
-  const op = claim(deps, plan, notify)
-  const ctx: StepContext = {...deps, plan, spool: new Spool(deps.ledger.stateDir, plan.id), signal: options.signal, progress}
+  const configured = {dir: deps.staging.incomingDir, id: await deps.staging.identity()}
+  const op = claim(deps, plan, notify, configured)
+  let staging: HandoverDeps['staging']
+  try {
+    const {view, follow} = await deps.staging.forHandover(op.staging_dir, op.staging_dir_id, configured.id)
+    // The same folder, reached under the configured path now: the handover follows it.
+    if (follow) deps.ledger.bindStaging(plan.opKey, configured.dir, configured.id, true)
+    staging = view
+  } catch (error) {
+    deps.ledger.release(plan.opKey)
+    throw error
+  }
+  const ctx: StepContext = {...deps, staging, plan, spool: new Spool(deps.ledger.stateDir, plan.id), signal: options.signal, progress}
   const outcome = await runSteps(ctx, op, {...options, notify})
   return {...base, ...outcome, dryRun: false, attempts: op.attempts + 1, files: filesOf(plan, deps, outcome.pickedUp ? 'picked_up' : 'delivered')}
 }
@@ -132,17 +143,23 @@ function alreadyDone(deps: HandoverDeps, plan: Plan, options: ExportOptions): Om
   return {handoverId: finished.handover_id, status: 'already_done', dryRun: false, pickedUp: true, notified: finished.step === 'notified', attempts: finished.attempts, files}
 }
 
-/** Claims the operation for this process (creating it if new), or says who holds it. */
-function claim(deps: HandoverDeps, plan: Plan, notify: boolean): OperationRow {
+/**
+ * Claims the operation for this process (creating it if new), or says who
+ * holds it. Until a control file of it has gone in, the handover is bound to
+ * the staging folder configured now.
+ */
+function claim(deps: HandoverDeps, plan: Plan, notify: boolean, configured: {dir: string; id: string | null}): OperationRow {
   const {ledger} = deps
-  // Claim, attempt and the planned files in one commit.
+  // Claim, attempt, the planned files and the folder in one commit.
   const op = ledger.transaction(() => {
     const claimed = ledger.claim({op_key: plan.opKey, tenant_id: plan.tenant.id, unit_ref: plan.record.unit.reference, handover_id: plan.id, dossier_hash: plan.dossierHash}, notify)
-    if (claimed) {
-      ledger.startAttempt(plan.opKey)
-      ledger.recordFiles(plan.opKey, plan.files.map((f) => ({file_name: f.fileName, kind: f.kind, size: f.size, sha256: f.sha256})))
-    }
-    return claimed
+    if (!claimed) return null
+    ledger.startAttempt(plan.opKey)
+    ledger.recordFiles(plan.opKey, plan.files.map((f) => ({file_name: f.fileName, kind: f.kind, size: f.size, sha256: f.sha256})))
+    const inFolder = stepIndex(claimed.step) >= stepIndex('delivered') || ledger.files(plan.opKey).some((f) => f.control_moved_at)
+    if (inFolder || (claimed.staging_dir === configured.dir && claimed.staging_dir_id === configured.id)) return claimed
+    ledger.bindStaging(plan.opKey, configured.dir, configured.id)
+    return {...claimed, staging_dir: configured.dir, staging_dir_id: configured.id}
   })
   if (!op) {
     const holder = ledger.get(plan.opKey)
@@ -195,6 +212,15 @@ async function recordFailure(ctx: StepContext, step: HandoverStep, error: unknow
   const beforeDelivery = stepIndex(step) < stepIndex('delivered')
   if (beforeDelivery) await ctx.spool.remove()
   if (app.code === 'PICKUP_PENDING') return app
+  // Delivered, and the folder could not be looked at: still waiting, not failed (history and doctor list it as waiting).
+  if (app.code === 'STAGING_UNREADABLE' && !beforeDelivery) {
+    try {
+      ledger.note(plan.opKey, 'pickup_unknown', app.message)
+    } catch {
+      // The note is for history only.
+    }
+    return app
+  }
   try {
     const current = ledger.get(plan.opKey)
     if (current && current.status !== 'failed') ledger.fail(plan.opKey, app.code, app.message, beforeDelivery ? 'started' : undefined)

@@ -35,7 +35,7 @@ export async function pickupStep(ctx: StepContext, timeoutMs: number, notify: bo
     })
     throw new UnavailableError(
       'PICKUP_PENDING',
-      `Immotop 2 has not picked up ${state.waiting.length} of ${plan.files.length} files of tenant ${plan.tenant.id} (handover ${plan.id}) within ${Math.round(timeoutMs / 1000)} s; they wait in ${staging.incomingDir}${since ? ` since ${since}` : ''}.`,
+      `Immotop 2 has not picked up ${state.waiting.length} of ${plan.files.length} files of tenant ${plan.tenant.id} (handover ${plan.id}) within ${Math.round(timeoutMs / 1000)} s; they wait in ${staging.whereWaiting}${since ? ` since ${since}` : ''}.`,
       'Ask W&W to check that Immotop 2 imports its staging folder 2 (the DMS import of the Immotop 2 server). Nothing is sent twice: sync and export-tenant check again, and `history` shows the handover as waiting.',
       {details: {handoverId: plan.id, waitingSince: since, waiting: state.waiting.length}},
     )
