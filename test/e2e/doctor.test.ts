@@ -257,6 +257,18 @@ describe('doctor on local settings', () => {
     expect(check(report, 'staging.pickup')).toMatchObject({status: 'warn', owner: 'W&W'})
     expect(check(report, 'staging.pickup').detail).toMatch(/^1 handover\(s\) delivered and not picked up by Immotop 2, the oldest since \d{4}-\d\d-\d\dT.* \(tenant T-1003, handover mi-T-1003-[0-9a-f]{12}\)\.$/)
     expect(check(report, 'staging.pickup').fix).toContain('Ask W&W to check that Immotop 2 imports staging folder 2')
+    expect(check(report, 'staging.pickup').fix).not.toContain('configured when they were delivered')
+
+    // staging.incomingDir changed meanwhile: the fix names the folder the handover waits in.
+    mkdirSync(join(idle, 'new-in'))
+    const moved = configVariant(sb, 'idle-sync-moved', (c) => {
+      c.staging.incomingDir = join(idle, 'new-in')
+      c.staging.ackDir = join(idle, 'ack')
+      c.staging.pickupTimeoutSeconds = 0.2
+      c.stateDir = join(idle, 'state')
+    })
+    const after = json(await doctor(moved, ['--only', 'staging.pickup']))
+    expect(check(after, 'staging.pickup').fix).toMatch(new RegExp(`^1 of them wait in ${join(idle, 'in')}, the staging folder 2 configured when they were delivered: .* move their files into ${join(idle, 'new-in')}\\. `))
   })
 
   it('a state folder that holds another melon project\'s handovers fails the state check, with the fix', async () => {

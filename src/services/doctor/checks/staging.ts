@@ -88,10 +88,16 @@ export function pickupCheck(): Check {
         const late = ledger.waitingForPickup().filter((op) => op.delivered_at && Date.parse(op.delivered_at) < limit)
         if (late.length === 0) return {status: 'pass', detail: `No handover waits longer than ${config.staging.pickupTimeoutSeconds} s for Immotop 2 to pick it up.`}
         const oldest = late[0]!
+        // Handovers delivered before staging.incomingDir changed wait in the folder they went into.
+        const elsewhere = late.filter((op) => op.staging_dir !== null && op.staging_dir !== config.staging.incomingDir)
+        const former = [...new Set(elsewhere.map((op) => op.staging_dir))]
         return {
           status: 'warn',
           detail: `${late.length} handover(s) delivered and not picked up by Immotop 2, the oldest since ${oldest.delivered_at} (tenant ${oldest.tenant_id}, handover ${oldest.handover_id}).`,
-          fix: `Ask W&W to check that Immotop 2 imports staging folder 2 (${config.staging.incomingDir}). Nothing is resent; sync picks them up once Immotop 2 does.`,
+          fix:
+            (elsewhere.length > 0
+              ? `${elsewhere.length} of them wait in ${former.join(', ')}, the staging folder 2 configured when they were delivered: ask W&W whether Immotop 2 still imports it, or move their files into ${config.staging.incomingDir}. `
+              : '') + `Ask W&W to check that Immotop 2 imports staging folder 2 (${config.staging.incomingDir}). Nothing is resent; sync picks them up once Immotop 2 does.`,
           owner: 'W&W',
         }
       } finally {
