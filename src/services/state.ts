@@ -76,16 +76,21 @@ export async function rebuildLedger(
   const tenants = await deps.melon.listTenants('without_contract')
   const unknown = options.notSent.filter((id) => !tenants.some((t) => t.id === id))
   if (unknown.length > 0) throw new UsageError('UNKNOWN_TENANT', `--not-sent names ${unknown.join(', ')}, which melon does not list without contract.`, 'Name tenants as `melon-immotop tenants` shows them.')
+  // Every tenant is judged before anything changes: a staging folder that cannot be read stops the rebuild with
+  // the old ledger still in place, never halfway (a tenant missing from the new ledger would be handed over again).
   const answers = await deps.staging.answers()
+  const judged = []
+  for (const tenant of tenants) {
+    if (options.notSent.includes(tenant.id)) continue
+    const plan = planHandover(tenant, options.project)
+    judged.push({tenant, plan, state: await deps.staging.pickupState(plan.files, answers)})
+  }
   const moved = await setAside(stateDir)
   const ledger = new Ledger(stateDir, {fresh: true})
   ledger.belongsTo(options.project)
   const result: RebuildResult = {waiting: [], pickedUp: [], assumedDone: [], notSent: [...options.notSent], setAside: moved}
   try {
-    for (const tenant of tenants) {
-      if (options.notSent.includes(tenant.id)) continue
-      const plan = planHandover(tenant, options.project)
-      const state = await deps.staging.pickupState(plan.files, answers)
+    for (const {tenant, plan, state} of judged) {
       const evidence = state.waiting.length > 0 ? 'waiting' : plan.files.some((f) => answers.has(f.dmsDocumentId)) ? 'picked_up' : 'none'
       ledger.insertRebuilt(
         {op_key: plan.opKey, tenant_id: tenant.id, unit_ref: plan.record.unit.reference, handover_id: plan.id, dossier_hash: plan.dossierHash},

@@ -3,7 +3,7 @@
  * (or mail anyone) twice: it stops with a state error naming the file and the
  * recovery, and `state restore` / `state rebuild` bring it back.
  */
-import {readdirSync, rmSync, truncateSync, writeFileSync} from 'node:fs'
+import {readdirSync, readFileSync, rmSync, truncateSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {json, runCli} from '../helpers/cli.js'
@@ -78,6 +78,21 @@ describe('a lost ledger', () => {
     await fetch(`${sb.melon.baseUrl}/_sandbox/tenants`, {method: 'POST', headers: {'content-type': 'application/json'}, body: '{}'})
     const next = json(await runCli(['sync', '--once', '--json', '--config', sb.configPath]))
     expect(next.summary).toMatchObject({exported: 1, alreadyDone: 3})
+  })
+
+  it('rebuild with a staging folder that cannot be read stops before it changes anything (exit 7)', async () => {
+    const sb = await handedOver()
+    writeFileSync(ledgerFile(sb), 'damaged')
+    for (const suffix of ['-wal', '-shm']) rmSync(`${ledgerFile(sb)}${suffix}`, {force: true})
+    const before = readdirSync(sb.stateDir).sort()
+    const {configVariant} = await import('../helpers/sandbox.js')
+    const offline = configVariant(sb, 'offline', (c) => (c.staging.incomingDir = join(sb.root, 'share-offline')))
+    const rebuilt = await runCli(['state', 'rebuild', '--json', '--config', offline])
+    expect(rebuilt.code).toBe(7)
+    expect(json(rebuilt).error).toMatchObject({code: 'STAGING_UNREADABLE'})
+    // The damaged ledger is still where it was, and no new ledger stands beside it.
+    expect(readdirSync(sb.stateDir).sort()).toEqual(before)
+    expect(readFileSync(ledgerFile(sb), 'utf8')).toBe('damaged')
   })
 
   it('rebuild finds a handover still waiting in staging folder 2, and hands over a tenant named as not sent', async () => {
