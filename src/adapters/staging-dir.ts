@@ -188,7 +188,7 @@ export class StagingDirectory {
         if (!info.isDirectory()) throw new Error('not a directory')
         await access(dir, constants.W_OK | constants.R_OK)
       } catch {
-        throw new ConfigError('STAGING_UNUSABLE', `${key} ${dir} does not exist or is not readable and writable.`, `Create it or fix its permissions; it must be the folder Immotop 2 uses (W&W configures it on the Immotop 2 server).`)
+        throw new ConfigError('STAGING_UNUSABLE', `${key} ${dir} does not exist or is not readable and writable.`, `Check that it exists and that this account can read and write it: a network share must be reachable, and mounted or mapped for the account melon-immotop runs under (a Windows service does not see the drive letters of a logged-on user; use the UNC path). It must be the folder Immotop 2 uses (W&W configures it on the Immotop 2 server).`)
       }
     }
   }

@@ -43,6 +43,8 @@ export default class ExportTenant extends BaseCommand {
       if (ledger) {
         // A state folder serves one melon project: another one's is refused before anything is read or sent.
         ledger.belongsTo(config.melon.project)
+        // Both folders first, as sync does: a share that is not there is a configuration matter, named with its key.
+        await staging.assertUsable()
         await sweepTemporary(staging, ledger)
         await sweepAnswers(staging, ledger)
       }

@@ -83,6 +83,16 @@ describe('export-tenant', () => {
     expect(json(result).files.map((f: any) => f.immotopDocumentId)).toEqual(json(result).files.map((f: any) => after[0].documents.find((d: any) => d.fileName === f.fileName).documentId))
   })
 
+  it('a staging folder that is not there stops it before anything is read or sent (exit 78, the key named)', async () => {
+    const before = (await handovers()).length
+    const offline = configVariant(sb, 'ack-offline', (c) => (c.staging.ackDir = join(sb.root, 'unmapped-drive', 'ack')))
+    const result = await run(['export-tenant', 'T-1002', '--json', '--config', offline])
+    expect(result.code).toBe(78)
+    expect(json(result).error).toMatchObject({code: 'STAGING_UNUSABLE', message: expect.stringContaining('staging.ackDir'), fix: expect.stringContaining('mounted or mapped for the account')})
+    expect((await handovers()).length).toBe(before)
+    expect(visible(sb.incomingDir)).toEqual([])
+  })
+
   it('--no-wait returns after delivery; a later run sees the pick-up without delivering again', async () => {
     const first = await run(['export-tenant', 'T-1002', '--no-wait', '--json', '--config', sb.configPath])
     expect(first.code).toBe(0)
