@@ -302,6 +302,33 @@ describe('sync options', () => {
     expect((await runCli(['sync', '--once', '--json', '--config', sb.configPath])).code).toBe(0)
   })
 
+  it('a handover waiting in a former staging folder that is gone is reported as failed, never as handed over: no mail, and it is judged once the folder is back', async () => {
+    const sb = await sandboxWith(0)
+    const {configVariant} = await import('../helpers/sandbox.js')
+    const {mkdirSync, renameSync} = await import('node:fs')
+    const {join} = await import('node:path')
+    // First delivered into a folder Immotop 2 does not import (the emulator watches sb.incomingDir only).
+    const former = join(sb.root, 'old-share')
+    mkdirSync(former)
+    const before = configVariant(sb, 'old-share', (c) => (c.staging.incomingDir = former))
+    expect((await runCli(['export-tenant', 'T-1001', '--no-wait', '--config', before])).code).toBe(0)
+    // The old share goes away, and the config now names the folder Immotop 2 imports.
+    renameSync(former, `${former}.gone`)
+    const pass = await runCli(['sync', '--once', '--json', '--config', sb.configPath])
+    expect(pass.code).toBe(1)
+    const report = json(pass)
+    expect(report.failed).toEqual([expect.objectContaining({tenantId: 'T-1001', code: 'STAGING_UNREADABLE', message: expect.stringContaining(former)})])
+    expect(report.summary).toMatchObject({exported: 2, failed: 1})
+    const mails = async () => (await getJson(`${sb.immotop.baseUrl}/_sandbox/mails`)).mails.length
+    expect(await mails()).toBe(2)
+    // Back, with its files: still waiting (Immotop 2 never saw them), and still not mailed.
+    renameSync(`${former}.gone`, former)
+    const again = json(await runCli(['sync', '--once', '--json', '--config', sb.configPath]))
+    expect(again.summary).toMatchObject({failed: 0, waiting: 1})
+    expect(again.waiting[0]).toMatchObject({tenantId: 'T-1001'})
+    expect(await mails()).toBe(2)
+  })
+
   it('--publish also publishes the configured source\'s vacancies on the pass', async () => {
     const sb = await sandboxWith(0)
     const report = json(await runCli(['sync', '--once', '--publish', '--json', '--config', sb.configPath]))
