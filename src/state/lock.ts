@@ -2,13 +2,20 @@
  * One `sync` per state directory. A lock file created with O_EXCL holds the
  * owner's pid; a lock whose process is gone (crash, SIGKILL) is taken over at
  * once, which an mtime-based lock could only do after its stale timeout.
- * The state directory is local to one machine, so a pid check is sound.
+ * The state directory is local to one machine, so a pid check is sound, with
+ * care for pids that were given again: a lock written before the machine
+ * last started is stale whatever runs under its pid now (a service often gets
+ * the same pid after a reboot, this process included), and on Linux a process
+ * that started after the lock was written is not its holder.
  */
 import {closeSync, linkSync, openSync, readFileSync, rmSync, writeSync} from 'node:fs'
-import {hostname} from 'node:os'
+import {hostname, uptime} from 'node:os'
 import {join} from 'node:path'
 import {BusyError} from '../errors.js'
-import {isProcessAlive} from './process-alive.js'
+import {isProcessAlive, processStartedAt} from './process-alive.js'
+
+/** The locks this process holds now, by path: its own pid in a lock is alive only for these. */
+const heldHere = new Set<string>()
 
 export interface LockHolder {
   pid: number
@@ -48,11 +55,12 @@ export class StateLock {
         closeSync(fd)
         linkSync(aside, this.path)
         this.held = true
+        heldHere.add(this.path)
         return {ok: true}
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
         const holder = this.holder()
-        if (holder && holder.host === hostname() && isProcessAlive(holder.pid)) return {ok: false, holder}
+        if (holder && this.holds(holder)) return {ok: false, holder}
         // The holder is gone: remove the stale lock and try again.
         rmSync(this.path, {force: true})
       } finally {
@@ -68,6 +76,20 @@ export class StateLock {
     const holder = this.holder()
     if (holder?.pid === process.pid) rmSync(this.path, {force: true})
     this.held = false
+    heldHere.delete(this.path)
+  }
+
+  /** Whether the process the lock names is still the one that wrote it. */
+  private holds(holder: LockHolder): boolean {
+    if (holder.host !== hostname()) return false
+    if (holder.pid === process.pid) return heldHere.has(this.path)
+    const since = Date.parse(holder.since)
+    // Written before this machine last started: that process is gone, whatever has its pid now.
+    if (!Number.isNaN(since) && since < Date.now() - uptime() * 1000) return false
+    if (!isProcessAlive(holder.pid)) return false
+    // The holder wrote the lock after it started; a process started later got the pid again.
+    const started = processStartedAt(holder.pid)
+    return started === null || Number.isNaN(since) || started <= since + 1000
   }
 
   private holder(): LockHolder | null {

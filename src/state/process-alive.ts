@@ -1,3 +1,5 @@
+import {readFileSync} from 'node:fs'
+
 /** Whether a process with this pid runs on this machine (the state directory is local). */
 export function isProcessAlive(pid: number): boolean {
   if (pid === process.pid) return true
@@ -7,5 +9,25 @@ export function isProcessAlive(pid: number): boolean {
   } catch (error) {
     // EPERM: it exists, it is just not ours to signal.
     return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/**
+ * When the process with this pid started (ms since the epoch), where the
+ * system tells it cheaply: Linux's /proc (start time in clock ticks since
+ * boot; USER_HZ is 100 on every Linux architecture Node runs on). Null
+ * elsewhere (Windows, macOS) or when it cannot be read.
+ */
+export function processStartedAt(pid: number, platform: NodeJS.Platform = process.platform): number | null {
+  if (platform !== 'linux') return null
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // The command name (field 2) may hold spaces and parentheses: the fields after it follow the last ")".
+    const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19])
+    const bootSeconds = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1])
+    if (!Number.isFinite(ticks) || !Number.isFinite(bootSeconds)) return null
+    return (bootSeconds + ticks / 100) * 1000
+  } catch {
+    return null
   }
 }

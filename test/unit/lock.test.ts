@@ -1,8 +1,10 @@
-import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
-import {hostname, tmpdir} from 'node:os'
+import {spawn} from 'node:child_process'
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {hostname, tmpdir, uptime} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {StateLock} from '../../src/state/lock.js'
+import {processStartedAt} from '../../src/state/process-alive.js'
 
 const dirs: string[] = []
 afterEach(() => {
@@ -26,5 +28,58 @@ describe('StateLock.acquireOrBusy', () => {
     const again = new StateLock(dir)
     again.acquireOrBusy('never shown')
     again.release()
+  })
+})
+
+describe('a lock whose pid was given again', () => {
+  const folder = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mi-lock-reuse-'))
+    dirs.push(dir)
+    return dir
+  }
+  const plant = (dir: string, pid: number, since: Date) => writeFileSync(join(dir, 'sync.lock'), JSON.stringify({pid, host: hostname(), since: since.toISOString()}))
+  const bootedAt = () => Date.now() - uptime() * 1000
+
+  it('this process\'s own pid in a lock it does not hold (an earlier life, after a reboot) is taken over', () => {
+    const dir = folder()
+    plant(dir, process.pid, new Date())
+    const lock = new StateLock(dir)
+    lock.acquireOrBusy('never shown')
+    expect(JSON.parse(readFileSync(join(dir, 'sync.lock'), 'utf8'))).toMatchObject({pid: process.pid})
+    lock.release()
+  })
+
+  it('a lock written before the machine last started is stale, even if a live process has its pid now', () => {
+    const dir = folder()
+    // The parent (vitest) is alive; the lock predates the boot.
+    plant(dir, process.ppid, new Date(bootedAt() - 3_600_000))
+    const lock = new StateLock(dir)
+    lock.acquireOrBusy('never shown')
+    lock.release()
+  })
+
+  it('a live holder that wrote its lock after it started still holds it', () => {
+    const dir = folder()
+    plant(dir, process.ppid, new Date())
+    expect(() => new StateLock(dir).acquireOrBusy('Let it finish.')).toThrow(expect.objectContaining({code: 'SYNC_RUNNING'}))
+  })
+
+  it.runIf(process.platform === 'linux')('Linux: a process started after the lock was written is not its holder (the pid came round again)', async () => {
+    const dir = folder()
+    const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], {stdio: 'ignore'})
+    try {
+      const started = processStartedAt(child.pid!)
+      expect(started).not.toBeNull()
+      // The lock was written after the boot, and before this process started.
+      plant(dir, child.pid!, new Date(Math.max(bootedAt() + 1_000, started! - 60_000)))
+      const lock = new StateLock(dir)
+      lock.acquireOrBusy('never shown')
+      lock.release()
+      // The same process, with a lock it could have written: held.
+      plant(dir, child.pid!, new Date(started! + 2_000))
+      expect(() => new StateLock(dir).acquireOrBusy('Let it finish.')).toThrow(expect.objectContaining({code: 'SYNC_RUNNING'}))
+    } finally {
+      child.kill('SIGKILL')
+    }
   })
 })
