@@ -16,7 +16,7 @@ import {join} from 'node:path'
 import Database from 'better-sqlite3'
 import {AppError, ConfigError, StateError, diskFullError} from '../errors.js'
 import {renameDurably} from '../adapters/durable.js'
-import {isProcessAlive} from './process-alive.js'
+import {stillClaimant} from './process-alive.js'
 
 export const LEDGER_FILE = 'ledger.sqlite'
 /** Written next to a new ledger: from then on, a missing or empty ledger means it was lost, not that the folder is new. */
@@ -150,6 +150,9 @@ export interface ContractRow {
 }
 
 const LEASE_MS = 10 * 60_000
+
+/** When a lease was taken or last renewed (every renewal runs LEASE_MS from then). */
+const claimedAt = (leaseUntil: number | null) => (leaseUntil === null ? Number.NaN : leaseUntil - LEASE_MS)
 
 
 export class Ledger {
@@ -413,7 +416,7 @@ export class Ledger {
         this.event(op.op_key, 'handover', op.unit_ref, op.tenant_id, 'started', null)
         return this.get(op.op_key)!
       }
-      const held = existing.owner_pid !== null && existing.owner_pid !== process.pid && (existing.lease_until ?? 0) > now && isProcessAlive(existing.owner_pid)
+      const held = existing.owner_pid !== null && existing.owner_pid !== process.pid && (existing.lease_until ?? 0) > now && stillClaimant(existing.owner_pid, claimedAt(existing.lease_until))
       if (held) return null
       this.sql('UPDATE operations SET owner_pid = ?, lease_until = ?, notify = MAX(notify, ?), updated_at = ? WHERE op_key = ?').run(process.pid, now + LEASE_MS, notify ? 1 : 0, this.now(), op.op_key)
       return this.get(op.op_key)!
@@ -616,7 +619,7 @@ export class Ledger {
     return this.db.transaction(() => {
       const row = this.sql('SELECT * FROM contracts WHERE op_key = ?').get(opKey) as ContractRow | undefined
       if (!row) return null
-      const held = row.owner_pid !== null && row.owner_pid !== process.pid && (row.lease_until ?? 0) > now && isProcessAlive(row.owner_pid)
+      const held = row.owner_pid !== null && row.owner_pid !== process.pid && (row.lease_until ?? 0) > now && stillClaimant(row.owner_pid, claimedAt(row.lease_until))
       if (held) return null
       this.sql('UPDATE contracts SET owner_pid = ?, lease_until = ?, attempts = attempts + 1 WHERE op_key = ?').run(process.pid, now + LEASE_MS, opKey)
       return this.sql('SELECT * FROM contracts WHERE op_key = ?').get(opKey) as ContractRow

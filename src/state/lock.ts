@@ -9,10 +9,10 @@
  * that started after the lock was written is not its holder.
  */
 import {closeSync, linkSync, openSync, readFileSync, rmSync, writeSync} from 'node:fs'
-import {hostname, uptime} from 'node:os'
+import {hostname} from 'node:os'
 import {join} from 'node:path'
 import {BusyError} from '../errors.js'
-import {isProcessAlive, processStartedAt} from './process-alive.js'
+import {stillClaimant} from './process-alive.js'
 
 /** The locks this process holds now, by path: its own pid in a lock is alive only for these. */
 const heldHere = new Set<string>()
@@ -83,13 +83,7 @@ export class StateLock {
   private holds(holder: LockHolder): boolean {
     if (holder.host !== hostname()) return false
     if (holder.pid === process.pid) return heldHere.has(this.path)
-    const since = Date.parse(holder.since)
-    // Written before this machine last started: that process is gone, whatever has its pid now.
-    if (!Number.isNaN(since) && since < Date.now() - uptime() * 1000) return false
-    if (!isProcessAlive(holder.pid)) return false
-    // The holder wrote the lock after it started; a process started later got the pid again.
-    const started = processStartedAt(holder.pid)
-    return started === null || Number.isNaN(since) || started <= since + 1000
+    return stillClaimant(holder.pid, Date.parse(holder.since))
   }
 
   private holder(): LockHolder | null {

@@ -1,4 +1,5 @@
 import {readFileSync} from 'node:fs'
+import {uptime} from 'node:os'
 
 /** Whether a process with this pid runs on this machine (the state directory is local). */
 export function isProcessAlive(pid: number): boolean {
@@ -30,4 +31,17 @@ export function processStartedAt(pid: number, platform: NodeJS.Platform = proces
   } catch {
     return null
   }
+}
+
+/**
+ * Whether the process `pid`, which claimed something at `since` (ms since the
+ * epoch, NaN if unknown), is still the claimant: alive, the claim made after
+ * this machine last started, and (where the start time is known) started
+ * before the claim. A pid given again to another process is not the claimant.
+ */
+export function stillClaimant(pid: number, since: number): boolean {
+  if (!Number.isNaN(since) && since < Date.now() - uptime() * 1000) return false
+  if (!isProcessAlive(pid)) return false
+  const started = processStartedAt(pid)
+  return started === null || Number.isNaN(since) || started <= since + 1000
 }

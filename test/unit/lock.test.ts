@@ -5,6 +5,7 @@ import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {StateLock} from '../../src/state/lock.js'
 import {processStartedAt} from '../../src/state/process-alive.js'
+import {Ledger} from '../../src/state/ledger.js'
 
 const dirs: string[] = []
 afterEach(() => {
@@ -78,6 +79,38 @@ describe('a lock whose pid was given again', () => {
       // The same process, with a lock it could have written: held.
       plant(dir, child.pid!, new Date(started! + 2_000))
       expect(() => new StateLock(dir).acquireOrBusy('Let it finish.')).toThrow(expect.objectContaining({code: 'SYNC_RUNNING'}))
+    } finally {
+      child.kill('SIGKILL')
+    }
+  })
+})
+
+describe('a handover claimed by a pid that was given again', () => {
+  const op = {op_key: 'k', tenant_id: 'T-1', unit_ref: '1.1.1', handover_id: 'mi-T-1-k', dossier_hash: 'h'}
+  const LEASE = 10 * 60_000
+  const withClaim = (pid: number, claimed: number, check: (ledger: Ledger) => void) => {
+    const dir = mkdtempSync(join(tmpdir(), 'mi-claim-'))
+    dirs.push(dir)
+    const ledger = new Ledger(dir)
+    try {
+      ledger.claim(op, false)
+      ledger.db.prepare('UPDATE operations SET owner_pid = ?, lease_until = ? WHERE op_key = ?').run(pid, claimed + LEASE, 'k')
+      check(ledger)
+    } finally {
+      ledger.close()
+    }
+  }
+
+  it('a live claimant within its lease keeps it', () => {
+    withClaim(process.ppid, Date.now(), (ledger) => expect(ledger.claim(op, false)).toBeNull())
+  })
+
+  it.runIf(process.platform === 'linux')('Linux: a claim whose pid now belongs to a process started after it is free', () => {
+    const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], {stdio: 'ignore'})
+    try {
+      const started = processStartedAt(child.pid!)!
+      withClaim(child.pid!, Math.max(Date.now() - uptime() * 1000 + 1_000, started - 60_000), (ledger) => expect(ledger.claim(op, false)).toMatchObject({owner_pid: process.pid}))
+      withClaim(child.pid!, started + 2_000, (ledger) => expect(ledger.claim(op, false)).toBeNull())
     } finally {
       child.kill('SIGKILL')
     }
