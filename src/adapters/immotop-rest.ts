@@ -99,6 +99,15 @@ export class ImmotopRestClient {
 
   /** Every unit of a mandant with what decides its vacancy, in four calls. */
   async mandantUnits(mandant: number): Promise<ImmotopUnitRows[]> {
+    return (await this.mandantRead(mandant)).units
+  }
+
+  /**
+   * The same, and the units GetDmsObjekt lists whose Liegenschaft GetDmsLiegenschaft
+   * does not (a REST user without rights to it): they cannot be judged, and must not
+   * look like units that are gone.
+   */
+  async mandantRead(mandant: number): Promise<{units: ImmotopUnitRows[]; withoutLiegenschaft: Array<ImmotopUnitRows['objekt']>}> {
     const [objekte, liegenschaften, verhaeltnisse, mitarbeiter] = await Promise.all([
       this.view('GetDmsObjekt', {mandant_nr: mandant}, ObjektRowSchema),
       this.view('GetDmsLiegenschaft', {mandant_nr: mandant}, LiegenschaftRowSchema),
@@ -112,9 +121,13 @@ export class ImmotopRestClient {
       const k = `${v.liegenschaft_nr}.${v.objekt_nr}`
       tenancies.set(k, [...(tenancies.get(k) ?? []), v])
     }
-    return objekte.flatMap((objekt) => {
+    const withoutLiegenschaft: Array<ImmotopUnitRows['objekt']> = []
+    const units = objekte.flatMap((objekt) => {
       const liegenschaft = byLiegenschaft.get(objekt.liegenschaft_nr)
-      if (!liegenschaft) return []
+      if (!liegenschaft) {
+        withoutLiegenschaft.push(objekt)
+        return []
+      }
       const seq = liegenschaft.mitarbeiter_seqnr
       return [
         {
@@ -125,6 +138,7 @@ export class ImmotopRestClient {
         },
       ]
     })
+    return {units, withoutLiegenschaft}
   }
 
   /** The tenancies (Verhältnisse) of one unit, ownership rows included; the caller keeps the Mieter ones. */

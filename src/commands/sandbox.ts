@@ -20,7 +20,7 @@ export default class Sandbox extends BaseCommand {
     'melon-port': Flags.integer({description: 'Port of the melon emulator (0 = a free port).', default: 0, min: 0, max: 65535}),
     'immotop-port': Flags.integer({description: 'Port of the Immotop 2 emulator (0 = a free port).', default: 0, min: 0, max: 65535}),
     'smtp-port': Flags.integer({description: 'Port of the SMTP sink (0 = a free port).', default: 0, min: 0, max: 65535}),
-    faults: Flags.string({description: 'Inject faults, e.g. 503=0.2,429=0.05,reset=0.05,truncate=0.05,latency=50ms (also malformed, html, ackdelay, ackerror, lostanswer).'}),
+    faults: Flags.string({description: 'Inject faults, e.g. 503=0.2,429=0.05,reset=0.05,truncate=0.05,latency=50ms (also malformed, html, ackdelay, ackerror, lostanswer, emptyview=GetDmsObjekt).'}),
     'tls-cert': Flags.string({description: 'Serve HTTPS with this certificate (PEM); needs --tls-key.', dependsOn: ['tls-key']}),
     'tls-key': Flags.string({description: 'Private key (PEM) for --tls-cert.', dependsOn: ['tls-cert']}),
     'tls-ca': Flags.string({description: 'CA file to put into the written config as caFile.'}),

@@ -2,7 +2,7 @@
  * Faults on request, so that resilience is proved rather than claimed.
  *
  * Spec syntax (flag --faults, or PUT /_sandbox/faults with {"spec": "..."}):
- *   503=0.2,429=0.05,reset=0.05,truncate=0.05,latency=50ms,malformed=0.1,html=0.1,ackdelay=2s,ackerror=0.1,lostanswer=0.5
+ *   503=0.2,429=0.05,reset=0.05,truncate=0.05,latency=50ms,malformed=0.1,html=0.1,ackdelay=2s,ackerror=0.1,lostanswer=0.5,emptyview=GetDmsObjekt
  *
  * Rates are probabilities per request (0..1). 503 and 429 (with Retry-After: 1)
  * answer instead of the handler; reset drops the connection; truncate cuts a
@@ -43,6 +43,12 @@ const FaultSpecSchema = z
     /** next_page that does not grow; next_page that never ends (with a count that lies). */
     stuckpages: rate.default(0),
     endlesspages: rate.default(0),
+    /** Immotop 2 REST views that answer an empty list to every query, as for a REST user without rights to them (e.g. GetDmsObjekt). */
+    emptyview: z
+      .string()
+      .regex(/^GetDms[A-Za-z]+(\+GetDms[A-Za-z]+)*$/, 'view names joined by +, e.g. GetDmsObjekt+GetDmsLiegenschaft')
+      .optional()
+      .transform((v) => new Set(v ? v.split('+') : [])),
     /** Shift the Date header of every answer (clock-skew checks); may be negative. */
     dateskew: z.string().regex(/^-?\d+(ms|s)?$/, 'a duration like 600s or -90s').optional().transform((v) => (v === undefined ? 0 : v.endsWith('ms') ? Number(v.slice(0, -2)) : v.endsWith('s') ? Number(v.slice(0, -1)) * 1000 : Number(v))),
   })

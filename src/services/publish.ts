@@ -177,17 +177,26 @@ async function publishOne(melon: MelonClient, listing: ListingInput, current: Li
 
 /**
  * Withdraws the listings this source owns whose unit is no longer vacant
- * (never one that failed to publish this time), after the confirmation.
+ * (never one that failed to publish this time, nor one whose unit the read
+ * could not judge), after the confirmation.
  */
 async function prune(melon: MelonClient, input: SourceResult, listings: Listing[], failedRefs: Set<string>, options: PublishOptions): Promise<PublishItem[]> {
   const owns = input.emptyFeed ? emptyFeedOwner(input, listings) : input.owns
   const vacant = new Set(input.vacantRefs ?? input.vacancies.map((v) => v.reference))
-  const stale = listings.filter((l) => owns(l) && !vacant.has(l.reference_number) && !failedRefs.has(l.reference_number)).map((l) => l.reference_number)
-  if (stale.length === 0) return []
+  const candidates = listings.filter((l) => owns(l) && !vacant.has(l.reference_number) && !failedRefs.has(l.reference_number))
+  // A listing whose unit the read could not judge is kept, as a failed item: never withdrawn for what a read did not see.
+  const held: PublishItem[] = []
+  const stale: string[] = []
+  for (const listing of candidates) {
+    const unjudged = input.unjudged?.(listing)
+    if (unjudged) held.push({reference: listing.reference_number, action: 'failed', error: unjudged.toJSON()})
+    else stale.push(listing.reference_number)
+  }
+  if (stale.length === 0) return held
   const reason = 'no longer vacant in the source'
-  if (options.dryRun) return stale.map((reference) => ({reference, action: 'would-withdraw', reason}))
-  if (options.confirmPrune && !(await options.confirmPrune(stale))) return stale.map((reference) => ({reference, action: 'skipped', reason: 'withdrawal not confirmed'}))
-  const out: PublishItem[] = []
+  if (options.dryRun) return [...held, ...stale.map((reference): PublishItem => ({reference, action: 'would-withdraw', reason}))]
+  if (options.confirmPrune && !(await options.confirmPrune(stale))) return [...held, ...stale.map((reference): PublishItem => ({reference, action: 'skipped', reason: 'withdrawal not confirmed'}))]
+  const out: PublishItem[] = [...held]
   for (const reference of stale) {
     try {
       await melon.deleteListing(reference)

@@ -137,6 +137,34 @@ describe('three sources, the same units', () => {
     expect(report.items.filter((i: any) => i.action === 'would-withdraw')).toEqual([])
   })
 
+  it('a REST read that shows no unit of a mandant, or units without their Liegenschaft, withdraws nothing (a REST user without rights is not "all units gone")', async () => {
+    const {setFaults} = await import('../helpers/sandbox.js')
+    expect((await publish(['--all'])).code).toBe(0)
+    const ours = (await listings()).filter((l) => l.managed_by === 'melon-immotop:rest').map((l) => l.reference_number).sort()
+    expect(ours.length).toBeGreaterThan(1)
+    try {
+      await setFaults(sb, 'emptyview=GetDmsObjekt')
+      const blind = await publish(['--all', '--prune', '--yes'])
+      expect(blind.code).toBe(1)
+      const report = json(blind)
+      expect(report.items.filter((i: any) => i.action === 'withdrawn' || i.action === 'would-withdraw')).toEqual([])
+      const kept = report.items.filter((i: any) => i.error?.code === 'MANDANT_READ_EMPTY')
+      expect(kept.map((i: any) => i.reference).sort()).toEqual(ours)
+      expect(kept[0].error.message).toMatch(/^Immotop 2 answered GetDmsObjekt without any unit of mandant \d+; /)
+      expect(kept[0].error.fix).toContain('immotop.user')
+
+      await setFaults(sb, 'emptyview=GetDmsLiegenschaft')
+      const orphans = json(await publish(['--all', '--prune', '--dry-run']))
+      expect(orphans.items.filter((i: any) => i.action === 'would-withdraw')).toEqual([])
+      const failed = orphans.items.filter((i: any) => i.action === 'failed')
+      expect(failed.length).toBeGreaterThan(0)
+      expect(failed[0].error).toMatchObject({code: 'UNIT_WITHOUT_LIEGENSCHAFT'})
+    } finally {
+      await setFaults(sb, '')
+    }
+    expect((await listings()).filter((l) => l.managed_by === 'melon-immotop:rest').map((l) => l.reference_number).sort()).toEqual(ours)
+  })
+
   it('names records of a file; an unknown one is an error naming the file', async () => {
     const named = json(await publish(['--from-idx', idx, '1.10001.1901']))
     expect(named.items.map((i: any) => i.reference)).toEqual(['1.10001.1901'])
