@@ -294,6 +294,17 @@ describe('doctor on local settings', () => {
     expect(check(owners, 'immotop.mandant').detail).toBe('Mandant 3 STWEG Rebhalde (S): 2 units, 2 vacant. Mandant 3 is not of a letting type (V).')
   })
 
+  it('mandants: what the REST user cannot see (no unit at all, units without their Liegenschaft) is a warning naming W&W', async () => {
+    await setFaults(sb, 'emptyview=GetDmsObjekt')
+    const blind = check(json(await doctor(sb.configPath, ['--only', 'immotop.mandant'])), 'immotop.mandant')
+    expect(blind).toMatchObject({status: 'warn', owner: 'W&W', fix: expect.stringContaining('read rights')})
+    expect(blind.detail).toBe('Mandant 1 Immobilien Muster AG (V): 0 units, 0 vacant; 2 Pensionskasse Seeblick (V): 0 units, 0 vacant. mandant 1 shows no unit at all; mandant 2 shows no unit at all: the REST user may lack rights to them (publish --prune withdraws none of their listings).')
+    await setFaults(sb, 'emptyview=GetDmsLiegenschaft')
+    const orphans = check(json(await doctor(sb.configPath, ['--only', 'immotop.mandant'])), 'immotop.mandant')
+    expect(orphans).toMatchObject({status: 'warn', owner: 'W&W'})
+    expect(orphans.detail).toContain('10 unit(s) of mandant 1 have no Liegenschaft in GetDmsLiegenschaft')
+  })
+
   it('a wrong SMTP password fails the smtp check; without notify there is nothing to check', async () => {
     const wrong = json(await doctor(configVariant(sb, 'smtp-pw', (c) => (c.notify.smtp.password = 'wrong-smtp-password-2'))))
     expect(check(wrong, 'smtp')).toMatchObject({status: 'fail', detail: expect.stringContaining('refused the login')})

@@ -74,14 +74,26 @@ export function immotopChecks(): Check[] {
           const today = swissToday(new Date())
           const parts: string[] = []
           const notLetting: number[] = []
+          // What the REST user cannot see shows as nothing: a mandant without any unit, units without their Liegenschaft.
+          const unseen: string[] = []
           for (const nr of wanted) {
             const mandant = all.find((m) => m.nr === nr)!
             if (!isLettingMandant(mandant, immotop.mandantTypes)) notLetting.push(nr)
-            const units = await ctx.immotop!.mandantUnits(nr)
+            const {units, withoutLiegenschaft} = await ctx.immotop!.mandantRead(nr)
             const vacant = units.filter((u) => isPublishable(u, today)).length
             parts.push(`${nr} ${mandant.bez} (${mandant.mandanttypcode}): ${units.length} units, ${vacant} vacant`)
+            if (units.length === 0 && withoutLiegenschaft.length === 0) unseen.push(`mandant ${nr} shows no unit at all`)
+            else if (withoutLiegenschaft.length > 0) unseen.push(`${withoutLiegenschaft.length} unit(s) of mandant ${nr} have no Liegenschaft in GetDmsLiegenschaft`)
           }
           const detail = `Mandant ${parts.join('; ')}.`
+          if (unseen.length > 0) {
+            return {
+              status: 'warn',
+              detail: `${detail} ${unseen.join('; ')}: the REST user may lack rights to them (publish --prune withdraws none of their listings).`,
+              fix: 'Ask W&W to give the REST user (immotop.user) read rights on every Liegenschaft of these mandants; if a mandant really holds no unit, remove it from immotop.mandant.',
+              owner: 'W&W',
+            }
+          }
           if (notLetting.length > 0) return {status: 'warn', detail: `${detail} Mandant ${notLetting.join(', ')} is not of a letting type (${immotop.mandantTypes.join(', ')}).`, fix: 'Check immotop.mandant: a Stockwerk (S) mandant holds owners, not tenants.', owner: 'operator'}
           return {status: 'pass', detail}
         } catch (error) {
