@@ -48,7 +48,7 @@ const FaultSpecSchema = z
       .string()
       .regex(/^GetDms[A-Za-z]+(\+GetDms[A-Za-z]+)*$/, 'view names joined by +, e.g. GetDmsObjekt+GetDmsLiegenschaft')
       .optional()
-      .transform((v) => new Set(v ? v.split('+') : [])),
+      .transform((v) => (v ? v.split('+') : [])),
     /** Shift the Date header of every answer (clock-skew checks); may be negative. */
     dateskew: z.string().regex(/^-?\d+(ms|s)?$/, 'a duration like 600s or -90s').optional().transform((v) => (v === undefined ? 0 : v.endsWith('ms') ? Number(v.slice(0, -2)) : v.endsWith('s') ? Number(v.slice(0, -1)) * 1000 : Number(v))),
   })

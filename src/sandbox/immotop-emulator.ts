@@ -110,7 +110,7 @@ export function createImmotopEmulator(options: ImmotopEmulatorOptions): FastifyI
       for (const column of Object.keys(filter)) {
         if (!columns.has(column)) return reply.code(400).send(fail(400, `Unbekannte Spalte '${column}' in ${view}`))
       }
-      if (options.faults.current.emptyview.has(view)) return []
+      if (options.faults.current.emptyview.includes(view)) return []
       return rows.filter((row) => Object.entries(filter).every(([column, value]) => String(row[column] ?? '') === value))
     })
   }

@@ -350,10 +350,46 @@ function assertObjektColumns(rows: ImmotopUnitRows[]): void {
   )
 }
 
+/**
+ * The units of `result.mandants`. What the REST user may not see shows as
+ * nothing, so nothing it did not see is taken as gone: a unit whose
+ * Liegenschaft is not listed is a failed item, and the listings of a mandant
+ * read without any unit are `unjudged` (prune keeps them). Units in Immotop 2
+ * are deactivated (gueltigbis), not deleted.
+ */
+async function readMandants(immotop: ImmotopRestClient, result: SourceResult): Promise<ImmotopUnitRows[]> {
+  const rows: ImmotopUnitRows[] = []
+  const blind = new Set<number>()
+  for (const mandant of result.mandants) {
+    const read = await immotop.mandantRead(mandant)
+    if (read.units.length === 0 && read.withoutLiegenschaft.length === 0) blind.add(mandant)
+    rows.push(...read.units)
+    for (const objekt of read.withoutLiegenschaft) {
+      const reference = formatUnitRef({mandant: objekt.mandant_nr, liegenschaft: objekt.liegenschaft_nr, objekt: objekt.nr})
+      result.failed.push({
+        reference,
+        error: new IntegrityError(
+          'UNIT_WITHOUT_LIEGENSCHAFT',
+          `Immotop 2 answered GetDmsObjekt with unit ${reference}, but GetDmsLiegenschaft has no Liegenschaft ${objekt.liegenschaft_nr} of mandant ${objekt.mandant_nr}; the unit was not published, and its listing is left as it is.`,
+          'Check that the REST user (immotop.user) may read every Liegenschaft of this mandant in Immotop 2 (W&W sets the rights); then publish again.',
+        ),
+      })
+    }
+  }
+  result.unjudged = (listing) => {
+    const mandant = Number(listing.reference_number.split('.')[0])
+    if (!blind.has(mandant)) return null
+    return new IntegrityError(
+      'MANDANT_READ_EMPTY',
+      `Immotop 2 answered GetDmsObjekt without any unit of mandant ${mandant}; the listing ${listing.reference_number} was not withdrawn (a read that shows no unit is taken for missing rights, not for every unit gone).`,
+      `Check that the REST user (immotop.user) may read mandant ${mandant} in Immotop 2 (W&W sets the rights). If the mandant really has no unit any more, withdraw its listings with \`melon-immotop unpublish\`.`,
+    )
+  }
+  return rows
+}
+
 async function readRest(spec: SourceSpec, immotop: ImmotopRestClient): Promise<SourceResult> {
   const result = emptyResult('rest')
-  /** Mandants whose read showed no unit at all. */
-  const blind = new Set<number>()
   const details = spec.detailsFile ? await readDetailsFile(spec.detailsFile) : null
   if (details) {
     stopOnProblems(details.file, details.problems, spec.skipInvalid)
@@ -372,37 +408,12 @@ async function readRest(spec: SourceSpec, immotop: ImmotopRestClient): Promise<S
     result.mandants = [...new Set(rows.map((r) => r.objekt.mandant_nr))]
   } else {
     result.mandants = await resolveMandants(immotop, spec.mandants, spec.mandantTypes)
-    for (const mandant of result.mandants) {
-      const read = await immotop.mandantRead(mandant)
-      // Units in Immotop 2 are deactivated (gueltigbis), not deleted: a mandant read without any unit is a read that saw nothing.
-      if (read.units.length === 0 && read.withoutLiegenschaft.length === 0) blind.add(mandant)
-      rows.push(...read.units)
-      for (const objekt of read.withoutLiegenschaft) {
-        const reference = formatUnitRef({mandant: objekt.mandant_nr, liegenschaft: objekt.liegenschaft_nr, objekt: objekt.nr})
-        result.failed.push({
-          reference,
-          error: new IntegrityError(
-            'UNIT_WITHOUT_LIEGENSCHAFT',
-            `Immotop 2 answered GetDmsObjekt with unit ${reference}, but GetDmsLiegenschaft has no Liegenschaft ${objekt.liegenschaft_nr} of mandant ${objekt.mandant_nr}; the unit was not published, and its listing is left as it is.`,
-            'Check that the REST user (immotop.user) may read every Liegenschaft of this mandant in Immotop 2 (W&W sets the rights); then publish again.',
-          ),
-        })
-      }
-    }
+    rows.push(...(await readMandants(immotop, result)))
   }
   assertObjektColumns(rows)
   const owner = managedBy('rest')
   const read = new Set(result.mandants)
   result.owns = (listing) => listing.managed_by === owner && read.has(Number(listing.reference_number.split('.')[0]))
-  result.unjudged = (listing) => {
-    const mandant = Number(listing.reference_number.split('.')[0])
-    if (!blind.has(mandant)) return null
-    return new IntegrityError(
-      'MANDANT_READ_EMPTY',
-      `Immotop 2 answered GetDmsObjekt without any unit of mandant ${mandant}; the listing ${listing.reference_number} was not withdrawn (a read that shows no unit is taken for missing rights, not for every unit gone).`,
-      `Check that the REST user (immotop.user) may read mandant ${mandant} in Immotop 2 (W&W sets the rights). If the mandant really has no unit any more, withdraw its listings with \`melon-immotop unpublish\`.`,
-    )
-  }
   const named = spec.refs.length > 0
   const references = rows.map((r) => formatUnitRef({mandant: r.objekt.mandant_nr, liegenschaft: r.objekt.liegenschaft_nr, objekt: r.objekt.nr}))
   rows.forEach((unit, index) => {
