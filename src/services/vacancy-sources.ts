@@ -149,6 +149,8 @@ interface IdxFirstPass {
   vacantRefs: string[]
   skipped: SourceResult['skipped']
   records: number
+  /** Records whose key an earlier line had (only --skip-invalid goes on with them). */
+  repeats: number
 }
 
 /** One line of the first pass: checked, its key noted, and the reference of a vacancy kept (not the vacancy). */
@@ -166,6 +168,7 @@ function checkIdxLine(pass: IdxFirstPass, spec: SourceSpec, bytes: Buffer, line:
   const first = pass.firstLines.get(agency, reference)
   if (first !== undefined) {
     pass.problems.push({line: record.line, field: 'agency_id + ref_property.ref_house.ref_object', message: `repeats the record key of line ${first}; each unit appears once in a feed`})
+    pass.repeats++
     return
   }
   pass.firstLines.set(agency, reference, record.line)
@@ -182,7 +185,7 @@ function checkIdxLine(pass: IdxFirstPass, spec: SourceSpec, bytes: Buffer, line:
 async function readIdxFile(spec: SourceSpec): Promise<SourceResult> {
   const result = emptyResult('idx')
   const file = spec.file!
-  const pass: IdxFirstPass = {problems: [], found: new Map(), agencies: new Set(), firstLines: new FirstLines(), vacantRefs: [], skipped: result.skipped, records: 0}
+  const pass: IdxFirstPass = {problems: [], found: new Map(), agencies: new Set(), firstLines: new FirstLines(), vacantRefs: [], skipped: result.skipped, records: 0, repeats: 0}
   const {problems, found, agencies, firstLines, vacantRefs} = pass
   // First pass, as a stream: check every record and note the vacant ones; no vacancy is held (the second pass reads them).
   for await (const batch of readLineBatches(file)) {
@@ -190,7 +193,9 @@ async function readIdxFile(spec: SourceSpec): Promise<SourceResult> {
   }
   const records = pass.records
   result.vacantRefs = vacantRefs
-  result.stream = () => idxVacancies(file, spec, firstLines, result.vacantRefs!, spec.refs.length > 0)
+  // Without repeated keys every record is its key's first: the second pass need not look each one up.
+  const firsts = pass.repeats > 0 ? firstLines : null
+  result.stream = () => idxVacancies(file, spec, firsts, result.vacantRefs!, spec.refs.length > 0)
   result.emptyFeed = records === 0 && problems.length === 0
   if (result.emptyFeed && !spec.prune) {
     throw new InvalidInputError(
@@ -214,12 +219,13 @@ async function readIdxFile(spec: SourceSpec): Promise<SourceResult> {
  * its order, built again one at a time (`inFirstPassOrder` refuses a file
  * that changed between the two passes).
  */
-function idxVacancies(file: string, spec: SourceSpec, firstLines: FirstLines, expected: string[], named: boolean): AsyncGenerator<VacancyEntry> {
+function idxVacancies(file: string, spec: SourceSpec, firstLines: FirstLines | null, expected: string[], named: boolean): AsyncGenerator<VacancyEntry> {
   async function* built(): AsyncGenerator<VacancyEntry & {line: number}> {
     for await (const batch of readLineBatches(file)) {
       for (const {line, bytes} of linesOf(batch)) {
         const record = parseIdxLine(bytes, line)
-        if (record === null || !('ends' in record) || firstLines.get(idxAgency(record), idxReference(record)) !== line) continue
+        // A repeat the first pass skipped is skipped again; one the file gained since breaks the order check.
+        if (record === null || !('ends' in record) || (firstLines && firstLines.get(idxAgency(record), idxReference(record)) !== line)) continue
         const outcome = vacancyFromIdx(record, {includeSale: spec.includeSale, today: spec.today})
         if (outcome.kind === 'vacancy') yield {reference: outcome.reference, vacancy: outcome.vacancy, line}
       }

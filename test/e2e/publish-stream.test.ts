@@ -77,6 +77,32 @@ describe('publish as a stream', () => {
     for await (const entry of read.stream!()) seen.push(entry.reference)
     expect(seen).toEqual(read.vacantRefs)
   })
+
+  const spec = (file: string, skipInvalid: boolean) =>
+    ({kind: 'idx', file, refs: [], includeSale: false, skipInvalid, prune: false, today: new Date().toISOString().slice(0, 10)}) as unknown as SourceSpec
+  const lines = (file: string) => readFileSync(file).toString('latin1').split('\r\n').filter(Boolean)
+  const collect = async (read: Awaited<ReturnType<typeof readVacancies>>) => {
+    const seen: string[] = []
+    for await (const entry of read.stream!()) seen.push(entry.reference)
+    return seen
+  }
+
+  it('with --skip-invalid, a repeated record key is published once, from its first line, in file order', async () => {
+    const {file, refs} = feed('repeats.idx', 6)
+    const all = lines(file)
+    writeFileSync(file, Buffer.from([...all.slice(0, 4), all[1], ...all.slice(4), all[5]].join('\r\n') + '\r\n', 'latin1'))
+    const read = await readVacancies(spec(file, true), {})
+    expect(read.invalid.map((i) => i.line)).toEqual([5, 8])
+    expect(await collect(read)).toEqual(refs)
+  })
+
+  it('a file that gained a repeated record between the check and the publish is refused', async () => {
+    const {file} = feed('gains-repeat.idx', 6)
+    const read = await readVacancies(spec(file, false), {})
+    const all = lines(file)
+    writeFileSync(file, Buffer.from([...all.slice(0, 3), all[0], ...all.slice(3)].join('\r\n') + '\r\n', 'latin1'))
+    await expect(collect(read)).rejects.toMatchObject({code: 'INPUT_CHANGED'})
+  })
 })
 
 describe('the JSON document stream', () => {
