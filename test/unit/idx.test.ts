@@ -276,8 +276,15 @@ describe('IDX tolerance', () => {
     expect(normalizeReference('001.10001.01012')).toBe('1.10001.1012')
   })
 
+  it('numbers may carry Swiss thousands separators (1\'850), and plain numbers stay as they are', () => {
+    const {records} = parseIdx(Buffer.from(rent({20: "1'850", 21: '210.50'})))
+    const outcome = vacancyFromIdx(records[0]!, {includeSale: false, today: TODAY}) as {vacancy: any}
+    expect(outcome.vacancy.rent).toMatchObject({net: 1850, incidentals: 210.5, gross: 2060.5})
+  })
+
   it.each([
     [{20: 'zwei'}, 'rent_net (field 20)', /not a number/],
+    [{20: "1'8'5'0x"}, 'rent_net (field 20)', /not a number/],
     [{16: '31.02.2027'}, 'available_from (field 16)', /not a valid date/],
     [{5: 'LEASE'}, 'offer_type (field 5)', /expected RENT or SALE/],
     [{22: 'FORTNIGHTLY'}, 'price_unit (field 22)', /not supported/],
