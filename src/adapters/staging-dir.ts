@@ -144,15 +144,22 @@ export class StagingDirectory {
    * The view a handover is delivered and judged in, from the folder its files
    * went into (`bound`, null for handovers of earlier versions) and that
    * folder's identity then. The same folder under the configured path is the
-   * configured one (`follow`: the ledger records the new path). A folder
+   * configured one (`follow`: the ledger records the new path), and so is a
+   * configured folder that holds every file still `waiting` with its control
+   * file (moved there by hand; whether the old folder can still be read or not). A folder
    * that is readable but is not that one (a share not mounted shows the empty
    * folder beneath it) is an error: seeing none of the files there says
    * nothing about the pick-up.
    */
-  async forHandover(bound: string | null, boundId: string | null, configuredId: string | null): Promise<{view: StagingDirectory; follow: boolean}> {
+  async forHandover(bound: string | null, boundId: string | null, configuredId: string | null, waiting: string[] = []): Promise<{view: StagingDirectory; follow: boolean}> {
     if (bound === null) return {view: this, follow: false}
     const here = bound === this.dirs.incomingDir
     if (!here && boundId !== null && boundId === configuredId) return {view: this, follow: true}
+    // Every file still waiting, with its control file, is in the configured folder (moved there, e.g. to a new server): it waits there now.
+    if (!here && waiting.length > 0) {
+      const present = new Set(await readdir(this.dirs.incomingDir).catch(() => [] as string[]))
+      if (waiting.every((name) => present.has(name) && present.has(controlFileName(name)))) return {view: this, follow: true}
+    }
     const now = here ? configuredId : await this.identity(bound)
     if (boundId !== null && now !== null && now !== boundId) {
       throw new UnavailableError(

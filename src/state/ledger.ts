@@ -464,12 +464,13 @@ export class Ledger {
    * The staging folder 2 a handover's files go into: recorded at its claim
    * until the first control file has gone in, and from then on kept, so that
    * pick-up is judged where the files are, whatever staging.incomingDir names
-   * later. `renamed`: the same folder, now reached under another path (its
-   * identity showed it); the handover follows it, and an event says so.
+   * later. `renamed`: the handover follows the configured folder (the same
+   * folder under another path, or its waiting files were moved there), and
+   * an event says so.
    */
   bindStaging(opKey: string, dir: string, identity: string | null, renamed = false): void {
     this.sql('UPDATE operations SET staging_dir = ?, staging_dir_id = ? WHERE op_key = ?').run(dir, identity, opKey)
-    if (renamed) this.note(opKey, 'staging_folder_renamed', `the same folder is now reached as ${dir}`)
+    if (renamed) this.note(opKey, 'staging_folder_followed', `its waiting files are in ${dir}, the configured staging folder 2`)
   }
 
   /** An event without a change of step (e.g. "still waiting for pick-up"). */

@@ -15,7 +15,7 @@
 import {mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, beforeAll, describe, expect, it, vi} from 'vitest'
 import {MelonClient} from '../../src/adapters/melon-client.js'
 import {StagingDirectory} from '../../src/adapters/staging-dir.js'
 import {ConfigSchema, type AppConfig} from '../../src/config/schema.js'
@@ -95,13 +95,19 @@ describe('staging.incomingDir changed while a handover waits', () => {
     expect(ledger.doneForTenant('T-1002')).toBeUndefined()
     expect(names(sb.incomingDir)).toEqual(files)
 
-    // Files moved into the new folder by hand still wait there.
-    for (const name of files) renameSync(join(sb.incomingDir, name), join(other, name))
-    await expect(exportTenant(deps(other), 'T-1002', options())).rejects.toMatchObject({code: 'PICKUP_PENDING'})
-    for (const name of files) renameSync(join(other, name), join(sb.incomingDir, name))
-
-    // Immotop 2 picks them up from the folder it imports: the handover is done.
+    // A document and its control file moved into the new folder by hand, and Immotop 2 takes the rest from the old one:
+    // the moved document still waits (Immotop 2 does not import the new folder), so the handover is not done.
+    const moved = files.filter((n) => n.includes('_01_'))
+    expect(moved).toHaveLength(2)
+    for (const name of moved) renameSync(join(sb.incomingDir, name), join(other, name))
     await pickup('saved')
+    await vi.waitFor(() => expect(names(sb.incomingDir)).toEqual([]), {timeout: 30_000, interval: 50})
+    const half = exportTenant(deps(other), 'T-1002', options())
+    await expect(half).rejects.toMatchObject({code: 'PICKUP_PENDING', details: {waiting: 1}})
+    expect(ledger.byHandoverId(before.handoverId)!.staging_dir).toBe(sb.incomingDir)
+
+    // Moved back where Immotop 2 imports it, it is picked up: the handover is done.
+    for (const name of moved) renameSync(join(other, name), join(sb.incomingDir, name))
     const done = await exportTenant(deps(other), 'T-1002', options({pickupTimeoutMs: 30_000}))
     expect(done).toMatchObject({status: 'exported', pickedUp: true})
     expect(names(sb.incomingDir)).toEqual([])
@@ -133,6 +139,31 @@ describe('staging.incomingDir changed while a handover waits', () => {
     expect(ledger.byHandoverId(delivered.handoverId)!.staging_dir).toBe(renamed)
     for (const name of names(renamed)) rmSync(join(renamed, name))
     expect(await exportTenant(deps(renamed), id, options())).toMatchObject({status: 'exported', pickedUp: true})
+  })
+
+  it('files moved by hand into the new folder, the old one gone (a new server): the handover follows them there', async () => {
+    const id = await newTenant()
+    const oldServer = folder('old-server')
+    const delivered = await exportTenant(deps(oldServer), id, options({wait: false}))
+    const newServer = folder('new-server')
+    for (const name of names(oldServer)) renameSync(join(oldServer, name), join(newServer, name))
+    rmSync(oldServer, {recursive: true})
+    await expect(exportTenant(deps(newServer), id, options())).rejects.toMatchObject({code: 'PICKUP_PENDING', message: expect.not.stringContaining(oldServer)})
+    expect(ledger.byHandoverId(delivered.handoverId)!.staging_dir).toBe(newServer)
+    for (const name of names(newServer)) rmSync(join(newServer, name))
+    expect(await exportTenant(deps(newServer), id, options())).toMatchObject({status: 'exported', pickedUp: true})
+  })
+
+  it('only some of its files in the new folder, the old one gone: nothing is judged', async () => {
+    const id = await newTenant()
+    const oldServer = folder('half-moved')
+    await exportTenant(deps(oldServer), id, options({wait: false}))
+    const newServer = folder('half-new')
+    const [first, second] = names(oldServer)
+    for (const name of [first!, second!]) renameSync(join(oldServer, name), join(newServer, name))
+    rmSync(oldServer, {recursive: true})
+    await expect(exportTenant(deps(newServer), id, options())).rejects.toMatchObject({code: 'STAGING_UNREADABLE'})
+    expect(ledger.doneForTenant(id)).toBeUndefined()
   })
 
   it('a handover not yet delivered goes to the folder configured now', async () => {

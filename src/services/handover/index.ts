@@ -119,8 +119,9 @@ export async function exportTenant(deps: HandoverDeps, tenantOrId: string | Tena
   const op = claim(deps, plan, notify, configured)
   let staging: HandoverDeps['staging']
   try {
-    const {view, follow} = await deps.staging.forHandover(op.staging_dir, op.staging_dir_id, configured.id)
-    // The same folder, reached under the configured path now: the handover follows it.
+    const waiting = op.staging_dir === null || op.staging_dir === configured.dir ? [] : deps.ledger.files(plan.opKey).filter((f) => !f.picked_up_at).map((f) => f.file_name)
+    const {view, follow} = await deps.staging.forHandover(op.staging_dir, op.staging_dir_id, configured.id, waiting)
+    // The configured folder is where its files are now (the same folder under another path, or they were moved): the handover follows it.
     if (follow) deps.ledger.bindStaging(plan.opKey, configured.dir, configured.id, true)
     staging = view
   } catch (error) {
