@@ -132,7 +132,10 @@ export class MelonClient {
 
   /**
    * Reads every page, bounded: `next_page` must grow, reading stops once
-   * `count` items are in, and never goes past melon.maxPages.
+   * `count` items are in, and never goes past melon.maxPages. A read that
+   * ends before `count` items are in (an empty page, no next page) is an
+   * error, never a shorter list: a tenant missing from it would look like one
+   * that is not there.
    */
   private async paged<T>(endpoint: string, fetchPage: (page: number) => Promise<{count: number; next_page: number | null; results: T[]}>): Promise<T[]> {
     const out: T[] = []
@@ -142,8 +145,15 @@ export class MelonClient {
       if (read >= this.config.maxPages) throw runaway(`more than ${this.config.maxPages} pages (melon.maxPages)`)
       const data = await fetchPage(page)
       out.push(...data.results)
-      if (out.length >= data.count || data.results.length === 0) break
-      if (data.next_page !== null && data.next_page <= page) throw runaway(`page ${page} names page ${data.next_page} as the next one`)
+      if (out.length >= data.count) break
+      if (data.results.length === 0 || data.next_page === null) {
+        throw new IntegrityError(
+          'PAGINATION_SHORT',
+          `melon ${endpoint}: page ${page} ends the list after ${out.length} of ${data.count} items; stopped reading.`,
+          'Run it again (the list may have changed while it was read); if it repeats, report it to emonitor with this message.',
+        )
+      }
+      if (data.next_page <= page) throw runaway(`page ${page} names page ${data.next_page} as the next one`)
       page = data.next_page
     }
     return out

@@ -43,6 +43,8 @@ const FaultSpecSchema = z
     /** next_page that does not grow; next_page that never ends (with a count that lies). */
     stuckpages: rate.default(0),
     endlesspages: rate.default(0),
+    /** A page that says it is the last one (next_page null) although count says more items follow. */
+    shortpages: rate.default(0),
     /** Immotop 2 REST views that answer an empty list to every query, as for a REST user without rights to them (e.g. GetDmsObjekt). */
     emptyview: z
       .string()
@@ -73,7 +75,7 @@ export function parseFaultSpec(spec: string): FaultSpec {
   return parsed.data
 }
 
-type Kind = '503' | '429' | 'reset' | 'truncate' | 'malformed' | 'html' | 'ackerror' | 'lostanswer' | 'stuckpages' | 'endlesspages'
+type Kind = '503' | '429' | 'reset' | 'truncate' | 'malformed' | 'html' | 'ackerror' | 'lostanswer' | 'stuckpages' | 'endlesspages' | 'shortpages'
 
 export class Faults {
   private spec: FaultSpec = NO_FAULTS

@@ -104,10 +104,12 @@ export function createMelonEmulator(options: MelonEmulatorOptions): {app: Fastif
     return {id: row.id, ...JSON.parse(row.body), documents: docs}
   }
 
-  // Hostile paging on request: a next_page that never grows (stuckpages), or one that never ends with a count that lies (endlesspages).
+  // Hostile paging on request: a next_page that never grows (stuckpages), one that never ends with a count that lies (endlesspages),
+  // or none although count says more follow (shortpages).
   const nextPage = (page: number, size: number, count: number): number | null => {
     if (options.faults.roll('stuckpages')) return page
     if (options.faults.roll('endlesspages')) return page + 1
+    if (page * size < count && options.faults.roll('shortpages')) return null
     return page * size < count ? page + 1 : null
   }
   // With endlesspages every page repeats the first one, so a client that trusts next_page never sees an empty page.

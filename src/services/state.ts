@@ -14,7 +14,7 @@ import {existsSync} from 'node:fs'
 import {join} from 'node:path'
 import type {MelonClient} from '../adapters/melon-client.js'
 import type {StagingDirectory} from '../adapters/staging-dir.js'
-import {StateError, UsageError} from '../errors.js'
+import {StateError, UnavailableError, UsageError} from '../errors.js'
 import {LEDGER_FILE, Ledger, checkLedgerFile, listBackups} from '../state/ledger.js'
 import {planHandover} from './handover/plan.js'
 
@@ -68,12 +68,34 @@ export interface RebuildResult {
   setAside: string[]
 }
 
+/**
+ * melon's tenants without contract, read until two reads in a row name the
+ * same tenants (at most three reads). melon pages by offset: a tenant that
+ * leaves the list while it is read shifts the next one past the page
+ * boundary, unseen, and a tenant missing from a rebuilt ledger would be
+ * handed over a second time by the next sync.
+ */
+export async function agreedList<T extends {id: string}>(read: () => Promise<T[]>, reads = 3): Promise<T[]> {
+  const ids = (list: T[]) => list.map((t) => t.id).sort().join('\n')
+  let last = await read()
+  for (let n = 1; n < reads; n++) {
+    const next = await read()
+    if (ids(next) === ids(last)) return next
+    last = next
+  }
+  throw new UnavailableError(
+    'TENANTS_CHANGING',
+    `melon's list of tenants without contract changed between each of ${reads} reads; nothing was changed.`,
+    'Run state rebuild again when fewer tenants are being changed in melon (for example outside office hours).',
+  )
+}
+
 export async function rebuildLedger(
   stateDir: string,
   deps: {melon: MelonClient; staging: StagingDirectory},
   options: {project: string; notSent: string[]},
 ): Promise<RebuildResult> {
-  const tenants = await deps.melon.listTenants('without_contract')
+  const tenants = await agreedList(() => deps.melon.listTenants('without_contract'))
   const unknown = options.notSent.filter((id) => !tenants.some((t) => t.id === id))
   if (unknown.length > 0) throw new UsageError('UNKNOWN_TENANT', `--not-sent names ${unknown.join(', ')}, which melon does not list without contract.`, 'Name tenants as `melon-immotop tenants` shows them.')
   // Every tenant is judged before anything changes: a staging folder that cannot be read stops the rebuild with

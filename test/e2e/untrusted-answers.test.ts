@@ -101,7 +101,7 @@ describe('the --faults syntax', () => {
     const {child, ready: readyDoc, exited} = spawnSandbox(['--data-dir', `${sb.root}/faulty`, '--faults', '503=0.2,429=0.05,reset=0.05,truncate=0.05,latency=50ms'])
     try {
       const ready = await readyDoc
-      expect(ready.faults).toEqual({'503': 0.2, '429': 0.05, reset: 0.05, truncate: 0.05, truncatefirst: 0, latency: 50, malformed: 0, html: 0, ackdelay: 0, ackerror: 0, lostanswer: 0, trickle: 0, stuckpages: 0, endlesspages: 0, dateskew: 0, emptyview: []})
+      expect(ready.faults).toEqual({'503': 0.2, '429': 0.05, reset: 0.05, truncate: 0.05, truncatefirst: 0, latency: 50, malformed: 0, html: 0, ackdelay: 0, ackerror: 0, lostanswer: 0, trickle: 0, stuckpages: 0, endlesspages: 0, shortpages: 0, dateskew: 0, emptyview: []})
     } finally {
       // Stopped whatever the assertions said: a failing test must not leave a sandbox running.
       child.kill('SIGTERM')
