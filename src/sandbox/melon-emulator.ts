@@ -41,7 +41,7 @@ export function createMelonEmulator(options: MelonEmulatorOptions): {app: Fastif
   // Malformed answers: valid JSON, wrong shape (a missing field, a string for a number).
   installHttpFaults(app, options.faults, ['/api/'], () => ({results: [{id: 42, persons: 'none'}], count: 'many'}))
 
-  const createTenant = async (seed: SeedTenant, dossierSizeBytes?: number): Promise<string> => {
+  const createTenant = async (seed: SeedTenant, dossierSizeBytes?: number, withoutDossier = false): Promise<string> => {
     const seq = ((db.prepare('SELECT MAX(seq) AS m FROM tenants').get() as {m: number | null}).m ?? 1000) + 1
     const id = `T-${seq}`
     const dir = join(options.documentsDir, id)
@@ -67,7 +67,8 @@ export function createMelonEmulator(options: MelonEmulatorOptions): {app: Fastif
       ...attachments.map((a) => `- ${a.title}`),
     ])
     const docs: Array<{kind: DocumentKind; fileName: string; pdf: Uint8Array; size?: number}> = [
-      {kind: 'dossier', fileName: 'Dossier.pdf', pdf: dossier, size: dossierSizeBytes},
+      // Without the dossier: as while melon has not yet generated it.
+      ...(withoutDossier ? [] : [{kind: 'dossier' as const, fileName: 'Dossier.pdf', pdf: dossier, size: dossierSizeBytes}]),
       ...(await Promise.all(attachments.map(async (a) => ({kind: a.kind, fileName: `${a.title.replace(/\s+/g, '_')}.pdf`, pdf: await makePdf(a.title, a.lines)})))),
     ]
     const insertDoc = db.prepare('INSERT INTO documents (tenant_id, id, position, kind, file_name, content_type, size, sha256, path) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
@@ -324,6 +325,7 @@ export function createMelonEmulator(options: MelonEmulatorOptions): {app: Fastif
         dossier_size_bytes: z.number().int().positive().max(8 * 1024 ** 3).optional(),
         count: z.number().int().min(1).max(500).default(1),
         persons: z.number().int().min(1).max(6).default(1),
+        without_dossier: z.boolean().default(false),
       })
       .strict()
       .safeParse(request.body ?? {})
@@ -331,7 +333,7 @@ export function createMelonEmulator(options: MelonEmulatorOptions): {app: Fastif
     const ids: string[] = []
     for (let i = 0; i < parsed.data.count; i++) {
       const n = (db.prepare('SELECT COUNT(*) AS n FROM tenants').get() as {n: number}).n
-      ids.push(await createTenant(generatedTenant(n, parsed.data.object_reference_number, parsed.data.persons), parsed.data.dossier_size_bytes))
+      ids.push(await createTenant(generatedTenant(n, parsed.data.object_reference_number, parsed.data.persons), parsed.data.dossier_size_bytes, parsed.data.without_dossier))
     }
     return reply.code(201).send({id: ids[0], ids})
   })

@@ -83,6 +83,22 @@ describe('export-tenant', () => {
     expect(json(result).files.map((f: any) => f.immotopDocumentId)).toEqual(json(result).files.map((f: any) => after[0].documents.find((d: any) => d.fileName === f.fileName).documentId))
   })
 
+  it('a tenant whose dossier PDF melon does not list (yet) is not handed over: exit 5, nothing delivered, nothing recorded as done', async () => {
+    const created = await fetch(`${sb.melon.baseUrl}/_sandbox/tenants`, {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({without_dossier: true})})
+    const {id} = (await created.json()) as {id: string}
+    expect((await tenant(id)).documents.map((d: any) => d.kind)).not.toContain('dossier')
+    const before = (await handovers()).length
+    for (const args of [['--dry-run'], []]) {
+      const result = await run(['export-tenant', id, ...args, '--json', '--config', sb.configPath])
+      expect(result.code).toBe(5)
+      expect(json(result).error).toMatchObject({code: 'DOSSIER_MISSING', message: `melon lists tenant ${id} without its dossier PDF (a document of kind dossier); nothing was sent.`})
+    }
+    expect((await handovers()).length).toBe(before)
+    expect(visible(sb.incomingDir)).toEqual([])
+    const history = json(await run(['history', '--tenant', id, '--json', '--config', sb.configPath]))
+    expect(JSON.stringify(history)).not.toContain('picked_up')
+  })
+
   it('a staging folder that is not there stops it before anything is read or sent (exit 78, the key named)', async () => {
     const before = (await handovers()).length
     const offline = configVariant(sb, 'ack-offline', (c) => (c.staging.ackDir = join(sb.root, 'unmapped-drive', 'ack')))

@@ -329,6 +329,19 @@ describe('sync options', () => {
     expect(await mails()).toBe(2)
   })
 
+  it('a tenant without its dossier PDF is reported and not handed over; the others are', async () => {
+    const sb = await sandboxWith(0)
+    const created = await fetch(`${sb.melon.baseUrl}/_sandbox/tenants`, {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({without_dossier: true})})
+    const {id} = (await created.json()) as {id: string}
+    const pass = await runCli(['sync', '--once', '--json', '--config', sb.configPath])
+    expect(pass.code).toBe(1)
+    const report = json(pass)
+    expect(report.failed).toEqual([expect.objectContaining({tenantId: id, code: 'DOSSIER_MISSING'})])
+    expect(report.summary).toMatchObject({exported: 3, failed: 1})
+    const {handovers} = await getJson(`${sb.immotop.baseUrl}/_sandbox/handovers`)
+    expect(handovers.map((h: any) => h.record?.source?.tenantId)).not.toContain(id)
+  })
+
   it('--publish also publishes the configured source\'s vacancies on the pass', async () => {
     const sb = await sandboxWith(0)
     const report = json(await runCli(['sync', '--once', '--publish', '--json', '--config', sb.configPath]))

@@ -74,6 +74,21 @@ function folderOf(error: unknown): string | null {
   return typeof path === 'string' ? dirname(path) : null
 }
 
+/**
+ * The dossier is the PDF with all personal data (melon's contract: the
+ * documents are the dossier PDF and every attached document). A handover
+ * without it would be incomplete for good: a tenant once handed over is
+ * never handed over again. So it waits until melon lists it.
+ */
+function assertDossier(tenant: Tenant): void {
+  if (tenant.documents.some((d) => d.kind === 'dossier')) return
+  throw new ConflictError(
+    'DOSSIER_MISSING',
+    `melon lists tenant ${tenant.id} without its dossier PDF (a document of kind dossier); nothing was sent.`,
+    'Wait until melon has made the dossier (sync hands the tenant over on a later pass); if it does not come, ask emonitor.',
+  )
+}
+
 export function assertExportable(tenant: Tenant): void {
   if (tenant.contract_status !== 'without_contract') {
     throw new ConflictError(
@@ -111,9 +126,14 @@ export async function exportTenant(deps: HandoverDeps, tenantOrId: string | Tena
   const recorded = options.dryRun ? [] : deps.ledger.files(operationKey(options.project, tenant.id, tenant.documents))
   const plan = planHandover(tenant, options.project, recorded.map((f) => ({fileName: f.file_name, kind: f.kind, sha256: f.sha256})))
   const base = {tenantId: tenant.id, handoverId: plan.id, unitReference: plan.record.unit.reference}
-  if (options.dryRun) return {...base, status: 'dry-run', dryRun: true, pickedUp: false, notified: false, attempts: 0, files: filesOf(plan, null, 'dry-run')}
+  if (options.dryRun) {
+    assertDossier(tenant)
+    return {...base, status: 'dry-run', dryRun: true, pickedUp: false, notified: false, attempts: 0, files: filesOf(plan, null, 'dry-run')}
+  }
   const done = alreadyDone(deps, plan, options)
   if (done) return {...base, ...done}
+  // A handover already under way goes on with what it has; a new one needs the dossier.
+  if (recorded.length === 0) assertDossier(tenant)
   const notify = options.notify && Boolean(deps.mailer)
   const configured = {dir: deps.staging.incomingDir, id: await deps.staging.identity()}
   const op = claim(deps, plan, notify, configured)
