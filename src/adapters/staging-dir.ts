@@ -123,10 +123,11 @@ export class StagingDirectory {
   }
 
   /**
-   * The identity of staging folder 2 (device, inode and birth time, as text), which
-   * recognises it under another path: a mapped drive and its UNC path, a
-   * link, a renamed mount point. Null where it cannot be read or the file
-   * system gives no inode.
+   * The identity of staging folder 2 (inode number and birth time, as text),
+   * which recognises it under another path: a mapped drive and its UNC path,
+   * a link, a renamed mount point, the same share mounted again. Null where it
+   * cannot be read, the file system gives no inode number or birth time, or
+   * staging.checkFolderIdentity is false.
    */
   async identity(dir = this.dirs.incomingDir): Promise<string | null> {
     if (this.dirs.checkFolderIdentity === false) return null
