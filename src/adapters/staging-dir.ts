@@ -166,7 +166,7 @@ export class StagingDirectory {
       throw new UnavailableError(
         'STAGING_FOLDER_REPLACED',
         `${here ? 'staging.incomingDir' : 'the former staging.incomingDir'} ${bound} is not the folder the waiting files were delivered into: another folder is there now (a share that is not mounted shows the empty folder beneath it), so whether Immotop 2 picked them up cannot be told; nothing counts as picked up.`,
-        'Mount or map the share again; the next run looks again and sends nothing twice. If it is the same folder and its file system gives new inode numbers on each mount, set staging.checkFolderIdentity to false.',
+        'Mount or map the share again; the next run looks again and sends nothing twice. If the files are lost with the old folder, `melon-immotop export-tenant <tenant> --redeliver` delivers them again. If it is the same folder and its file system gives new inode numbers on each mount, set staging.checkFolderIdentity to false.',
       )
     }
     return {view: this.boundTo(bound), follow: false}
@@ -306,7 +306,7 @@ export class StagingDirectory {
     return new UnavailableError(
       'STAGING_UNREADABLE',
       `${key} ${dir} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}), so whether Immotop 2 picked the files up cannot be told; nothing counts as picked up meanwhile.${moved}`,
-      'Make the folder readable from this machine again (a network share must be reachable, mounted or mapped for the account melon-immotop runs under); the next run looks again and sends nothing twice.',
+      'Make the folder readable from this machine again (a network share must be reachable, mounted or mapped for the account melon-immotop runs under); the next run looks again and sends nothing twice. If the files are lost with the folder, `melon-immotop export-tenant <tenant> --redeliver` delivers them again.',
     )
   }
 

@@ -5,6 +5,7 @@ import {Mailer} from '../adapters/mailer.js'
 import {StagingDirectory} from '../adapters/staging-dir.js'
 import {Ledger} from '../state/ledger.js'
 import {BaseCommand} from '../cli/base-command.js'
+import {UsageError} from '../errors.js'
 import {assertSafeId} from '../core/unit-ref.js'
 import {exportTenant, type ExportResult} from '../services/handover/index.js'
 import {sweepAnswers, sweepTemporary} from '../services/handover/leftovers.js'
@@ -17,6 +18,7 @@ export default class ExportTenant extends BaseCommand {
     '<%= config.bin %> export-tenant T-1001',
     '<%= config.bin %> export-tenant T-1001 --dry-run',
     '<%= config.bin %> export-tenant T-1001 --no-wait --json',
+    '<%= config.bin %> export-tenant T-1001 --redeliver --yes',
   ]
   static override args = {
     tenant: Args.string({description: 'melon tenant id, as `tenants` shows it.', required: true}),
@@ -26,6 +28,11 @@ export default class ExportTenant extends BaseCommand {
     wait: Flags.boolean({description: 'Wait for Immotop 2 to pick the files up (--no-wait returns after delivery).', default: true, allowNo: true}),
     'pickup-timeout': Flags.integer({description: 'Seconds to wait for the pick-up (default: staging.pickupTimeoutSeconds).', min: 1, aliases: ['ack-timeout']}),
     notify: Flags.boolean({description: 'Mail the contract staff once Immotop 2 has picked the files up (--no-notify: do not), when notify is configured.', default: true, allowNo: true}),
+    redeliver: Flags.boolean({
+      description: 'For a handover waiting for pick-up whose files are lost (a staging folder wiped or replaced): take back what is left of them and deliver them again, under the same names, into staging.incomingDir. Asks first.',
+      exclusive: ['dry-run'],
+    }),
+    yes: Flags.boolean({description: 'With --redeliver: do not ask (needed without a terminal).', dependsOn: ['redeliver']}),
   }
 
   async run(): Promise<ExportResult> {
@@ -54,6 +61,7 @@ export default class ExportTenant extends BaseCommand {
         wait: flags.wait,
         notify: flags.notify,
         redoChangedDossier: true,
+        redeliver: flags.redeliver ? {confirm: (handover) => this.confirmRedelivery(handover, flags.yes, spinner)} : undefined,
         pickupTimeoutMs: (flags['pickup-timeout'] ?? config.staging.pickupTimeoutSeconds) * 1000,
         signal: this.interrupt.signal,
         onProgress: (step) => {
@@ -85,5 +93,16 @@ export default class ExportTenant extends BaseCommand {
       result.files.map((f) => [f.fileName, f.dateiName, f.kind, String(f.size), `…${f.sha256.slice(-12)}`, f.immotopDocumentId ? `id ${f.immotopDocumentId}` : result.dryRun ? '–' : f.delivery.replace('_', ' ')]),
     )
     return result
+  }
+
+  private async confirmRedelivery(handover: {handoverId: string; folder: string; since: string | null}, yes: boolean, spinner: {stop(): void}): Promise<boolean> {
+    if (yes) return true
+    const what = `handover ${handover.handoverId}, delivered into ${handover.folder}${handover.since ? ` on ${handover.since}` : ''}`
+    if (!process.stdin.isTTY || this.jsonEnabled()) {
+      throw new UsageError('CONFIRMATION_NEEDED', `--redeliver would deliver the files of ${what} again, and there is no terminal to ask.`, 'Pass --yes to confirm that the files are lost (not in Immotop 2), or run without --redeliver.')
+    }
+    spinner.stop()
+    const {confirm} = await import('@inquirer/prompts')
+    return confirm({message: `Deliver the files of ${what} again? Only if they are lost and not in Immotop 2.`, default: false}, {output: process.stderr})
   }
 }

@@ -4,6 +4,7 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {json, runCli} from '../helpers/cli.js'
 import {configVariant, getJson, testSandbox, type TestSandbox} from '../helpers/sandbox.js'
+import {hasScript, onTerminal} from '../helpers/terminal.js'
 
 let sb: TestSandbox
 let tmp: string
@@ -18,6 +19,17 @@ const handovers = async () => (await getJson(`${sb.immotop.baseUrl}/_sandbox/han
 const tenant = (id: string) => getJson(`${sb.melon.baseUrl}/api/partner/v1/tenants/${id}`, {headers: {authorization: `Token ${sb.melon.token}`}})
 const visible = (dir: string) => readdirSync(dir).filter((n) => !n.startsWith('.'))
 const run = (args: string[]) => runCli(args, {env: {TMPDIR: tmp}})
+
+/** A new tenant whose handover waits in a folder of its own that Immotop 2 does not import. */
+async function waitingIn(name: string): Promise<{id: string; folder: string; handoverId: string; fileNames: string[]}> {
+  const created = await fetch(`${sb.melon.baseUrl}/_sandbox/tenants`, {method: 'POST', headers: {'content-type': 'application/json'}, body: '{}'})
+  const {id} = (await created.json()) as {id: string}
+  const folder = join(sb.root, name)
+  mkdirSync(folder)
+  const result = await run(['export-tenant', id, '--no-wait', '--json', '--config', configVariant(sb, name, (c) => (c.staging.incomingDir = folder))])
+  expect(result.code).toBe(0)
+  return {id, folder, handoverId: json(result).handoverId, fileNames: json(result).files.map((f: any) => f.fileName)}
+}
 
 describe('export-tenant', () => {
   it('--dry-run lists what would be delivered and delivers nothing', async () => {
@@ -97,6 +109,63 @@ describe('export-tenant', () => {
     expect(visible(sb.incomingDir)).toEqual([])
     const history = json(await run(['history', '--tenant', id, '--json', '--config', sb.configPath]))
     expect(JSON.stringify(history)).not.toContain('picked_up')
+  })
+
+  it('--redeliver: a waiting handover whose folder was lost is delivered again into staging.incomingDir, once, after a confirmation', async () => {
+    // Delivered into a share Immotop 2 never imported, which is then gone with its files.
+    const {id, folder: lost, handoverId, fileNames} = await waitingIn('lost-share')
+    rmSync(lost, {recursive: true})
+    const stuck = await run(['export-tenant', id, '--pickup-timeout', '1', '--json', '--config', sb.configPath])
+    expect(json(stuck).error).toMatchObject({code: 'STAGING_UNREADABLE'})
+
+    // Without a terminal it needs --yes; nothing changes meanwhile.
+    const unconfirmed = await run(['export-tenant', id, '--redeliver', '--json', '--config', sb.configPath])
+    expect(unconfirmed.code).toBe(2)
+    expect(json(unconfirmed).error).toMatchObject({code: 'CONFIRMATION_NEEDED', message: expect.stringContaining(`delivered into ${lost}`)})
+    const ours = async () => (await handovers()).filter((h) => h.record?.source?.tenantId === id)
+    expect(await ours()).toEqual([])
+
+    const again = await run(['export-tenant', id, '--redeliver', '--yes', '--json', '--config', sb.configPath])
+    expect(again.code).toBe(0)
+    expect(json(again)).toMatchObject({status: 'exported', pickedUp: true, handoverId})
+    expect(json(again).files.map((f: any) => f.fileName)).toEqual(fileNames)
+    expect(await ours()).toHaveLength(1)
+
+    // Picked up now: there is nothing left to deliver again.
+    const done = await run(['export-tenant', id, '--redeliver', '--yes', '--json', '--config', sb.configPath])
+    expect(done.code).toBe(5)
+    expect(json(done).error).toMatchObject({code: 'NOTHING_TO_REDELIVER'})
+    expect(await ours()).toHaveLength(1)
+  })
+
+  it('--redeliver takes back what is left of the files in the former folder, so that no copy waits there', async () => {
+    const {id, folder: orphan} = await waitingIn('never-imported')
+    expect(visible(orphan).length).toBeGreaterThan(0)
+    const again = await run(['export-tenant', id, '--redeliver', '--yes', '--json', '--config', sb.configPath])
+    expect(again.code).toBe(0)
+    expect(json(again)).toMatchObject({status: 'exported', pickedUp: true})
+    expect(visible(orphan)).toEqual([])
+    const history = await run(['history', '--tenant', id, '--config', sb.configPath])
+    expect(history.stdout).toContain(`delivered again on request: the files in ${orphan} were lost`)
+  })
+
+  it.runIf(hasScript)('--redeliver on a terminal asks first: "no" changes nothing, "yes" delivers again', async () => {
+    const {id, folder: orphan} = await waitingIn('asked-share')
+    const waiting = visible(orphan)
+
+    const declined = onTerminal(`export-tenant ${id} --redeliver --config "${sb.configPath}"`, sb.root)
+    await declined.until('Deliver the files of handover')
+    declined.type('n\r')
+    expect(await declined.exited).toBe(2)
+    expect(declined.state.screen).toContain('was not confirmed; nothing was changed')
+    expect(visible(orphan)).toEqual(waiting)
+
+    const accepted = onTerminal(`export-tenant ${id} --redeliver --config "${sb.configPath}"`, sb.root)
+    await accepted.until('Deliver the files of handover')
+    accepted.type('y\r')
+    expect(await accepted.exited).toBe(0)
+    expect(accepted.state.screen).toContain('files picked up')
+    expect(visible(orphan)).toEqual([])
   })
 
   it('a staging folder that is not there stops it before anything is read or sent (exit 78, the key named)', async () => {

@@ -13,7 +13,7 @@
  * handover back to `started`; the next run delivers the refused files anew.
  */
 import {dirname} from 'node:path'
-import {ConflictError, diskFullError, toAppError, type AppError} from '../../errors.js'
+import {ConflictError, UsageError, diskFullError, toAppError, type AppError} from '../../errors.js'
 import type {HandoverStep, OperationRow} from '../../state/ledger.js'
 import type {Tenant} from '../../contracts/melon-wire.js'
 import {operationKey} from '../../core/handover.js'
@@ -39,6 +39,13 @@ export interface ExportOptions {
   notify: boolean
   /** A tenant already handed over with another dossier is handed over again (explicit export-tenant). */
   redoChangedDossier: boolean
+  /**
+   * The files of this tenant's handover, which waits for pick-up, are lost (a
+   * staging folder wiped or replaced): take back what is left of them and
+   * deliver them again, under the same names, into the configured folder.
+   * Asked for by a person; `confirm` is asked before anything changes.
+   */
+  redeliver?: {confirm: (handover: {handoverId: string; folder: string; since: string | null}) => Promise<boolean>}
   signal?: AbortSignal
   onProgress?: (step: string) => void
 }
@@ -131,14 +138,16 @@ export async function exportTenant(deps: HandoverDeps, tenantOrId: string | Tena
     return {...base, status: 'dry-run', dryRun: true, pickedUp: false, notified: false, attempts: 0, files: filesOf(plan, null, 'dry-run')}
   }
   const done = alreadyDone(deps, plan, options)
+  if (done && options.redeliver) throw nothingToRedeliver(plan, 'was picked up by Immotop 2')
   if (done) return {...base, ...done}
   // A handover already under way goes on with what it has; a new one needs the dossier.
   if (recorded.length === 0) assertDossier(tenant)
   const notify = options.notify && Boolean(deps.mailer)
   const configured = {dir: deps.staging.incomingDir, id: await deps.staging.identity()}
-  const op = claim(deps, plan, notify, configured)
+  let op = claim(deps, plan, notify, configured)
   let staging: HandoverDeps['staging']
   try {
+    if (options.redeliver) op = await startOver(deps, plan, op, configured, options.redeliver.confirm)
     const waiting = op.staging_dir === null || op.staging_dir === configured.dir ? [] : deps.ledger.files(plan.opKey).filter((f) => !f.picked_up_at).map((f) => f.file_name)
     const {view, follow} = await deps.staging.forHandover(op.staging_dir, op.staging_dir_id, configured.id, waiting)
     // The configured folder is where its files are now (the same folder under another path, or they were moved): the handover follows it.
@@ -151,6 +160,39 @@ export async function exportTenant(deps: HandoverDeps, tenantOrId: string | Tena
   const ctx: StepContext = {...deps, staging, plan, spool: new Spool(deps.ledger.stateDir, plan.id), signal: options.signal, progress}
   const outcome = await runSteps(ctx, op, {...options, notify})
   return {...base, ...outcome, dryRun: false, attempts: op.attempts + 1, files: filesOf(plan, deps, outcome.pickedUp ? 'picked_up' : 'delivered')}
+}
+
+function nothingToRedeliver(plan: Plan, why: string): ConflictError {
+  return new ConflictError(
+    'NOTHING_TO_REDELIVER',
+    `Tenant ${plan.tenant.id} has no handover waiting for pick-up with this dossier (handover ${plan.id} ${why}); --redeliver only sends again the files of a handover that waits.`,
+    'Run export-tenant without --redeliver; `melon-immotop history --tenant` shows the handover.',
+  )
+}
+
+/**
+ * --redeliver: a handover that waits for pick-up, whose files the operator
+ * says are lost, starts over. What is left of its files is taken back from
+ * the folder they went into (where it can be read), so that no copy waits
+ * there any more; then, in one commit, its files count as never delivered
+ * and it is bound to the folder configured now. The next steps fetch and
+ * deliver them again under the same names and DmsDocumentIds.
+ */
+async function startOver(deps: HandoverDeps, plan: Plan, op: OperationRow, configured: {dir: string; id: string | null}, confirm: NonNullable<ExportOptions['redeliver']>['confirm']): Promise<OperationRow> {
+  const {ledger} = deps
+  if (op.step !== 'delivered') throw nothingToRedeliver(plan, op.step === 'started' || op.step === 'fetched' ? 'is not delivered yet' : `is at step ${op.step}`)
+  const folder = op.staging_dir ?? configured.dir
+  if (!(await confirm({handoverId: plan.id, folder, since: op.delivered_at}))) {
+    throw new UsageError('NOT_CONFIRMED', `The new delivery of handover ${plan.id} was not confirmed; nothing was changed.`, 'Run it again and confirm, or pass --yes.')
+  }
+  const former = deps.staging.boundTo(folder)
+  for (const file of plan.files) await former.retract(file).catch(() => undefined)
+  ledger.transaction(() => {
+    ledger.resetDelivery(plan.opKey, plan.files.map((f) => f.fileName))
+    ledger.advance(plan.opKey, 'started', 'in_progress', `delivered again on request: the files in ${folder} were lost`)
+    ledger.bindStaging(plan.opKey, configured.dir, configured.id)
+  })
+  return ledger.get(plan.opKey)!
 }
 
 /** A tenant already handed over (with this dossier, or any dossier when not redoing) is reported, not sent again. */
