@@ -60,19 +60,26 @@ describe('everything from outside is bounded', () => {
   })
 
   it('pagination: a list that ends before count says is an error (PAGINATION_SHORT), never a shorter list; state rebuild changes nothing then', async () => {
-    const created = await fetch(`${sb.melon.baseUrl}/_sandbox/tenants`, {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({count: 60})})
-    expect(created.status).toBe(201)
-    const all = json(await runCli(['tenants', '--json', '--config', sb.configPath]))
-    const count = all.tenants?.length ?? all.length
-    expect(count).toBeGreaterThan(50)
-    await setFaults(sb, 'shortpages=1')
-    const short = await runCli(['tenants', '--json', '--config', sb.configPath])
-    expect(short.code).toBe(8)
-    expect(json(short).error).toMatchObject({code: 'PAGINATION_SHORT', message: `melon GET /tenants: page 1 ends the list after 50 of ${count} items; stopped reading.`})
-    const stateBefore = readdirSync(sb.stateDir).sort()
-    const rebuild = await runCli(['state', 'rebuild', '--json', '--config', sb.configPath])
-    expect(rebuild.code).toBe(8)
-    expect(readdirSync(sb.stateDir).sort()).toEqual(stateBefore)
+    // A sandbox of its own: the 60 more tenants would change what the other tests here hand over.
+    const own = await testSandbox()
+    try {
+      const created = await fetch(`${own.melon.baseUrl}/_sandbox/tenants`, {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({count: 60})})
+      expect(created.status).toBe(201)
+      const all = json(await runCli(['tenants', '--json', '--config', own.configPath]))
+      const count = all.tenants?.length ?? all.length
+      expect(count).toBeGreaterThan(50)
+      await setFaults(own, 'shortpages=1')
+      const short = await runCli(['tenants', '--json', '--config', own.configPath])
+      expect(short.code).toBe(8)
+      expect(json(short).error).toMatchObject({code: 'PAGINATION_SHORT', message: `melon GET /tenants: page 1 ends the list after 50 of ${count} items; stopped reading.`})
+      mkdirSync(own.stateDir, {recursive: true})
+      const stateBefore = readdirSync(own.stateDir).sort()
+      const rebuild = await runCli(['state', 'rebuild', '--json', '--config', own.configPath])
+      expect(rebuild.code).toBe(8)
+      expect(readdirSync(own.stateDir).sort()).toEqual(stateBefore)
+    } finally {
+      await own.dispose()
+    }
   })
 
   it('an answer file larger than staging.maxAnswerBytes is refused after a stat, naming the file; it is never read', async () => {

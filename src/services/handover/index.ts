@@ -143,23 +143,31 @@ export async function exportTenant(deps: HandoverDeps, tenantOrId: string | Tena
   // A handover already under way goes on with what it has; a new one needs the dossier.
   if (recorded.length === 0) assertDossier(tenant)
   const notify = options.notify && Boolean(deps.mailer)
+  const {op, staging} = await claimWithFolder(deps, plan, notify, options.redeliver)
+  const ctx: StepContext = {...deps, staging, plan, spool: new Spool(deps.ledger.stateDir, plan.id), signal: options.signal, progress}
+  const outcome = await runSteps(ctx, op, {...options, notify})
+  return {...base, ...outcome, dryRun: false, attempts: op.attempts + 1, files: filesOf(plan, deps, outcome.pickedUp ? 'picked_up' : 'delivered')}
+}
+
+/**
+ * Claims the handover and settles the staging folder it is delivered and
+ * judged in (after a new start, with --redeliver). Anything that fails here
+ * releases the claim.
+ */
+async function claimWithFolder(deps: HandoverDeps, plan: Plan, notify: boolean, redeliver: ExportOptions['redeliver']): Promise<{op: OperationRow; staging: HandoverDeps['staging']}> {
   const configured = {dir: deps.staging.incomingDir, id: await deps.staging.identity()}
   let op = claim(deps, plan, notify, configured)
-  let staging: HandoverDeps['staging']
   try {
-    if (options.redeliver) op = await startOver(deps, plan, op, configured, options.redeliver.confirm)
+    if (redeliver) op = await startOver(deps, plan, op, configured, redeliver.confirm)
     const waiting = op.staging_dir === null || op.staging_dir === configured.dir ? [] : deps.ledger.files(plan.opKey).filter((f) => !f.picked_up_at).map((f) => f.file_name)
     const {view, follow} = await deps.staging.forHandover(op.staging_dir, op.staging_dir_id, configured.id, waiting)
     // The configured folder is where its files are now (the same folder under another path, or they were moved): the handover follows it.
     if (follow) deps.ledger.bindStaging(plan.opKey, configured.dir, configured.id, true)
-    staging = view
+    return {op, staging: view}
   } catch (error) {
     deps.ledger.release(plan.opKey)
     throw error
   }
-  const ctx: StepContext = {...deps, staging, plan, spool: new Spool(deps.ledger.stateDir, plan.id), signal: options.signal, progress}
-  const outcome = await runSteps(ctx, op, {...options, notify})
-  return {...base, ...outcome, dryRun: false, attempts: op.attempts + 1, files: filesOf(plan, deps, outcome.pickedUp ? 'picked_up' : 'delivered')}
 }
 
 function nothingToRedeliver(plan: Plan, why: string): ConflictError {
