@@ -166,6 +166,31 @@ describe('staging.incomingDir changed while a handover waits', () => {
     expect(ledger.doneForTenant(id)).toBeUndefined()
   })
 
+  it('--redeliver commits before it takes the files back: a crash in between never leaves a "waiting" handover without its files', async () => {
+    await pickup('saved')
+    const id = await newTenant()
+    const old = folder('crash-window')
+    const delivered = await exportTenant(deps(old), id, options({wait: false}))
+    const staging = new StagingDirectory({...config.staging, incomingDir: sb.incomingDir})
+    // Each take-back notes the step the ledger holds at that moment.
+    const stepsSeen: string[] = []
+    const boundTo = staging.boundTo.bind(staging)
+    staging.boundTo = (former) => {
+      const view = boundTo(former)
+      const retract = view.retract.bind(view)
+      view.retract = async (file) => {
+        stepsSeen.push(ledger.byHandoverId(delivered.handoverId)!.step)
+        return retract(file)
+      }
+      return view
+    }
+    const again = await exportTenant({melon, staging, ledger, mailer: null}, id, options({redeliver: {confirm: async () => true}, pickupTimeoutMs: 30_000}))
+    expect(again).toMatchObject({status: 'exported', pickedUp: true})
+    expect(stepsSeen).toHaveLength(delivered.files.length)
+    expect(new Set(stepsSeen)).toEqual(new Set(['started']))
+    expect(names(old)).toEqual([])
+  })
+
   it('a handover not yet delivered goes to the folder configured now', async () => {
     const id = await newTenant()
     const missing = join(root, 'never-created')

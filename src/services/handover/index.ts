@@ -182,9 +182,9 @@ function nothingToRedeliver(plan: Plan, why: string): ConflictError {
  * --redeliver: a handover that waits for pick-up, whose files the operator
  * says are lost, starts over. What is left of its files is taken back from
  * the folder they went into (where it can be read), so that no copy waits
- * there any more; then, in one commit, its files count as never delivered
- * and it is bound to the folder configured now. The next steps fetch and
- * deliver them again under the same names and DmsDocumentIds.
+ * there any more, after one commit in which its files count as never
+ * delivered and it is bound to the folder configured now. The next steps
+ * fetch and deliver them again under the same names and DmsDocumentIds.
  */
 async function startOver(deps: HandoverDeps, plan: Plan, op: OperationRow, configured: {dir: string; id: string | null}, confirm: NonNullable<ExportOptions['redeliver']>['confirm']): Promise<OperationRow> {
   const {ledger} = deps
@@ -193,13 +193,15 @@ async function startOver(deps: HandoverDeps, plan: Plan, op: OperationRow, confi
   if (!(await confirm({handoverId: plan.id, folder, since: op.delivered_at}))) {
     throw new UsageError('NOT_CONFIRMED', `The new delivery of handover ${plan.id} was not confirmed; nothing was changed.`, 'Run it again and confirm, or pass --yes.')
   }
-  const former = deps.staging.boundTo(folder)
-  for (const file of plan.files) await former.retract(file).catch(() => undefined)
+  // The commit first: taking the files back before it, a crash in between would leave a handover that "waits"
+  // for files no longer there, which the next run would take for picked up.
   ledger.transaction(() => {
     ledger.resetDelivery(plan.opKey, plan.files.map((f) => f.fileName))
     ledger.advance(plan.opKey, 'started', 'in_progress', `delivered again on request: the files in ${folder} were lost`)
     ledger.bindStaging(plan.opKey, configured.dir, configured.id)
   })
+  const former = deps.staging.boundTo(folder)
+  for (const file of plan.files) await former.retract(file).catch(() => undefined)
   return ledger.get(plan.opKey)!
 }
 
