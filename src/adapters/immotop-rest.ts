@@ -97,15 +97,11 @@ export class ImmotopRestClient {
     return {objekt, liegenschaft, verhaeltnisse, mitarbeiter}
   }
 
-  /** Every unit of a mandant with what decides its vacancy, in four calls. */
-  async mandantUnits(mandant: number): Promise<ImmotopUnitRows[]> {
-    return (await this.mandantRead(mandant)).units
-  }
-
   /**
-   * The same, and the units GetDmsObjekt lists whose Liegenschaft GetDmsLiegenschaft
-   * does not (a REST user without rights to it): they cannot be judged, and must not
-   * look like units that are gone.
+   * Every unit of a mandant with what decides its vacancy, in four calls; and
+   * apart, the units GetDmsObjekt lists whose Liegenschaft GetDmsLiegenschaft
+   * does not (a REST user without rights to it): they cannot be judged, and
+   * must not look like units that are gone.
    */
   async mandantRead(mandant: number): Promise<{units: ImmotopUnitRows[]; withoutLiegenschaft: Array<ImmotopUnitRows['objekt']>}> {
     const [objekte, liegenschaften, verhaeltnisse, mitarbeiter] = await Promise.all([

@@ -84,7 +84,7 @@ export interface OperationRow {
   delivered_at: string | null
   /** The staging folder 2 its files went into (recorded with the first one); null for handovers of earlier versions. */
   staging_dir: string | null
-  /** That folder's identity then (device, inode, birth time), to recognise it under another path; null where the file system gives none. */
+  /** That folder's identity then (inode number and birth time), to recognise it under another path; null where the file system gives none. */
   staging_dir_id: string | null
   created_at: string
   updated_at: string
@@ -151,8 +151,14 @@ export interface ContractRow {
 
 const LEASE_MS = 10 * 60_000
 
-/** When a lease was taken or last renewed (every renewal runs LEASE_MS from then). */
-const claimedAt = (leaseUntil: number | null) => (leaseUntil === null ? Number.NaN : leaseUntil - LEASE_MS)
+/**
+ * Another process holds this claim: its lease runs, and its pid is still the
+ * process that took or last renewed it (every renewal runs LEASE_MS from then).
+ */
+function heldByAnother(row: {owner_pid: number | null; lease_until: number | null}, now: number): boolean {
+  if (row.owner_pid === null || row.owner_pid === process.pid || (row.lease_until ?? 0) <= now) return false
+  return stillClaimant(row.owner_pid, row.lease_until! - LEASE_MS)
+}
 
 
 export class Ledger {
@@ -416,8 +422,7 @@ export class Ledger {
         this.event(op.op_key, 'handover', op.unit_ref, op.tenant_id, 'started', null)
         return this.get(op.op_key)!
       }
-      const held = existing.owner_pid !== null && existing.owner_pid !== process.pid && (existing.lease_until ?? 0) > now && stillClaimant(existing.owner_pid, claimedAt(existing.lease_until))
-      if (held) return null
+      if (heldByAnother(existing, now)) return null
       this.sql('UPDATE operations SET owner_pid = ?, lease_until = ?, notify = MAX(notify, ?), updated_at = ? WHERE op_key = ?').run(process.pid, now + LEASE_MS, notify ? 1 : 0, this.now(), op.op_key)
       return this.get(op.op_key)!
     })()
@@ -464,13 +469,13 @@ export class Ledger {
    * The staging folder 2 a handover's files go into: recorded at its claim
    * until the first control file has gone in, and from then on kept, so that
    * pick-up is judged where the files are, whatever staging.incomingDir names
-   * later. `renamed`: the handover follows the configured folder (the same
+   * later. `followed`: the handover follows the configured folder (the same
    * folder under another path, or its waiting files were moved there), and
    * an event says so.
    */
-  bindStaging(opKey: string, dir: string, identity: string | null, renamed = false): void {
+  bindStaging(opKey: string, dir: string, identity: string | null, followed = false): void {
     this.sql('UPDATE operations SET staging_dir = ?, staging_dir_id = ? WHERE op_key = ?').run(dir, identity, opKey)
-    if (renamed) this.note(opKey, 'staging_folder_followed', `its waiting files are in ${dir}, the configured staging folder 2`)
+    if (followed) this.note(opKey, 'staging_folder_followed', `its waiting files are in ${dir}, the configured staging folder 2`)
   }
 
   /** An event without a change of step (e.g. "still waiting for pick-up"). */
@@ -620,8 +625,7 @@ export class Ledger {
     return this.db.transaction(() => {
       const row = this.sql('SELECT * FROM contracts WHERE op_key = ?').get(opKey) as ContractRow | undefined
       if (!row) return null
-      const held = row.owner_pid !== null && row.owner_pid !== process.pid && (row.lease_until ?? 0) > now && stillClaimant(row.owner_pid, claimedAt(row.lease_until))
-      if (held) return null
+      if (heldByAnother(row, now)) return null
       this.sql('UPDATE contracts SET owner_pid = ?, lease_until = ?, attempts = attempts + 1 WHERE op_key = ?').run(process.pid, now + LEASE_MS, opKey)
       return this.sql('SELECT * FROM contracts WHERE op_key = ?').get(opKey) as ContractRow
     })()

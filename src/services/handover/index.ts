@@ -14,7 +14,7 @@
  */
 import {dirname} from 'node:path'
 import {ConflictError, UsageError, diskFullError, toAppError, type AppError} from '../../errors.js'
-import type {HandoverStep, OperationRow} from '../../state/ledger.js'
+import type {FileRow, HandoverStep, OperationRow} from '../../state/ledger.js'
 import type {Tenant} from '../../contracts/melon-wire.js'
 import {operationKey} from '../../core/handover.js'
 import {stepIndex, type HandoverDeps, type StepContext} from './context.js'
@@ -143,7 +143,7 @@ export async function exportTenant(deps: HandoverDeps, tenantOrId: string | Tena
   // A handover already under way goes on with what it has; a new one needs the dossier.
   if (recorded.length === 0) assertDossier(tenant)
   const notify = options.notify && Boolean(deps.mailer)
-  const {op, staging} = await claimWithFolder(deps, plan, notify, options.redeliver)
+  const {op, staging} = await claimWithFolder(deps, plan, notify, recorded, options.redeliver)
   const ctx: StepContext = {...deps, staging, plan, spool: new Spool(deps.ledger.stateDir, plan.id), signal: options.signal, progress}
   const outcome = await runSteps(ctx, op, {...options, notify})
   return {...base, ...outcome, dryRun: false, attempts: op.attempts + 1, files: filesOf(plan, deps, outcome.pickedUp ? 'picked_up' : 'delivered')}
@@ -154,9 +154,9 @@ export async function exportTenant(deps: HandoverDeps, tenantOrId: string | Tena
  * judged in (after a new start, with --redeliver). Anything that fails here
  * releases the claim.
  */
-async function claimWithFolder(deps: HandoverDeps, plan: Plan, notify: boolean, redeliver: ExportOptions['redeliver']): Promise<{op: OperationRow; staging: HandoverDeps['staging']}> {
+async function claimWithFolder(deps: HandoverDeps, plan: Plan, notify: boolean, recorded: FileRow[], redeliver: ExportOptions['redeliver']): Promise<{op: OperationRow; staging: HandoverDeps['staging']}> {
   const configured = {dir: deps.staging.incomingDir, id: await deps.staging.identity()}
-  let op = claim(deps, plan, notify, configured)
+  let op = claim(deps, plan, notify, recorded, configured)
   try {
     if (redeliver) op = await startOver(deps, plan, op, configured, redeliver.confirm)
     const waiting = op.staging_dir === null || op.staging_dir === configured.dir ? [] : deps.ledger.files(plan.opKey).filter((f) => !f.picked_up_at).map((f) => f.file_name)
@@ -221,7 +221,7 @@ function alreadyDone(deps: HandoverDeps, plan: Plan, options: ExportOptions): Om
  * holds it. Until a control file of it has gone in, the handover is bound to
  * the staging folder configured now.
  */
-function claim(deps: HandoverDeps, plan: Plan, notify: boolean, configured: {dir: string; id: string | null}): OperationRow {
+function claim(deps: HandoverDeps, plan: Plan, notify: boolean, recorded: FileRow[], configured: {dir: string; id: string | null}): OperationRow {
   const {ledger} = deps
   // Claim, attempt, the planned files and the folder in one commit.
   const op = ledger.transaction(() => {
@@ -229,7 +229,8 @@ function claim(deps: HandoverDeps, plan: Plan, notify: boolean, configured: {dir
     if (!claimed) return null
     ledger.startAttempt(plan.opKey)
     ledger.recordFiles(plan.opKey, plan.files.map((f) => ({file_name: f.fileName, kind: f.kind, size: f.size, sha256: f.sha256})))
-    const inFolder = stepIndex(claimed.step) >= stepIndex('delivered') || ledger.files(plan.opKey).some((f) => f.control_moved_at)
+    // `recorded`: the ledger's files of this handover, read just before (a new one has none).
+    const inFolder = stepIndex(claimed.step) >= stepIndex('delivered') || recorded.some((f) => f.control_moved_at)
     if (inFolder || (claimed.staging_dir === configured.dir && claimed.staging_dir_id === configured.id)) return claimed
     ledger.bindStaging(plan.opKey, configured.dir, configured.id)
     return {...claimed, staging_dir: configured.dir, staging_dir_id: configured.id}
