@@ -246,12 +246,15 @@ describe('doctor on local settings', () => {
     const idle = join(sb.root, 'idle-sync')
     mkdirSync(join(idle, 'in'), {recursive: true})
     mkdirSync(join(idle, 'ack'))
-    const config = configVariant(sb, 'idle-sync', (c) => {
-      c.staging.incomingDir = join(idle, 'in')
-      c.staging.ackDir = join(idle, 'ack')
-      c.staging.pickupTimeoutSeconds = 0.2
-      c.stateDir = join(idle, 'state')
-    })
+    // Folders Immotop 2 does not import, one state folder, a short pick-up timeout.
+    const idleConfig = (name: string, incoming: string) =>
+      configVariant(sb, name, (c) => {
+        c.staging.incomingDir = join(idle, incoming)
+        c.staging.ackDir = join(idle, 'ack')
+        c.staging.pickupTimeoutSeconds = 0.2
+        c.stateDir = join(idle, 'state')
+      })
+    const config = idleConfig('idle-sync', 'in')
     expect((await runCli(['export-tenant', 'T-1003', '--config', config])).code).toBe(7)
     const report = json(await doctor(config, ['--only', 'staging.pickup']))
     expect(check(report, 'staging.pickup')).toMatchObject({status: 'warn', owner: 'W&W'})
@@ -261,12 +264,7 @@ describe('doctor on local settings', () => {
 
     // staging.incomingDir changed meanwhile: the fix names the folder the handover waits in.
     mkdirSync(join(idle, 'new-in'))
-    const moved = configVariant(sb, 'idle-sync-moved', (c) => {
-      c.staging.incomingDir = join(idle, 'new-in')
-      c.staging.ackDir = join(idle, 'ack')
-      c.staging.pickupTimeoutSeconds = 0.2
-      c.stateDir = join(idle, 'state')
-    })
+    const moved = idleConfig('idle-sync-moved', 'new-in')
     const after = json(await doctor(moved, ['--only', 'staging.pickup']))
     expect(check(after, 'staging.pickup').fix).toMatch(new RegExp(`^1 of them wait in ${join(idle, 'in')}, the staging folder 2 configured when they were delivered: .* move their files into ${join(idle, 'new-in')}\\. `))
   })
