@@ -4,6 +4,21 @@
 process.umask(0o077)
 
 const args = process.argv.slice(2)
+
+// Before anything else is loaded: on an older Node.js the bundle's packages and node:sqlite are missing, and
+// what broke would be a stack trace. The lines match package.json "engines" and src/core/node-lines.ts.
+const [major, minor] = process.versions.node.split('.').map(Number)
+if (major < 22 || (major === 22 && minor < 18) || major === 23) {
+  const error = {
+    code: 'NODE_UNSUPPORTED',
+    message: `melon-immotop does not run on Node.js ${process.version}: it needs Node.js 22 (22.18 or later), 24 or 26.`,
+    fix: 'Install Node.js 24 or 26 (or use the release zip, which brings its own node.exe), then run the same command again; `node --version` shows which one runs.',
+    exitCode: 78,
+  }
+  if (args.includes('--json')) process.stdout.write(JSON.stringify({error}, null, 2) + '\n')
+  else process.stderr.write(`Error: ${error.message}\nFix: ${error.fix}\n`)
+  process.exit(78)
+}
 const versionOnly = args.some((a) => a === '--version' || a === '-v') && args.every((a) => a === '--version' || a === '-v' || a === '--json')
 if (versionOnly) {
   // Answered without loading oclif (about 160 modules): the line oclif prints, or one JSON document.

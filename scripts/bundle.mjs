@@ -10,7 +10,6 @@
 //
 // What stays a package (external), loaded from node_modules at run time:
 // - oclif's plugins (help, autocomplete): oclif loads them by package, each with its own @oclif/core;
-// - better-sqlite3: a native addon;
 // - the sandbox's optional peers (fastify, pdf-lib, smtp-server, mailparser): absent in a lean install,
 //   where `sandbox` must still say how to add them;
 // - packages that are large, rarely reached, or load more on their own (iconv-lite's code tables,

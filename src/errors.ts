@@ -140,6 +140,9 @@ export class RecordedError extends AppError {
  */
 export function diskFullError(error: unknown, folder: string, kept: string): StateError | null {
   const code = (error as {code?: unknown} | null)?.code
-  if (code !== 'ENOSPC' && code !== 'SQLITE_FULL' && code !== 'EDQUOT') return null
+  // node:sqlite says SQLITE_FULL as its numeric result code 13 (extended codes keep it in the low byte).
+  const errcode = (error as {errcode?: unknown} | null)?.errcode
+  const sqliteFull = typeof errcode === 'number' && (errcode & 0xff) === 13
+  if (code !== 'ENOSPC' && code !== 'SQLITE_FULL' && code !== 'EDQUOT' && !sqliteFull) return null
   return new StateError('DISK_FULL', `The disk is full: no space left to write into ${folder}. ${kept}`, `Free space on the volume of ${folder} (or raise the quota), then run the same command again; nothing is sent twice.`, {cause: error})
 }

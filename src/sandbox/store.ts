@@ -1,10 +1,10 @@
 /** The sandbox's SQLite state (in --data-dir): melon's listings, tenants and documents, and what Immotop 2 received. */
-import Database from 'better-sqlite3'
+import {Sqlite} from '../state/sqlite.js'
 
-export type Db = Database.Database
+export type Db = Sqlite
 
 export function openStore(path: string): Db {
-  const db = new Database(path)
+  const db = new Sqlite(path)
   db.pragma('busy_timeout = 5000')
   db.pragma('journal_mode = WAL')
   db.exec(`

@@ -13,10 +13,10 @@
 import {closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, statSync} from 'node:fs'
 import {chmod, mkdir, readdir, rm} from 'node:fs/promises'
 import {join} from 'node:path'
-import Database from 'better-sqlite3'
 import {AppError, ConfigError, StateError, diskFullError} from '../errors.js'
 import {renameDurably} from '../adapters/durable.js'
 import {stillClaimant} from './process-alive.js'
+import {Sqlite, sqliteCode, sqliteModule, type Statement} from './sqlite.js'
 
 export const LEDGER_FILE = 'ledger.sqlite'
 /** Written next to a new ledger: from then on, a missing or empty ledger means it was lost, not that the folder is new. */
@@ -25,6 +25,11 @@ export const BACKUP_DIR = 'backups'
 export const BACKUP_GENERATIONS = 5
 
 const RECOVERY = 'Restore the latest backup with `melon-immotop state restore`, or rebuild the ledger from melon and the staging folders with `melon-immotop state rebuild`; until then nothing is sent, so nothing is sent twice.'
+
+/** Throws ConfigError SQLITE_UNAVAILABLE when this Node.js cannot keep a ledger (no node:sqlite); opens nothing. */
+export function assertSqliteAvailable(): void {
+  sqliteModule()
+}
 
 /** The state folder was used before: its marker or a backup is there. */
 export function stateShowsUse(stateDir: string): boolean {
@@ -38,7 +43,7 @@ export function stateShowsUse(stateDir: string): boolean {
 
 /** Opens a ledger file read-only, runs SQLite's quick_check, and counts its handovers; throws when it is not a sound ledger. */
 export function checkLedgerFile(file: string): number {
-  const db = new Database(file, {readonly: true, fileMustExist: true})
+  const db = new Sqlite(file, {readOnly: true, mustExist: true})
   try {
     const problems = (db.pragma('quick_check') as Array<{quick_check: string}>).filter((r) => r.quick_check !== 'ok')
     if (problems.length > 0) throw new Error(problems[0]!.quick_check)
@@ -162,10 +167,10 @@ function heldByAnother(row: {owner_pid: number | null; lease_until: number | nul
 
 
 export class Ledger {
-  db!: Database.Database
+  db!: Sqlite
   readonly path: string
   /** Statements prepared once per text and database: preparing costs more than most of these statements' runs. */
-  private statements = {db: null as Database.Database | null, byText: new Map<string, Database.Statement>()}
+  private statements = {db: null as Sqlite | null, byText: new Map<string, Statement>()}
 
   /**
    * Opens the ledger. A state folder that shows earlier use (its marker, a
@@ -185,12 +190,12 @@ export class Ledger {
     // Processes that open a new ledger together may find it busy while one switches it to WAL: try again, briefly.
     for (let attempt = 1; ; attempt++) {
       try {
-        this.db = new Database(this.path)
+        this.db = new Sqlite(this.path)
         this.init(used)
         break
       } catch (error) {
         this.db?.close()
-        const busy = String((error as {code?: unknown}).code ?? '').startsWith('SQLITE_BUSY')
+        const busy = sqliteCode(error) === 'SQLITE_BUSY'
         if (!busy || attempt >= 5) throw this.openError(error)
         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100 * attempt)
       }
@@ -198,7 +203,7 @@ export class Ledger {
     writeMarker(stateDir)
   }
 
-  private sql(text: string): Database.Statement {
+  private sql(text: string): Statement {
     if (this.statements.db !== this.db) this.statements = {db: this.db, byText: new Map()}
     let statement = this.statements.byText.get(text)
     if (!statement) this.statements.byText.set(text, (statement = this.db.prepare(text)))
@@ -207,10 +212,10 @@ export class Ledger {
 
   private openError(error: unknown): AppError {
     if (error instanceof AppError) return error
-    const code = String((error as {code?: unknown}).code ?? '')
+    const code = sqliteCode(error)
     const full = diskFullError(error, this.stateDir, 'The ledger was not changed.')
     if (full) return full
-    if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) {
+    if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
       return new StateError('LEDGER_CORRUPT', `The ledger ${this.path} is damaged (${code}).`, RECOVERY, {cause: error})
     }
     return new StateError('LEDGER_UNUSABLE', `The ledger ${this.path} cannot be opened (${code || (error as Error).message}).`, `Check the permissions of ${this.stateDir}; if the file is damaged: ${RECOVERY}`, {cause: error})

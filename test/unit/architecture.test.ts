@@ -42,7 +42,7 @@ describe('import rules (ARCHITECTURE.md)', () => {
   })
 
   it('2. the core is pure: no I/O modules, nothing from outer layers', () => {
-    const io = /^(node:(fs|fs\/promises|net|http|https|tls|child_process|dns)|axios|better-sqlite3|fastify|nodemailer)$/
+    const io = /^(node:(fs|fs\/promises|net|http|https|tls|child_process|dns)|axios|node:sqlite|fastify|nodemailer)$/
     expect(violations((from, to) => layer(from) === 'core' && (io.test(to) || ['adapters', 'services', 'state', 'sandbox', 'cli', 'commands', 'config'].includes(layer(to))))).toEqual([])
   })
 
@@ -50,8 +50,9 @@ describe('import rules (ARCHITECTURE.md)', () => {
     expect(violations((from, to) => /^(axios|https?-proxy-agent|proxy-from-env)$/.test(to) && !['adapters/http.ts', 'services/doctor/checks/network.ts', 'services/doctor/checks/local.ts'].includes(from))).toEqual([])
   })
 
-  it('4. only the state layer and the sandbox\'s own store open SQLite', () => {
-    expect(violations((from, to) => to === 'better-sqlite3' && layer(from) !== 'state' && from !== 'sandbox/store.ts')).toEqual([])
+  it('4. only state/sqlite.ts loads SQLite; only the state layer and the sandbox\'s own store open it', () => {
+    expect(violations((from, to) => to === 'node:sqlite' && from !== 'state/sqlite.ts')).toEqual([])
+    expect(violations((from, to) => to === 'state/sqlite.ts' && layer(from) !== 'state' && from !== 'sandbox/store.ts')).toEqual([])
   })
 
   it('6. shared modules never import from commands/ or cli/', () => {

@@ -9,7 +9,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {StagingDirectory, STAGING_TMP, type StagedFile} from '../../src/adapters/staging-dir.js'
-import Database from 'better-sqlite3'
+import {Sqlite} from '../../src/state/sqlite.js'
 import {Ledger, listBackups} from '../../src/state/ledger.js'
 
 let root: string
@@ -280,7 +280,7 @@ describe('ledger backups', () => {
       }
       expect(listBackups(dir)).toEqual(made.slice(-5).reverse())
       for (const file of listBackups(dir)) expect(statSync(file).mode & 0o777).toBe(0o600)
-      const newest = new Database(listBackups(dir)[0]!, {readonly: true})
+      const newest = new Sqlite(listBackups(dir)[0]!, {readOnly: true})
       expect((newest.prepare('SELECT COUNT(*) AS n FROM events').get() as {n: number}).n).toBe(7)
       newest.close()
       expect(readdirSync(join(dir, 'backups')).filter((n) => n.endsWith('.part'))).toEqual([])
@@ -294,7 +294,7 @@ describe('ledger migration', () => {
   it('a ledger from before pick-up gains its columns (and the staging folder of a handover) and renames "acknowledged" to "picked_up", once', () => {
     const dir = join(root, 'state')
     mkdirSync(dir)
-    const old = new Database(join(dir, 'ledger.sqlite'))
+    const old = new Sqlite(join(dir, 'ledger.sqlite'))
     old.exec(`
       CREATE TABLE operations (op_key TEXT PRIMARY KEY, kind TEXT NOT NULL, tenant_id TEXT NOT NULL, unit_ref TEXT NOT NULL, handover_id TEXT NOT NULL, dossier_hash TEXT NOT NULL,
         step TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error_code TEXT, last_error TEXT, notify INTEGER NOT NULL DEFAULT 0,

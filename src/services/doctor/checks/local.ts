@@ -13,9 +13,17 @@ export const nodeCheck: Check = {
     needs: [],
     owner: 'operator',
     async run() {
-      const [major, minor] = process.versions.node.split('.').map(Number) as [number, number]
-      if (major > 20 || (major === 20 && minor >= 17)) return {status: 'pass', detail: `Node.js ${process.versions.node}.`}
-      return {status: 'fail', detail: `Node.js ${process.versions.node} is too old; melon-immotop needs 20.17 or newer.`, fix: 'Install Node.js 20 LTS (20.17 or newer) or 22.'}
+      const {judgeNode} = await import('../../../core/node-lines.js')
+      const verdict = judgeNode(process.versions.node, new Date().toISOString().slice(0, 10))
+      if (verdict.status === 'fail') return verdict
+      // The ledger needs Node's built-in SQLite: a Node.js without it (built without, or --no-experimental-sqlite) is named here, not as a damaged ledger.
+      const {assertSqliteAvailable} = await import('../../../state/ledger.js')
+      try {
+        assertSqliteAvailable()
+      } catch (error) {
+        return failFrom(error, 'operator')
+      }
+      return verdict
     },
   }
 
