@@ -1,9 +1,9 @@
-import {existsSync} from 'node:fs'
-import {mkdir, writeFile} from 'node:fs/promises'
+import {constants, existsSync} from 'node:fs'
+import {copyFile, mkdir, writeFile} from 'node:fs/promises'
 import {dirname, join, resolve} from 'node:path'
 import * as Flags from '@oclif/core/flags'
 import {BaseCommand} from '../cli/base-command.js'
-import {installSteps, serviceFiles, type ServiceKind} from '../core/service-units.js'
+import {installSteps, SERVICE_NAME, serviceFiles, type ServiceKind} from '../core/service-units.js'
 import {ConflictError} from '../errors.js'
 
 const KINDS: ServiceKind[] = ['systemd-timer', 'systemd', 'winsw']
@@ -45,8 +45,9 @@ Kinds: systemd-timer (a one-pass service started by a timer every --interval sec
       user: flags.user,
       logDir: kind === 'winsw' ? join(output, 'logs') : undefined,
     })
+    const copies = kind === 'winsw' ? bundledWinsw(this.config.root, output) : []
     // Every file is checked before the first is written: a refusal leaves nothing half-written.
-    const present = flags.force ? [] : files.map((f) => join(output, f.name)).filter((path) => existsSync(path))
+    const present = flags.force ? [] : [...files.map((f) => join(output, f.name)), ...copies.map((c) => c.to)].filter((path) => existsSync(path))
     if (present.length > 0) throw new ConflictError('SERVICE_EXISTS', `${present.join(', ')} already there; nothing was written.`, 'Pass --force to overwrite, or choose another --output.')
     await mkdir(output, {recursive: true, mode: 0o700})
     const written: string[] = []
@@ -55,10 +56,27 @@ Kinds: systemd-timer (a one-pass service started by a timer every --interval sec
       await writeFile(path, file.text, {mode: 0o600, flag: flags.force ? 'w' : 'wx'})
       written.push(path)
     }
-    const install = installSteps(kind, output)
+    for (const {from, to} of copies) {
+      await copyFile(from, to, flags.force ? 0 : constants.COPYFILE_EXCL)
+      written.push(to)
+    }
+    const winswCopied = copies.length > 0
+    const install = installSteps(kind, output, winswCopied)
     this.ui.out(`Wrote ${written.join(', ')}${secretsFile ? ` (secrets from ${secretsFile})` : ' (no secrets file: give the service its secrets in the environment, or pass --secrets-file)'}.`)
     this.ui.out('To install:')
     for (const step of install) this.ui.out(`  ${step}`)
     return {kind, files: written, install}
   }
+}
+
+/**
+ * The release zip ships WinSW (winsw/WinSW.exe beside bin/): copied next to the XML under the
+ * service's name, as WinSW wants it, with its .exe.config (WinSW 1.17 is a .NET 2 program; the
+ * config lets it run on the .NET Framework 4 that Windows Server has). None outside the zip.
+ */
+function bundledWinsw(root: string, output: string): Array<{from: string; to: string}> {
+  const exe = join(root, 'winsw', 'WinSW.exe')
+  if (!existsSync(exe)) return []
+  const target = join(output, `${SERVICE_NAME}.exe`)
+  return [{from: exe, to: target}, ...(existsSync(`${exe}.config`) ? [{from: `${exe}.config`, to: `${target}.config`}] : [])]
 }

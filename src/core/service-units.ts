@@ -4,6 +4,7 @@
  * the command decides where the files go. No secret is ever written into one;
  * they name the secrets file instead.
  */
+import {win32} from 'node:path'
 import {XMLBuilder} from 'fast-xml-parser'
 
 export type ServiceKind = 'systemd-timer' | 'systemd' | 'winsw'
@@ -139,8 +140,12 @@ export function serviceFiles(spec: ServiceSpec): ServiceFile[] {
   }
 }
 
-/** How to install what serviceFiles wrote into `dir` (shown to the operator, one command a line). */
-export function installSteps(kind: ServiceKind, dir: string): string[] {
+/**
+ * How to install what serviceFiles wrote into `dir` (shown to the operator, one command a line).
+ * `winswCopied`: the release zip's WinSW was copied next to the XML, so there is nothing to download.
+ */
+export function installSteps(kind: ServiceKind, dir: string, winswCopied = false): string[] {
+  const exe = win32.join(dir, `${SERVICE_NAME}.exe`)
   switch (kind) {
     case 'systemd-timer':
       return [
@@ -153,10 +158,10 @@ export function installSteps(kind: ServiceKind, dir: string): string[] {
       return [`sudo cp ${dir}/${SERVICE_NAME}.service /etc/systemd/system/`, 'sudo systemctl daemon-reload', `sudo systemctl enable --now ${SERVICE_NAME}.service`, `journalctl -u ${SERVICE_NAME}.service -f`]
     case 'winsw':
       return [
-        `Download WinSW-x64.exe (github.com/winsw/winsw, v2.12 or later) and save it as ${dir}\\${SERVICE_NAME}.exe next to ${SERVICE_NAME}.xml`,
-        `${dir}\\${SERVICE_NAME}.exe install`,
-        `${dir}\\${SERVICE_NAME}.exe start`,
-        `Logs: ${dir}\\${SERVICE_NAME}.out.log and .err.log (or the configured log folder)`,
+        ...(winswCopied ? [] : [`Copy WinSW.exe (winsw\\WinSW.exe in the release zip, or WinSW-x64.exe v2.12 or later from the WinSW project) to ${exe}, next to ${SERVICE_NAME}.xml`]),
+        `${exe} install`,
+        `${exe} start`,
+        `Logs: ${win32.join(dir, 'logs')} (${SERVICE_NAME}.out.log and .err.log)`,
       ]
   }
 }

@@ -101,6 +101,20 @@ describe('systemd units', () => {
 })
 
 describe('WinSW service', () => {
+  it('install steps name the executable once, with one separator, also for a drive root; without a download once the zip\'s WinSW was copied', () => {
+    expect(installSteps('winsw', 'D:\\')).toEqual([
+      'Copy WinSW.exe (winsw\\WinSW.exe in the release zip, or WinSW-x64.exe v2.12 or later from the WinSW project) to D:\\melon-immotop-sync.exe, next to melon-immotop-sync.xml',
+      'D:\\melon-immotop-sync.exe install',
+      'D:\\melon-immotop-sync.exe start',
+      'Logs: D:\\logs (melon-immotop-sync.out.log and .err.log)',
+    ])
+    expect(installSteps('winsw', 'C:\\melon-immotop\\', true)).toEqual([
+      'C:\\melon-immotop\\melon-immotop-sync.exe install',
+      'C:\\melon-immotop\\melon-immotop-sync.exe start',
+      'Logs: C:\\melon-immotop\\logs (melon-immotop-sync.out.log and .err.log)',
+    ])
+  })
+
   it('parses as XML; node.exe with arguments that Windows splits back exactly; restarts; a stop timeout for the tenant in hand', () => {
     const [file] = serviceFiles({kind: 'winsw', node: 'C:\\Program Files\\nodejs\\node.exe', bin: 'C:\\melon-immotop\\bin\\run.js', config: 'C:\\Users\\svc melon\\config.yaml', secretsFile: '\\\\fileserver\\immo share\\melon "x".env', intervalSeconds: 60, logDir: 'C:\\melon-immotop\\logs\\'})
     expect(file!.name).toBe('melon-immotop-sync.xml')
