@@ -5,6 +5,7 @@
  */
 import {readFileSync} from 'node:fs'
 import {parseEnv} from 'node:util'
+import {decodeSecretsFile} from '../core/secrets-text.js'
 import {Command} from '@oclif/core/command'
 import * as Errors from '@oclif/core/errors'
 import * as Flags from '@oclif/core/flags'
@@ -84,7 +85,7 @@ export abstract class BaseCommand extends Command {
    * --secrets-file: the secrets of an env file, read with Node's own parser
    * (util.parseEnv, as process.loadEnvFile and node --env-file): values stay
    * exactly as written, `$` and backticks included; variables already set win.
-   * Not named --env-file: Node.js 20 takes --env-file itself, even after the
+   * Not named --env-file: Node.js takes --env-file itself, even after the
    * script, and ends the process when the file is missing. Read here rather
    * than with process.loadEnvFile, which does the same. oclif has parsed the
    * flag already.
@@ -94,14 +95,23 @@ export abstract class BaseCommand extends Command {
     if (at < 0) return
     const file = this.argv[at]!.includes('=') ? this.argv[at]!.slice('--secrets-file='.length) : this.argv[at + 1]
     if (!file) return
-    let text: string
+    let bytes: Buffer
     try {
-      text = readFileSync(file, 'utf8')
+      bytes = readFileSync(file)
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code
       throw new UsageError('SECRETS_FILE_UNREADABLE', `Cannot read the secrets file ${file} (${code === 'ENOENT' ? 'no such file' : (code ?? 'error')}).`, 'Check --secrets-file; `melon-immotop init --secrets env` writes one.')
     }
-    for (const [key, value] of Object.entries(parseEnv(text))) {
+    // UTF-8 with or without BOM, UTF-16 with BOM (PowerShell 5.1's `>`); anything else is refused whole, never read in part.
+    const decoded = decodeSecretsFile(bytes)
+    if ('problem' in decoded) {
+      throw new UsageError(
+        'SECRETS_FILE_ENCODING',
+        `The secrets file ${file} is ${decoded.problem}; nothing was read from it.`,
+        'Save it as UTF-8 (Notepad: Save as, Encoding UTF-8; PowerShell: Set-Content -Encoding UTF8), or let `melon-immotop init --secrets env` write it.',
+      )
+    }
+    for (const [key, value] of Object.entries(parseEnv(decoded.text))) {
       if (process.env[key] === undefined) process.env[key] = value
     }
   }

@@ -4,6 +4,7 @@
  * file, the key and the fix, overlays secrets from the environment, and
  * resolves relative paths against the config file's folder.
  */
+import {icaclsFix} from '../core/windows-acl.js'
 import {existsSync, readFileSync, statSync} from 'node:fs'
 import {closest} from '../core/closest.js'
 import {configPath, looksLikeWindowsPath} from './paths.js'
@@ -319,11 +320,15 @@ export function configWarnings(loaded: LoadedConfig, platform: NodeJS.Platform =
   return warnings
 }
 
-/** On Windows, for a config that holds secrets: how to make sure only the service account can read it (NTFS ACLs). */
+/**
+ * On Windows, for a config that holds secrets: how to make sure only the service account, SYSTEM and
+ * Administrators can read it (NTFS ACLs), when doctor cannot read the ACL itself. icacls with SIDs:
+ * the same in cmd and PowerShell, and on a German server ("Administratoren").
+ */
 export function configAdvice(loaded: LoadedConfig, platform: NodeJS.Platform = process.platform): string | null {
   const inFile = secretsInFile(loaded)
   if (platform !== 'win32' || inFile.length === 0) return null
-  return `${loaded.filepath} holds ${inFile.join(' and ')}; on Windows its NTFS permissions decide who can read it. Check with icacls "${loaded.filepath}" that only the account running melon-immotop and Administrators have access (icacls "${loaded.filepath}" /inheritance:r /grant:r "%USERNAME%:F" "Administrators:F"), or keep the secrets in --secrets-file or the environment.`
+  return `${loaded.filepath} holds ${inFile.join(' and ')}; on Windows its NTFS permissions decide who can read it: only the account running melon-immotop, SYSTEM and Administrators should. As that account, \`whoami /user\` shows its SID; then ${icaclsFix(loaded.filepath, '<that SID>')}. Or keep the secrets in --secrets-file or the environment.`
 }
 
 export interface ShownValue {

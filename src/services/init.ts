@@ -4,6 +4,7 @@
  * per system, a live check the user may skip. The command supplies the asking
  * (@inquirer/prompts on a terminal, flags otherwise); tests supply scripted answers.
  */
+import {createFolderAdvice} from '../core/folder-advice.js'
 import {constants, existsSync, statSync} from 'node:fs'
 import {access, rename, writeFile} from 'node:fs/promises'
 import {dirname, join, resolve} from 'node:path'
@@ -65,7 +66,7 @@ const urlCheck = (key: 'melon' | 'immotop') => (value: string) => {
 const required = (value: string) => (value.trim() ? null : 'An answer is needed.')
 const dirCheck = (value: string) => {
   const path = resolve(value)
-  if (!existsSync(path) || !statSync(path).isDirectory()) return `${path} does not exist; create it (mkdir -p ${path}) or enter another folder.`
+  if (!existsSync(path) || !statSync(path).isDirectory()) return `${path} does not exist; ${createFolderAdvice(path)}, or enter another folder.`
   return null
 }
 const schemaCheck = (schema: z.ZodTypeAny) => (value: string) => {

@@ -232,6 +232,9 @@ describe('config permissions by platform (Windows tested with an injected platfo
     expect(configWarnings(loaded, 'win32')).toEqual([])
     expect(configAdvice(loaded, 'win32')).toContain(`icacls "${file}"`)
     expect(configAdvice(loaded, 'win32')).not.toContain(valid.melon.token)
+    // Well-known SIDs, not names that Windows translates ("Administratoren"), and nothing only cmd understands.
+    expect(configAdvice(loaded, 'win32')).toContain('"*S-1-5-18:F" "*S-1-5-32-544:F"')
+    expect(configAdvice(loaded, 'win32')).not.toMatch(/Administrators:F|%USERNAME%/)
   })
   it('no advice for a config that holds no secret', async () => {
     const {melon, immotop, ...rest} = valid

@@ -3,6 +3,7 @@
  * (config, clients, server dates), memoised calls that several checks read,
  * and the helpers that turn errors and folders into outcomes.
  */
+import {createFolderAdvice} from '../../core/folder-advice.js'
 import {constants} from 'node:fs'
 import {access, mkdir, rm, stat, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
@@ -102,7 +103,9 @@ export async function writableDir(key: string, dir: string, create: boolean): Pr
     return {
       status: 'fail',
       detail: `${key} ${dir} ${code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not writable for this user' : `is unusable (${code ?? 'error'})`}.`,
-      fix: code === 'ENOENT' ? `Create it (mkdir -p ${dir}) or correct ${key}.` : `Give this user read and write access to ${dir}, or correct ${key}.`,
+      fix: code === 'ENOENT' ? `${capitalise(createFolderAdvice(dir))}, or correct ${key}.` : `Give this user read and write access to ${dir}, or correct ${key}.`,
     }
   }
 }
+
+const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1)

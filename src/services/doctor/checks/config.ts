@@ -28,7 +28,13 @@ export function configChecks(options: DoctorOptions): Check[] {
       async run(ctx) {
         const warnings = configWarnings(ctx.loaded!)
         if (warnings.length > 0) return {status: 'warn', detail: warnings[0]!.message, fix: warnings[0]!.fix}
-        return {status: 'pass', detail: configAdvice(ctx.loaded!) ?? `${ctx.loaded!.filepath} is not readable by others, or holds no secret.`}
+        const advice = configAdvice(ctx.loaded!)
+        if (!advice) return {status: 'pass', detail: `${ctx.loaded!.filepath} is not readable by others, or holds no secret.`}
+        // Windows: the file's NTFS access rules, by SID, decide.
+        const [{readWindowsAcl}, {judgeAcl}] = await Promise.all([import('../../../adapters/windows-acl.js'), import('../../../core/windows-acl.js')])
+        const reading = await readWindowsAcl(ctx.loaded!.filepath)
+        if ('unavailable' in reading) return {status: 'warn', detail: `${ctx.loaded!.filepath}: its NTFS permissions could not be read (${reading.unavailable}).`, fix: advice}
+        return judgeAcl(ctx.loaded!.filepath, reading.user, reading.rules)
       },
     },
     {
