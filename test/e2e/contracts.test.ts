@@ -5,21 +5,12 @@
  * Ambiguous and unmatched cases wait for a person; faults and kills never
  * make melon change twice.
  */
-import {afterEach, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 import {json, runCli} from '../helpers/cli.js'
 import {killRepeatedly, killSeed, mulberry32} from '../helpers/kill.js'
-import {configVariant, getJson, setFaults, testSandbox, type TestSandbox} from '../helpers/sandbox.js'
+import {configVariant, getJson, sandboxPerTest, setFaults, type TestSandbox} from '../helpers/sandbox.js'
 
-const sandboxes: TestSandbox[] = []
-afterEach(async () => {
-  while (sandboxes.length) await sandboxes.pop()!.dispose()
-})
-
-async function sandbox(): Promise<TestSandbox> {
-  const sb = await testSandbox()
-  sandboxes.push(sb)
-  return sb
-}
+const sandbox = sandboxPerTest()
 
 const auth = (sb: TestSandbox) => ({headers: {authorization: `Token ${sb.melon.token}`}})
 const tenant = (sb: TestSandbox, id: string) => getJson(`${sb.melon.baseUrl}/api/partner/v1/tenants/${id}`, auth(sb))

@@ -5,20 +5,11 @@
  */
 import {existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {afterEach, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 import {json, runCli} from '../helpers/cli.js'
-import {testSandbox, type TestSandbox} from '../helpers/sandbox.js'
+import {sandboxPerTest, type TestSandbox} from '../helpers/sandbox.js'
 
-const sandboxes: TestSandbox[] = []
-afterEach(async () => {
-  while (sandboxes.length) await sandboxes.pop()!.dispose()
-})
-
-async function sandbox(): Promise<TestSandbox> {
-  const sb = await testSandbox()
-  sandboxes.push(sb)
-  return sb
-}
+const sandbox = sandboxPerTest()
 
 const stateDirOf = (sb: TestSandbox) => JSON.parse(readFileSync(sb.configPath, 'utf8')).stateDir as string
 

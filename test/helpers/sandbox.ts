@@ -2,6 +2,7 @@
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {afterEach} from 'vitest'
 import {startSandbox, type SandboxHandle} from '../../src/sandbox/index.js'
 
 export interface TestSandbox extends SandboxHandle {
@@ -12,6 +13,19 @@ export interface TestSandbox extends SandboxHandle {
 
 export function testSandbox(): Promise<TestSandbox> {
   return testSandboxWith({})
+}
+
+/** For a test file: a function that starts a sandbox which is disposed after the test that started it. */
+export function sandboxPerTest(): () => Promise<TestSandbox> {
+  const sandboxes: TestSandbox[] = []
+  afterEach(async () => {
+    while (sandboxes.length) await sandboxes.pop()!.dispose()
+  })
+  return async () => {
+    const sb = await testSandbox()
+    sandboxes.push(sb)
+    return sb
+  }
 }
 
 export async function getJson<T = any>(url: string, init?: RequestInit): Promise<T> {
