@@ -4,7 +4,7 @@
  * prune, withdrawn when the unit is no longer vacant. Listings the tool did
  * not create are never withdrawn by prune.
  */
-import {createHash} from 'node:crypto'
+import {createHash, randomUUID} from 'node:crypto'
 import type {MelonClient} from '../adapters/melon-client.js'
 import type {Listing, ListingInput} from '../contracts/melon-wire.js'
 import {changedListingFields, listingFromVacancy, managedBy} from '../core/listing.js'
@@ -166,10 +166,13 @@ async function publishOne(melon: MelonClient, listing: ListingInput, current: Li
   const changedFields = current ? changedListingFields(listing, current) : Object.keys(listing)
   if (dryRun) return {action: 'dry-run', listing, changedFields}
   if (current && changedFields.length === 0) return {action: 'unchanged', listing, changedFields}
-  // The key names this operation: this content over the state melon had when we read it.
+  // The key names this one intent, kept by its own retries: this content over the listing melon had when we
+  // read it. Where melon had none, that state repeats (after a withdrawal the same content meets "absent"
+  // again, and melon would replay the first create without writing), so the intent gets a key of its own. A
+  // later run never repeats such a create blindly: if it landed, that run reads the listing and updates it.
   const key = createHash('sha256')
     .update(JSON.stringify(listing))
-    .update(current ? `\n${current.updated_at}` : '\nabsent')
+    .update(current ? `\n${current.updated_at}` : `\nabsent\n${randomUUID()}`)
     .digest('hex')
   const {created} = await melon.upsertListing(listing, `publish-${key.slice(0, 32)}`)
   return {action: created ? 'created' : 'updated', listing, changedFields}
