@@ -43,7 +43,7 @@ export function stateShowsUse(stateDir: string): boolean {
 
 /** Opens a ledger file read-only, runs SQLite's quick_check, and counts its handovers; throws when it is not a sound ledger. */
 export function checkLedgerFile(file: string): number {
-  const db = new Sqlite(file, {readOnly: true, mustExist: true})
+  const db = new Sqlite(file, {readOnly: true})
   try {
     const problems = (db.pragma('quick_check') as Array<{quick_check: string}>).filter((r) => r.quick_check !== 'ok')
     if (problems.length > 0) throw new Error(problems[0]!.quick_check)

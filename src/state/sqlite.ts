@@ -14,7 +14,6 @@
  * warning is left alone.
  */
 import type {DatabaseSync, SQLInputValue} from 'node:sqlite'
-import {existsSync} from 'node:fs'
 import {SUPPORTED_NODE} from '../core/node-lines.js'
 import {ConfigError} from '../errors.js'
 
@@ -43,7 +42,7 @@ export function sqliteModule(): SqliteModule {
   return (loaded = module)
 }
 
-export function sqliteUnavailable(): ConfigError {
+function sqliteUnavailable(): ConfigError {
   return new ConfigError(
     'SQLITE_UNAVAILABLE',
     `This Node.js (${process.version}) has no usable built-in SQLite (node:sqlite with backup), which the ledger needs; no ledger or state file was opened or changed.`,
@@ -54,10 +53,7 @@ export function sqliteUnavailable(): ConfigError {
 /** SQLite's primary result code as better-sqlite3 named it (SQLITE_BUSY, SQLITE_NOTADB, …), or '' for any other error. */
 export function sqliteCode(error: unknown): string {
   const errcode = (error as {errcode?: unknown} | null)?.errcode
-  if (typeof errcode !== 'number') {
-    const code = (error as {code?: unknown} | null)?.code
-    return typeof code === 'string' && code.startsWith('SQLITE_') ? code : ''
-  }
+  if (typeof errcode !== 'number') return ''
   return PRIMARY_CODES[errcode & 0xff] ?? `SQLITE_${errcode}`
 }
 
@@ -79,9 +75,8 @@ const PRIMARY_CODES: Record<number, string> = {
 }
 
 export interface OpenOptions {
+  /** Read-only; a missing file is SQLITE_CANTOPEN, never created. */
   readOnly?: boolean
-  /** Fail with SQLITE_CANTOPEN instead of creating the file. */
-  mustExist?: boolean
 }
 
 /**
@@ -110,12 +105,7 @@ export class Sqlite {
     options: OpenOptions = {},
   ) {
     const {DatabaseSync} = sqliteModule()
-    if (options.mustExist && !existsSync(path)) throw Object.assign(new Error(`unable to open database file ${path}`), {code: 'ERR_SQLITE_ERROR', errcode: 14})
     this.db = new DatabaseSync(path, {readOnly: options.readOnly ?? false})
-  }
-
-  get open(): boolean {
-    return this.db.isOpen
   }
 
   prepare(sql: string): Statement {
