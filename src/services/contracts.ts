@@ -19,7 +19,6 @@ import {baselineOf, freshTenancies, matchContract, type ContractMatch, type Tena
 import {swissLocalTimestamp} from '../core/swiss-date.js'
 import {parseUnitRef, type UnitRef} from '../core/unit-ref.js'
 import {isTenancy} from '../core/vacancy.js'
-import {mkdirSync} from 'node:fs'
 import pLimit from 'p-limit'
 import {ConflictError, NotFoundError, toAppError, UnavailableError, UsageError, type AppError} from '../errors.js'
 import {Ledger, type ContractRow, type ContractState} from '../state/ledger.js'
@@ -386,7 +385,6 @@ export async function confirmAndFinish(
 }
 
 async function withSyncLock<T>(stateDir: string, fix: string, run: (ledger: Ledger) => Promise<T>): Promise<T> {
-  mkdirSync(stateDir, {recursive: true, mode: 0o700})
   const lock = new StateLock(stateDir)
   lock.acquireOrBusy(fix)
   try {

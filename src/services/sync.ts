@@ -4,7 +4,6 @@
  * fail for a passing reason get a second try at the end of the pass. The
  * ledger makes passes, crashes and re-runs add up to exactly once.
  */
-import {mkdirSync} from 'node:fs'
 import pLimit from 'p-limit'
 import type {Tenant} from '../contracts/melon-wire.js'
 import {BugError, ConfigError, StateError, toAppError, type AppError} from '../errors.js'
@@ -210,7 +209,6 @@ export const MAX_BACKOFF_MS = 15 * 60_000
  * (the newest 100).
  */
 export async function runSync(deps: Omit<HandoverDeps, 'ledger'>, options: RunSyncOptions, hooks: RunSyncHooks = {}): Promise<SyncPassReport[]> {
-  mkdirSync(options.stateDir, {recursive: true, mode: 0o700})
   const lock = new StateLock(options.stateDir)
   lock.acquireOrBusy('Let it finish; from cron, this run can simply be skipped (exit 75).')
   hooks.locked?.(() => lock.release())

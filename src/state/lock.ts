@@ -8,10 +8,10 @@
  * the same pid after a reboot, this process included), and on Linux a process
  * that started after the lock was written is not its holder.
  */
-import {closeSync, linkSync, openSync, readFileSync, rmSync, writeSync} from 'node:fs'
+import {closeSync, linkSync, mkdirSync, openSync, readFileSync, rmSync, writeSync} from 'node:fs'
 import {hostname} from 'node:os'
 import {join} from 'node:path'
-import {BusyError} from '../errors.js'
+import {BusyError, StateError, diskFullError} from '../errors.js'
 import {stillClaimant} from './process-alive.js'
 
 /** The locks this process holds now, by path: its own pid in a lock is alive only for these. */
@@ -45,6 +45,12 @@ export class StateLock {
 
   /** Takes the lock, or returns who holds it. */
   acquire(): {ok: true} | {ok: false; holder: LockHolder} {
+    // The lock is taken before the ledger is opened: the state folder may not be there yet (created 0700, as the ledger would).
+    try {
+      mkdirSync(this.stateDir, {recursive: true, mode: 0o700})
+    } catch (error) {
+      throw this.unusable(error)
+    }
     for (let attempt = 0; attempt < 3; attempt++) {
       // The lock appears complete or not at all: written aside, then linked in
       // (link fails if the lock exists), so no one ever reads a half-written lock.
@@ -58,7 +64,7 @@ export class StateLock {
         heldHere.add(this.path)
         return {ok: true}
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw this.unusable(error)
         const holder = this.holder()
         if (holder && this.holds(holder)) return {ok: false, holder}
         // The holder is gone: remove the stale lock and try again.
@@ -69,6 +75,17 @@ export class StateLock {
     }
     const holder = this.holder()
     return holder ? {ok: false, holder} : {ok: false, holder: {pid: 0, host: 'unknown', since: ''}}
+  }
+
+  /** A state folder this process cannot write: named, with the fix, never an internal error. */
+  private unusable(error: unknown): StateError {
+    const full = diskFullError(error, this.stateDir, 'Nothing was changed.')
+    if (full) return full
+    const code = (error as NodeJS.ErrnoException).code ?? 'error'
+    if (code === 'EEXIST' || code === 'ENOTDIR') {
+      return new StateError('STATE_DIR_UNUSABLE', `The state folder ${this.stateDir} is not a folder (a file is in its place, or in the place of a folder above it); nothing was changed.`, `Move that file away, or set stateDir to a folder.`, {cause: error})
+    }
+    return new StateError('STATE_DIR_UNUSABLE', `The state folder ${this.stateDir} cannot be written (${code}); nothing was changed.`, `Give the account running melon-immotop read and write access to ${this.stateDir}, or correct stateDir.`, {cause: error})
   }
 
   release(): void {
