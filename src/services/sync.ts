@@ -59,6 +59,8 @@ export interface SyncOptions {
   /** Close the loop on every pass: watch picked-up handovers for their contract (absent: sync.onContract off). */
   contracts?: ContractOptions & {immotop: ImmotopRestClient}
   onTenant?: (tenantId: string, outcome: 'exported' | 'already_done' | 'failed' | 'waiting', detail?: string) => void
+  /** Called before every tenant: may abort `signal` (the sync lock was lost). */
+  checkpoint?: () => void
 }
 
 /** Failures worth a second try in the same pass. */
@@ -142,6 +144,7 @@ async function publishOnPass(publish: () => Promise<Record<string, number>>): Pr
 
 /** One tenant of a pass, tallied as exported, already done, waiting for pick-up, failed, or not started (stopping). */
 async function handOver(deps: HandoverDeps, tenant: Tenant, round: number, options: SyncOptions, tally: Tally): Promise<void> {
+  options.checkpoint?.()
   if (options.signal.aborted) {
     tally.notStarted.push(tenant.id)
     return
@@ -212,6 +215,8 @@ export async function runSync(deps: Omit<HandoverDeps, 'ledger'>, options: RunSy
   const lock = new StateLock(options.stateDir)
   lock.acquireOrBusy('Let it finish; from cron, this run can simply be skipped (exit 75).')
   hooks.locked?.(() => lock.release())
+  const guard = guardLock(lock)
+  const passOptions = {...options, signal: AbortSignal.any([options.signal, guard.lost]), inFlight: AbortSignal.any([options.inFlight ?? options.signal, guard.lost]), checkpoint: guard.check}
   const passes: SyncPassReport[] = []
   let ledger: Ledger | null = null
   try {
@@ -220,35 +225,74 @@ export async function runSync(deps: Omit<HandoverDeps, 'ledger'>, options: RunSy
     await deps.staging.assertUsable()
     hooks.swept?.({temporary: await sweepTemporary(deps.staging, ledger), answers: await sweepAnswers(deps.staging, ledger)})
     for (let failures = 0; ; ) {
+      guard.check()
       const changesBefore = ledger.changes()
       const onTenant = hooks.passStarting?.()
       let report: SyncPassReport
       try {
-        report = await syncPass({...deps, ledger}, {...options, onTenant})
+        report = await syncPass({...deps, ledger}, {...passOptions, onTenant})
         failures = 0
       } catch (error) {
+        guard.throwIfLost()
         // An outage of melon or Immotop 2 ends a pass, not the service: only what a person must fix ends the loop.
         const app = toAppError(error)
         if (options.once || app instanceof ConfigError || app instanceof StateError || app instanceof BugError) throw app
         const retryMs = Math.min(options.intervalMs * 2 ** failures++, MAX_BACKOFF_MS)
         hooks.passFailed?.(app, retryMs)
-        await pause(retryMs, options.signal)
-        if (options.signal.aborted) break
+        await pause(retryMs, passOptions.signal)
+        if (passOptions.signal.aborted) break
         continue
       }
       if (ledger.changes() !== changesBefore) await ledger.backup().catch((error: Error) => hooks.warn?.(`the ledger backup failed: ${error.message}`))
       passes.push(report)
       if (passes.length > 100) passes.shift()
       hooks.passDone?.(report)
+      guard.throwIfLost()
       if (options.once || options.signal.aborted) break
-      await pause(options.intervalMs, options.signal)
-      if (options.signal.aborted) break
+      await pause(options.intervalMs, passOptions.signal)
+      if (passOptions.signal.aborted) break
     }
+    guard.throwIfLost()
   } finally {
+    guard.stop()
     ledger?.close()
     lock.release()
   }
   return passes
+}
+
+/** How often a running sync makes sure its lock file is still its own. */
+const LOCK_CHECK_MS = 1000
+
+/**
+ * A sync whose lock file was removed or replaced (by a person, or another
+ * process that took it) has lost the lock: it starts nothing more, the
+ * handovers in hand are abandoned safely (the next run resumes them), and
+ * the run ends with SYNC_LOCK_LOST. Checked every second and before every tenant.
+ */
+function guardLock(lock: StateLock) {
+  const lost = new AbortController()
+  const check = () => {
+    if (!lost.signal.aborted && !lock.stillHeld()) lost.abort()
+  }
+  const timer = setInterval(check, LOCK_CHECK_MS)
+  timer.unref()
+  return {
+    lost: lost.signal,
+    check,
+    stop: () => clearInterval(timer),
+    throwIfLost: () => {
+      check()
+      if (!lost.signal.aborted) return
+      const holder = lock.currentHolder()
+      const now = holder ? `; pid ${holder.pid} on ${holder.host} holds it since ${holder.since}` : '; no lock is there now'
+      throw new StateError(
+        'SYNC_LOCK_LOST',
+        `This sync's lock ${lock.file} was removed or replaced while it ran${now}. It stopped at once; what was in hand is resumed by the next run.`,
+        'Never remove sync.lock while a sync runs; find what removed it (a cleanup job, a second installation on this state folder), then start sync again.',
+      )
+    },
+  }
 }
 
 /** Waits `ms`, or until the signal aborts. */

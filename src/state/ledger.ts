@@ -15,7 +15,7 @@ import {chmod, mkdir, readdir, rm} from 'node:fs/promises'
 import {join} from 'node:path'
 import {AppError, ConfigError, StateError, diskFullError} from '../errors.js'
 import {renameDurably} from '../adapters/durable.js'
-import {stillClaimant} from './process-alive.js'
+import {ownStamp, parseStamp, stampStillRuns, stillClaimant} from './process-alive.js'
 import {Sqlite, sqliteCode, sqliteModule, type Statement} from './sqlite.js'
 
 export const LEDGER_FILE = 'ledger.sqlite'
@@ -84,6 +84,8 @@ export interface OperationRow {
   last_error: string | null
   notify: number
   owner_pid: number | null
+  /** The claimant's ProcessStamp (JSON); null for claims of 0.1.0, which the lease and pid judge. */
+  owner_stamp: string | null
   lease_until: number | null
   /** When every file was in the staging folder: since then, waiting for pick-up. */
   delivered_at: string | null
@@ -149,6 +151,7 @@ export interface ContractRow {
   last_error_code: string | null
   last_error: string | null
   owner_pid: number | null
+  owner_stamp: string | null
   lease_until: number | null
   created_at: string
   updated_at: string
@@ -157,13 +160,22 @@ export interface ContractRow {
 const LEASE_MS = 10 * 60_000
 
 /**
- * Another process holds this claim: its lease runs, and its pid is still the
- * process that took or last renewed it (every renewal runs LEASE_MS from then).
+ * Another process holds this claim: the process its stamp names still runs
+ * (no wall-clock time takes part, so no clock step frees a live claim, and a
+ * claimant needs no lease). A claim of 0.1.0 (pid and lease only) is held
+ * while its lease runs and its pid is still the process that took or last
+ * renewed it.
  */
-function heldByAnother(row: {owner_pid: number | null; lease_until: number | null}, now: number): boolean {
-  if (row.owner_pid === null || row.owner_pid === process.pid || (row.lease_until ?? 0) <= now) return false
+function heldByAnother(row: {owner_pid: number | null; owner_stamp: string | null; lease_until: number | null}, now: number): boolean {
+  if (row.owner_pid === null || row.owner_pid === process.pid) return false
+  const stamp = parseStamp(row.owner_stamp)
+  if (stamp) return stampStillRuns(stamp)
+  if ((row.lease_until ?? 0) <= now) return false
   return stillClaimant(row.owner_pid, row.lease_until! - LEASE_MS)
 }
+
+/** This process's claim stamp, as the ledger keeps it. */
+const claimStamp = () => JSON.stringify(ownStamp())
 
 
 export class Ledger {
@@ -236,7 +248,7 @@ export class Ledger {
         op_key TEXT PRIMARY KEY, kind TEXT NOT NULL, tenant_id TEXT NOT NULL, unit_ref TEXT NOT NULL,
         handover_id TEXT NOT NULL, dossier_hash TEXT NOT NULL, step TEXT NOT NULL, status TEXT NOT NULL,
         attempts INTEGER NOT NULL DEFAULT 0, last_error_code TEXT, last_error TEXT, notify INTEGER NOT NULL DEFAULT 0,
-        owner_pid INTEGER, lease_until INTEGER, delivered_at TEXT, staging_dir TEXT, staging_dir_id TEXT,
+        owner_pid INTEGER, owner_stamp TEXT, lease_until INTEGER, delivered_at TEXT, staging_dir TEXT, staging_dir_id TEXT,
         created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
       CREATE INDEX IF NOT EXISTS operations_tenant ON operations (tenant_id);
       CREATE TABLE IF NOT EXISTS operation_files (
@@ -332,6 +344,7 @@ export class Ledger {
         stagingDir: !columns('operations').has('staging_dir'),
         steps: this.sql("SELECT 1 FROM operations WHERE step = 'acknowledged' LIMIT 1").get() !== undefined,
         contracts: this.sql("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'contracts'").get() === undefined,
+        ownerStamp: !columns('operations').has('owner_stamp') || !columns('contracts').has('owner_stamp'),
       }
     }
     if (!Object.values(needed()).some(Boolean)) return
@@ -345,6 +358,8 @@ export class Ledger {
         // "acknowledged" was the step's name while Immotop 2 was assumed to answer every file.
         if (todo.steps) this.db.exec("UPDATE operations SET step = 'picked_up' WHERE step = 'acknowledged'")
         if (todo.contracts) this.createContracts()
+        if (!columns('operations').has('owner_stamp')) this.db.exec('ALTER TABLE operations ADD COLUMN owner_stamp TEXT')
+        if (!columns('contracts').has('owner_stamp')) this.db.exec('ALTER TABLE contracts ADD COLUMN owner_stamp TEXT')
       })
       .immediate()
   }
@@ -360,7 +375,7 @@ export class Ledger {
         op_key TEXT PRIMARY KEY, tenant_id TEXT NOT NULL UNIQUE, unit_ref TEXT NOT NULL, handed_over_at TEXT NOT NULL,
         baseline TEXT, state TEXT NOT NULL, tenancy_ref TEXT, tenancy_from TEXT, settled_by TEXT, reason TEXT,
         candidates TEXT, melon_told_at TEXT, listing_result TEXT, attempts INTEGER NOT NULL DEFAULT 0,
-        last_error_code TEXT, last_error TEXT, owner_pid INTEGER, lease_until INTEGER, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)`)
+        last_error_code TEXT, last_error TEXT, owner_pid INTEGER, owner_stamp TEXT, lease_until INTEGER, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)`)
     this.closeUnwatched('handed over before contracts were watched; not watched')
   }
 
@@ -420,15 +435,15 @@ export class Ledger {
       if (!existing) {
         this.db
           .prepare(
-            `INSERT INTO operations (op_key, kind, tenant_id, unit_ref, handover_id, dossier_hash, step, status, attempts, notify, owner_pid, lease_until, created_at, updated_at)
-             VALUES (?, 'handover', ?, ?, ?, ?, 'started', 'in_progress', 0, ?, ?, ?, ?, ?)`,
+            `INSERT INTO operations (op_key, kind, tenant_id, unit_ref, handover_id, dossier_hash, step, status, attempts, notify, owner_pid, owner_stamp, lease_until, created_at, updated_at)
+             VALUES (?, 'handover', ?, ?, ?, ?, 'started', 'in_progress', 0, ?, ?, ?, ?, ?, ?)`,
           )
-          .run(op.op_key, op.tenant_id, op.unit_ref, op.handover_id, op.dossier_hash, notify ? 1 : 0, process.pid, now + LEASE_MS, this.now(), this.now())
+          .run(op.op_key, op.tenant_id, op.unit_ref, op.handover_id, op.dossier_hash, notify ? 1 : 0, process.pid, claimStamp(), now + LEASE_MS, this.now(), this.now())
         this.event(op.op_key, 'handover', op.unit_ref, op.tenant_id, 'started', null)
         return this.get(op.op_key)!
       }
       if (heldByAnother(existing, now)) return null
-      this.sql('UPDATE operations SET owner_pid = ?, lease_until = ?, notify = MAX(notify, ?), updated_at = ? WHERE op_key = ?').run(process.pid, now + LEASE_MS, notify ? 1 : 0, this.now(), op.op_key)
+      this.sql('UPDATE operations SET owner_pid = ?, owner_stamp = ?, lease_until = ?, notify = MAX(notify, ?), updated_at = ? WHERE op_key = ?').run(process.pid, claimStamp(), now + LEASE_MS, notify ? 1 : 0, this.now(), op.op_key)
       return this.get(op.op_key)!
     })()
   }
@@ -457,7 +472,7 @@ export class Ledger {
   }
 
   release(opKey: string): void {
-    this.sql('UPDATE operations SET owner_pid = NULL, lease_until = NULL WHERE op_key = ? AND owner_pid = ?').run(opKey, process.pid)
+    this.sql('UPDATE operations SET owner_pid = NULL, owner_stamp = NULL, lease_until = NULL WHERE op_key = ? AND owner_pid = ?').run(opKey, process.pid)
   }
 
   /** Moves an operation to `step` (forward, or back to started/fetched after a refusal). */
@@ -631,13 +646,13 @@ export class Ledger {
       const row = this.sql('SELECT * FROM contracts WHERE op_key = ?').get(opKey) as ContractRow | undefined
       if (!row) return null
       if (heldByAnother(row, now)) return null
-      this.sql('UPDATE contracts SET owner_pid = ?, lease_until = ?, attempts = attempts + 1 WHERE op_key = ?').run(process.pid, now + LEASE_MS, opKey)
+      this.sql('UPDATE contracts SET owner_pid = ?, owner_stamp = ?, lease_until = ?, attempts = attempts + 1 WHERE op_key = ?').run(process.pid, claimStamp(), now + LEASE_MS, opKey)
       return this.sql('SELECT * FROM contracts WHERE op_key = ?').get(opKey) as ContractRow
     })()
   }
 
   releaseContract(opKey: string): void {
-    this.sql('UPDATE contracts SET owner_pid = NULL, lease_until = NULL WHERE op_key = ? AND owner_pid = ?').run(opKey, process.pid)
+    this.sql('UPDATE contracts SET owner_pid = NULL, owner_stamp = NULL, lease_until = NULL WHERE op_key = ? AND owner_pid = ?').run(opKey, process.pid)
   }
 
   failContract(opKey: string, code: string, message: string): void {

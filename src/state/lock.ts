@@ -3,16 +3,19 @@
  * owner's pid; a lock whose process is gone (crash, SIGKILL) is taken over at
  * once, which an mtime-based lock could only do after its stale timeout.
  * The state directory is local to one machine, so a pid check is sound, with
- * care for pids that were given again: a lock written before the machine
- * last started is stale whatever runs under its pid now (a service often gets
- * the same pid after a reboot, this process included), and on Linux a process
- * that started after the lock was written is not its holder.
+ * care for pids that were given again and for steps of the wall clock: the
+ * lock names its holder by a ProcessStamp (boot, start ticks, uptime), so a
+ * lock of an earlier boot is stale whatever runs under its pid now (a service
+ * often gets the same pid after a reboot, this process included), a process
+ * that started since is not its holder, and no clock step changes either.
+ * A holder that finds its lock file replaced or gone has lost the lock
+ * (`stillHeld`): `sync` stops at once then.
  */
-import {closeSync, linkSync, mkdirSync, openSync, readFileSync, rmSync, writeSync} from 'node:fs'
+import {closeSync, linkSync, lstatSync, mkdirSync, openSync, readFileSync, rmSync, writeSync} from 'node:fs'
 import {hostname} from 'node:os'
 import {join} from 'node:path'
 import {BusyError, StateError, diskFullError} from '../errors.js'
-import {stillClaimant} from './process-alive.js'
+import {ownStamp, stampStillRuns, stillClaimant, type ProcessStamp} from './process-alive.js'
 
 /** The locks this process holds now, by path: its own pid in a lock is alive only for these. */
 const heldHere = new Set<string>()
@@ -21,11 +24,19 @@ export interface LockHolder {
   pid: number
   host: string
   since: string
+  /** Absent in locks written by 0.1.0. */
+  stamp?: ProcessStamp
 }
 
 export class StateLock {
   private readonly path: string
+  /** The lock file's path. */
+  get file(): string {
+    return this.path
+  }
   private held = false
+  /** The lock file this process linked in (device, inode, content): another file in its place is another's lock, even where the file system gives the inode number again. */
+  private identity: {dev: number; ino: number; text: string} | null = null
 
   constructor(
     private readonly stateDir: string,
@@ -57,9 +68,12 @@ export class StateLock {
       const aside = `${this.path}.${process.pid}`
       try {
         const fd = openSync(aside, 'w', 0o600)
-        writeSync(fd, JSON.stringify({pid: process.pid, host: hostname(), since: new Date().toISOString()}))
+        const text = JSON.stringify({pid: process.pid, host: hostname(), since: new Date().toISOString(), stamp: ownStamp()} satisfies LockHolder)
+        writeSync(fd, text)
         closeSync(fd)
         linkSync(aside, this.path)
+        const {dev, ino} = lstatSync(this.path)
+        this.identity = {dev, ino, text}
         this.held = true
         heldHere.add(this.path)
         return {ok: true}
@@ -88,11 +102,28 @@ export class StateLock {
     return new StateError('STATE_DIR_UNUSABLE', `The state folder ${this.stateDir} cannot be written (${code}); nothing was changed.`, `Give the account running melon-immotop read and write access to ${this.stateDir}, or correct stateDir.`, {cause: error})
   }
 
+  /** Whether the lock file is still the one this process linked in (not removed, not replaced by another's). */
+  stillHeld(): boolean {
+    if (!this.held || !this.identity) return false
+    try {
+      const {dev, ino} = lstatSync(this.path)
+      return dev === this.identity.dev && ino === this.identity.ino && readFileSync(this.path, 'utf8') === this.identity.text
+    } catch {
+      return false
+    }
+  }
+
+  /** Who holds the lock now (for the message of a lost lock); null when nobody does. */
+  currentHolder(): LockHolder | null {
+    return this.holder()
+  }
+
   release(): void {
     if (!this.held) return
-    const holder = this.holder()
-    if (holder?.pid === process.pid) rmSync(this.path, {force: true})
+    // Only our own file goes: a lock another process took in its place stays.
+    if (this.stillHeld()) rmSync(this.path, {force: true})
     this.held = false
+    this.identity = null
     heldHere.delete(this.path)
   }
 
@@ -100,6 +131,7 @@ export class StateLock {
   private holds(holder: LockHolder): boolean {
     if (holder.host !== hostname()) return false
     if (holder.pid === process.pid) return heldHere.has(this.path)
+    if (holder.stamp && Number.isInteger(holder.stamp.pid) && typeof holder.stamp.up === 'number') return stampStillRuns(holder.stamp)
     return stillClaimant(holder.pid, Date.parse(holder.since))
   }
 

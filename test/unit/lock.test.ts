@@ -4,7 +4,7 @@ import {hostname, tmpdir, uptime} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {StateLock} from '../../src/state/lock.js'
-import {processStartedAt} from '../../src/state/process-alive.js'
+import {bootId, processStartedAt, startTicks, uptimeMs, type ProcessStamp} from '../../src/state/process-alive.js'
 import {Ledger} from '../../src/state/ledger.js'
 
 const dirs: string[] = []
@@ -85,6 +85,68 @@ describe('a lock whose pid was given again', () => {
   })
 })
 
+describe('a lock named by a ProcessStamp (boot, start ticks, uptime: no wall-clock time)', () => {
+  const folder = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mi-lock-stamp-'))
+    dirs.push(dir)
+    return dir
+  }
+  // The wall-clock time in the lock is one the old rule would have judged stale (before the boot): the stamp decides alone.
+  const plant = (dir: string, stamp: ProcessStamp) => writeFileSync(join(dir, 'sync.lock'), JSON.stringify({pid: stamp.pid, host: hostname(), since: new Date(0).toISOString(), stamp}))
+  const live = () => spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], {stdio: 'ignore'})
+
+  it('the process the stamp names holds the lock, whatever the wall-clock time in it', () => {
+    const child = live()
+    try {
+      const dir = folder()
+      const start = startTicks(child.pid!)
+      plant(dir, {pid: child.pid!, ...(bootId() ? {boot: bootId()!} : {}), ...(start !== null ? {start} : {}), up: uptimeMs()})
+      expect(() => new StateLock(dir).acquireOrBusy('Let it finish.')).toThrow(expect.objectContaining({code: 'SYNC_RUNNING'}))
+    } finally {
+      child.kill('SIGKILL')
+    }
+  })
+
+  it('a stamp of a later uptime than now (the machine restarted since) is stale', () => {
+    const dir = folder()
+    plant(dir, {pid: process.ppid, up: uptimeMs() + 3_600_000})
+    const lock = new StateLock(dir)
+    lock.acquireOrBusy('never shown')
+    lock.release()
+  })
+
+  it.runIf(process.platform === 'linux')('Linux: another boot id, or other start ticks (the pid came round again), is stale', () => {
+    const child = live()
+    try {
+      const start = startTicks(child.pid!)!
+      for (const stamp of [{pid: child.pid!, boot: 'another-boot', start, up: 1}, {pid: child.pid!, boot: bootId()!, start: start - 1, up: 1}]) {
+        const dir = folder()
+        plant(dir, stamp)
+        const lock = new StateLock(dir)
+        lock.acquireOrBusy('never shown')
+        expect(JSON.parse(readFileSync(join(dir, 'sync.lock'), 'utf8'))).toMatchObject({pid: process.pid, stamp: {pid: process.pid, boot: bootId(), start: startTicks(process.pid)}})
+        lock.release()
+      }
+    } finally {
+      child.kill('SIGKILL')
+    }
+  })
+
+  it('stillHeld: true for the file this process linked in; false once it is removed or replaced', () => {
+    const dir = folder()
+    const lock = new StateLock(dir)
+    lock.acquireOrBusy('never shown')
+    expect(lock.stillHeld()).toBe(true)
+    rmSync(join(dir, 'sync.lock'))
+    expect(lock.stillHeld()).toBe(false)
+    writeFileSync(join(dir, 'sync.lock'), '')
+    expect(lock.stillHeld()).toBe(false)
+    // Release leaves another's lock alone.
+    lock.release()
+    expect(readFileSync(join(dir, 'sync.lock'), 'utf8')).toBe('')
+  })
+})
+
 describe('a handover claimed by a pid that was given again', () => {
   const op = {op_key: 'k', tenant_id: 'T-1', unit_ref: '1.1.1', handover_id: 'mi-T-1-k', dossier_hash: 'h'}
   const LEASE = 10 * 60_000
@@ -94,7 +156,8 @@ describe('a handover claimed by a pid that was given again', () => {
     const ledger = new Ledger(dir)
     try {
       ledger.claim(op, false)
-      ledger.db.prepare('UPDATE operations SET owner_pid = ?, lease_until = ? WHERE op_key = ?').run(pid, claimed + LEASE, 'k')
+      // A claim as 0.1.0 wrote it: pid and lease, no stamp.
+      ledger.db.prepare('UPDATE operations SET owner_pid = ?, owner_stamp = NULL, lease_until = ? WHERE op_key = ?').run(pid, claimed + LEASE, 'k')
       check(ledger)
     } finally {
       ledger.close()
@@ -114,5 +177,55 @@ describe('a handover claimed by a pid that was given again', () => {
     } finally {
       child.kill('SIGKILL')
     }
+  })
+})
+
+describe('a handover claim named by a ProcessStamp', () => {
+  const op = {op_key: 'k', tenant_id: 'T-1', unit_ref: '1.1.1', handover_id: 'mi-T-1-k', dossier_hash: 'h'}
+  const withStamp = (stamp: ProcessStamp, leaseUntil: number, check: (ledger: Ledger) => void) => {
+    const dir = mkdtempSync(join(tmpdir(), 'mi-claim-stamp-'))
+    dirs.push(dir)
+    const ledger = new Ledger(dir)
+    try {
+      ledger.claim(op, false)
+      ledger.db.prepare('UPDATE operations SET owner_pid = ?, owner_stamp = ?, lease_until = ? WHERE op_key = ?').run(stamp.pid, JSON.stringify(stamp), leaseUntil, 'k')
+      check(ledger)
+    } finally {
+      ledger.close()
+    }
+  }
+
+  it('a claim records this process\'s stamp, and release clears it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mi-claim-own-'))
+    dirs.push(dir)
+    const ledger = new Ledger(dir)
+    try {
+      expect(JSON.parse(ledger.claim(op, false)!.owner_stamp!)).toMatchObject({pid: process.pid, up: expect.any(Number)})
+      ledger.release('k')
+      expect(ledger.get('k')).toMatchObject({owner_pid: null, owner_stamp: null})
+    } finally {
+      ledger.close()
+    }
+  })
+
+  it.runIf(process.platform === 'linux')('Linux: the live claimant keeps it even with its wall-clock lease run out (a clock step); a pid come round again, or another boot, loses it', () => {
+    const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], {stdio: 'ignore'})
+    try {
+      const start = startTicks(child.pid!)!
+      const stamp = {pid: child.pid!, boot: bootId()!, start, up: uptimeMs()}
+      withStamp(stamp, Date.now() - 60_000, (ledger) => expect(ledger.claim(op, false)).toBeNull())
+      withStamp({...stamp, start: start - 1}, Date.now() + 600_000, (ledger) => expect(ledger.claim(op, false)).toMatchObject({owner_pid: process.pid}))
+      withStamp({...stamp, boot: 'another-boot'}, Date.now() + 600_000, (ledger) => expect(ledger.claim(op, false)).toMatchObject({owner_pid: process.pid}))
+    } finally {
+      child.kill('SIGKILL')
+    }
+  })
+
+  it('a claimant that is gone loses it at once', () => {
+    const child = spawn(process.execPath, ['-e', '0'], {stdio: 'ignore'})
+    const pid = child.pid!
+    return new Promise<void>((resolve) => child.once('exit', () => resolve())).then(() =>
+      withStamp({pid, up: uptimeMs()}, Date.now() + 600_000, (ledger) => expect(ledger.claim(op, false)).toMatchObject({owner_pid: process.pid})),
+    )
   })
 })
