@@ -326,14 +326,19 @@ export function createMelonEmulator(options: MelonEmulatorOptions): {app: Fastif
         count: z.number().int().min(1).max(500).default(1),
         persons: z.number().int().min(1).max(6).default(1),
         without_dossier: z.boolean().default(false),
+        // The main person's names (co-applicants keep the generated ones): households with given names.
+        surname: z.string().trim().min(1).max(100).optional(),
+        first_name: z.string().trim().min(1).max(100).optional(),
       })
       .strict()
       .safeParse(request.body ?? {})
-    if (!parsed.success) return reply.code(400).send(ERROR('invalid_request', parsed.error.issues[0]!.message))
+    if (!parsed.success) return reply.code(400).send(ERROR('invalid_request', `${parsed.error.issues[0]!.path.join('.') || 'body'}: ${parsed.error.issues[0]!.message}`))
+    const {surname, first_name: firstName} = parsed.data
     const ids: string[] = []
     for (let i = 0; i < parsed.data.count; i++) {
       const n = (db.prepare('SELECT COUNT(*) AS n FROM tenants').get() as {n: number}).n
-      ids.push(await createTenant(generatedTenant(n, parsed.data.object_reference_number, parsed.data.persons), parsed.data.dossier_size_bytes, parsed.data.without_dossier))
+      const tenant = generatedTenant(n, parsed.data.object_reference_number, parsed.data.persons, {surname, firstName})
+      ids.push(await createTenant(tenant, parsed.data.dossier_size_bytes, parsed.data.without_dossier))
     }
     return reply.code(201).send({id: ids[0], ids})
   })

@@ -437,12 +437,12 @@ export const SEED_TENANTS: SeedTenant[] = [
 const FIRST = ['Anna', 'Luca', 'Sara', 'Noah', 'Mia', 'Leon', 'Lea', 'David', 'Nina', 'Simon', 'Julia', 'Fabio']
 const LAST = ['Müller', 'Keller', 'Weber', 'Schneider', 'Fischer', 'Baumann', 'Gerber', 'Brunner', 'Steiner', 'Moser', 'Graf', 'Wyss']
 
-/** A generated tenant for POST /_sandbox/tenants; `n` makes it deterministic. */
-export function generatedTenant(n: number, unit: string, persons: number): SeedTenant {
+/** A generated tenant for POST /_sandbox/tenants; `n` makes it deterministic. `main` names the main person (the others keep the household's generated surname unless one is given). */
+export function generatedTenant(n: number, unit: string, persons: number, main: {surname?: string; firstName?: string} = {}): SeedTenant {
   const list: Person[] = []
   for (let i = 0; i < persons; i++) {
-    const first = FIRST[(n * 5 + i * 7) % FIRST.length]!
-    const last = LAST[(n * 3) % LAST.length]!
+    const first = (i === 0 ? main.firstName : undefined) ?? FIRST[(n * 5 + i * 7) % FIRST.length]!
+    const last = main.surname ?? LAST[(n * 3) % LAST.length]!
     list.push(
       person(i === 0 ? 'main' : 'co', i % 2 ? 'Herr' : 'Frau', first, last, `19${70 + ((n + i) % 30)}-0${1 + (n % 9)}-1${n % 10}`, 'CH', 'de', persons > 1 ? 'married' : 'single', 'Musterweg', String(1 + (n % 90)), '8000', 'Zürich', 'Kaufmann/-frau EFZ', 'Muster AG', 'Zürich ZH'),
     )

@@ -133,6 +133,27 @@ describe('closing the loop', () => {
     expect(await contractWrites(sb)).toHaveLength(1)
   }, 120_000)
 
+  it('a household named by a particle ("von Allmen") is not matched by a new tenancy for "von Gunten Peter"; its own tenancy is (issue 24, hole 3)', async () => {
+    const sb = await sandbox()
+    const made = await fetch(`${sb.melon.baseUrl}/_sandbox/tenants`, {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({object_reference_number: '1.10002.2002', surname: 'von Allmen', first_name: 'Ruth', persons: 2})})
+    expect(made.status).toBe(201)
+    const id = (await made.json()).id as string
+    const household = await tenant(sb, id)
+    expect(household.persons.map((p: any) => p.surname)).toEqual(['von Allmen', 'von Allmen'])
+    expect(household.persons[0].first_name).toBe('Ruth')
+    await syncOnce(sb)
+    await drawUpContract(sb, {unit: '1.10002.2002', from: household.requested_move_in_date, name: 'von Gunten Peter'})
+    const report = await syncOnce(sb)
+    expect(report.contracts.closed.map((c: any) => c.tenantId)).not.toContain(id)
+    expect(report.contracts.unmatched.map((c: any) => c.tenantId)).toContain(id)
+    expect((await tenant(sb, id)).contract_status).toBe('without_contract')
+    expect(await contractWrites(sb)).toHaveLength(0)
+    const own = await drawUpContract(sb, {unit: '1.10002.2002', from: household.requested_move_in_date, name: 'von Allmen Ruth'})
+    const next = await syncOnce(sb)
+    expect(next.contracts.closed).toEqual([expect.objectContaining({tenantId: id, tenancy: expect.objectContaining({ref: own})})])
+    expect(await tenant(sb, id)).toMatchObject({contract_status: 'with_contract', contract: {tenancy_reference: own}})
+  }, 120_000)
+
   it('a refused login to Immotop 2 is a failure, not a check deferred: contracts --check exits 4, sync --once reports it and exits 1', async () => {
     const sb = await sandbox()
     await syncOnce(sb)

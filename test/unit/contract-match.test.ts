@@ -85,6 +85,15 @@ describe('never guessed', () => {
     expect(matchContract([tenancy({ref: '5013', tenantName: 'Keller Beat'}), ours], watch())).toEqual({kind: 'found', tenancy: ours})
   })
 
+  it('a tenancy that names the household only in part (a later person, a shared word of a double name): ambiguous, never found', () => {
+    const match = matchContract([tenancy({tenantName: 'Keller Beat, Meier Laura'})], watch())
+    expect(match).toMatchObject({kind: 'ambiguous', reason: 'tenancy 5012 names the household only in part (a shared name word, or not its first person)'})
+  })
+
+  it('the household "von Allmen" and a new tenancy for "von Gunten Peter": unmatched, not found', () => {
+    expect(matchContract([tenancy({tenantName: 'von Gunten Peter'})], watch({surnames: ['von Allmen', 'von Allmen']})).kind).toBe('unmatched')
+  })
+
   it('a tenancy that names no one, while several handovers wait on the unit: ambiguous', () => {
     const match = matchContract([tenancy({tenantName: null})], watch({otherWatchesOnUnit: 1}))
     expect(match).toMatchObject({kind: 'ambiguous', reason: '2 handovers wait on this unit and tenancy 5012 names no tenant'})
@@ -109,6 +118,39 @@ describe('names', () => {
     ['Demir Aylin', ['Meier'], 'no'],
     [null, ['Meier'], 'unknown'],
     ['  ', ['Meier'], 'unknown'],
+    // Issue 24, hole 3: only the surname counts, where bez has it; particles and first names never suffice.
+    ['von Gunten Peter', ['von Allmen'], 'no'],
+    ['von Gunten Peter', ['von Gunten'], 'yes'],
+    ['von Gunten Peter', ['Gunten'], 'yes'],
+    ['Gunten Peter', ['von Gunten'], 'yes'],
+    ['de Weck Anna', ['de'], 'no'],
+    ['de Weck Anna', ['de Weck'], 'yes'],
+    ['Da Silva Ana', ['Da'], 'no'],
+    ['Al Masri Omar', ['Al'], 'no'],
+    ['Al Masri Omar', ['Al Masri'], 'yes'],
+    ['Keller Martin', ['Martin'], 'no'],
+    ['Martin Keller', ['Martin'], 'yes'],
+    ['Øberg Nils', ['Berg'], 'no'],
+    ['Øberg Nils', ['Oberg'], 'yes'],
+    ['Bergmann Eva', ['Berg'], 'no'],
+    ["D'Amico Luca", ["D'Amico"], 'yes'],
+    ["D’Amico Luca", ['Amico'], 'yes'],
+    // NFKC: full-width letters and ligatures are the letters they show; case is folded.
+    ['ＭＥＩＥＲ Laura', ['Meier'], 'yes'],
+    ['Schaﬀner Ruth', ['Schaffner'], 'yes'],
+    ['Jäggi Urs', ['Jaeggi'], 'yes'],
+    ['GROSS Peter', ['Groß'], 'yes'],
+    // Titles are skipped; several persons: the first one's surname is a match, a later one's only a hint.
+    ['Herr und Frau Meier', ['Meier'], 'yes'],
+    ['Familie Keller', ['Keller'], 'yes'],
+    ['Meier Laura, Keller Beat', ['Keller'], 'partial'],
+    ['Keller Beat und Martin', ['Martin'], 'partial'],
+    // A shared word of a double name: for a person to decide.
+    ['Bernasconi Marco', ['Bernasconi Rossi'], 'partial'],
+    ['Brunner Anna', ['Müller-Brunner'], 'yes'],
+    ['Meier-Keller Anna', ['Keller-Huber'], 'partial'],
+    // One-letter words and a household of particles only say nothing for the household.
+    ['D Luca', ['D'], 'no'],
   ] as const)('%s vs %j: %s', (name, surnames, expected) => {
     expect(nameMatches(name, [...surnames])).toBe(expected)
   })
