@@ -12,8 +12,10 @@
  * connection before the answer (did it land?). ackdelay and ackerror apply to Immotop 2's staging
  * processing: acknowledgements come late, or carry a FehlerText.
  * truncatefirst truncates only the first download of each document, so a test
- * can prove recovery deterministically. GET /_sandbox/faults also reports how
- * many faults of each kind were injected.
+ * can prove recovery deterministically. hold=<path> holds every request whose
+ * path starts with it until the faults are set again (at most a minute): a
+ * barrier for tests, which GET /_sandbox/faults shows as `held`. GET
+ * /_sandbox/faults also reports how many faults of each kind were injected.
  */
 import * as z from 'zod'
 import type {FastifyInstance, FastifyReply, FastifyRequest} from 'fastify'
@@ -51,6 +53,8 @@ const FaultSpecSchema = z
       .regex(/^GetDms[A-Za-z]+(\+GetDms[A-Za-z]+)*$/, 'view names joined by +, e.g. GetDmsObjekt+GetDmsLiegenschaft')
       .optional()
       .transform((v) => (v ? v.split('+') : [])),
+    /** Hold requests whose path starts with this until the faults are set again (at most HOLD_MAX_MS). */
+    hold: z.string().regex(/^\/[\w/.~-]*$/, 'a path such as /api/partner/v1/tenants/T-1001').optional(),
     /** Shift the Date header of every answer (clock-skew checks); may be negative. */
     dateskew: z.string().regex(/^-?\d+(ms|s)?$/, 'a duration like 600s or -90s').optional().transform((v) => (v === undefined ? 0 : v.endsWith('ms') ? Number(v.slice(0, -2)) : v.endsWith('s') ? Number(v.slice(0, -1)) * 1000 : Number(v))),
   })
@@ -70,7 +74,7 @@ export function parseFaultSpec(spec: string): FaultSpec {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
     const where = issue.code === 'unrecognized_keys' ? `unknown fault "${issue.keys[0]}"` : `${issue.path.join('.')}: ${issue.message}`
-    throw new Error(`${where} (known: 503, 429, reset, truncate, truncatefirst, malformed, html, latency, ackdelay, ackerror, lostanswer, trickle, stuckpages, endlesspages, dateskew)`)
+    throw new Error(`${where} (known: 503, 429, reset, truncate, truncatefirst, malformed, html, latency, ackdelay, ackerror, lostanswer, trickle, stuckpages, endlesspages, shortpages, emptyview, hold, dateskew)`)
   }
   return parsed.data
 }
@@ -84,6 +88,9 @@ export class Faults {
   /** Requests under the faulted prefixes that have arrived and not yet been answered: a readiness signal for tests. */
   inflight = 0
   private readonly seen = new Set<string>()
+  /** Requests held by `hold` now; released when the faults are set again. */
+  held = 0
+  private releaseHeld: Array<() => void> = []
 
   constructor(initial?: FaultSpec) {
     if (initial) this.spec = initial
@@ -95,6 +102,25 @@ export class Faults {
 
   set(spec: FaultSpec): void {
     this.spec = spec
+    for (const release of this.releaseHeld.splice(0)) release()
+  }
+
+  /** Waits while `hold` holds this path: until the faults are set again, at most HOLD_MAX_MS. */
+  async holdIfAsked(path: string): Promise<void> {
+    const hold = this.spec.hold
+    if (!hold || !path.startsWith(hold)) return
+    this.held++
+    try {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, HOLD_MAX_MS)
+        this.releaseHeld.push(() => {
+          clearTimeout(timer)
+          resolve()
+        })
+      })
+    } finally {
+      this.held--
+    }
   }
 
   roll(kind: Kind): boolean {
@@ -116,6 +142,9 @@ export class Faults {
   }
 }
 
+/** The longest a request is held (a test that forgets to release it still ends). */
+const HOLD_MAX_MS = 60_000
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /**
@@ -129,6 +158,7 @@ export function installHttpFaults(app: FastifyInstance, faults: Faults, prefixes
     faults.inflight++
     reply.raw.once('close', () => faults.inflight--)
     if (faults.current.latency > 0) await sleep(faults.current.latency)
+    await faults.holdIfAsked(request.url)
     if (faults.roll('reset')) {
       request.raw.socket.destroy()
       return reply.hijack()
@@ -146,7 +176,7 @@ export function installHttpFaults(app: FastifyInstance, faults: Faults, prefixes
     if (applies(request) && request.method !== 'GET' && reply.statusCode < 300 && faults.roll('lostanswer')) request.raw.socket.destroy()
     return payload
   })
-  app.get('/_sandbox/faults', async () => ({faults: faults.current, injected: faults.injected, inflight: faults.inflight}))
+  app.get('/_sandbox/faults', async () => ({faults: faults.current, injected: faults.injected, inflight: faults.inflight, held: faults.held}))
   app.put('/_sandbox/faults', async (request, reply) => {
     const spec = (request.body as {spec?: unknown} | undefined)?.spec
     if (typeof spec !== 'string') return reply.code(400).send({error: {code: 'invalid_request', message: 'body must be {"spec": "503=0.2,..."}'}})

@@ -156,7 +156,7 @@ function expire(ledger: Ledger, watchDays: number): ContractEntry[] {
     .contractRows({open: true})
     .filter((row) => TO_DETECT.includes(row.state) && row.handed_over_at < limit)
     .map((row) => {
-      ledger.setContract(row.op_key, {state: 'closed', reason: `no contract in Immotop 2 within ${watchDays} days of the handover (sync.contractWatchDays); no longer watched`, listingResult: 'not touched'})
+      ledger.setContract(row.op_key, {state: 'closed', reason: `no contract in Immotop 2 within ${watchDays} days of the handover (sync.contractWatchDays); no longer watched`, listingResult: 'not touched'}, row.revision)
       return contractEntry(ledger.contract(row.tenant_id)!)
     })
 }
@@ -169,7 +169,7 @@ async function detectOnUnit(deps: ContractDeps, unit: string, rows: ContractRow[
     ref = parseUnitRef(unit)
   } catch {
     for (const row of rows) {
-      ledger.setContract(row.op_key, {state: 'ambiguous', reason: `the listing reference ${unit} is not an Immotop 2 unit (<mandant>.<liegenschaft>.<objekt>), so its tenancies cannot be read; set the tenant's contract in melon by hand`, candidates: []})
+      ledger.setContract(row.op_key, {state: 'ambiguous', reason: `the listing reference ${unit} is not an Immotop 2 unit (<mandant>.<liegenschaft>.<objekt>), so its tenancies cannot be read; set the tenant's contract in melon by hand`, candidates: []}, row.revision)
     }
     return
   }
@@ -191,12 +191,12 @@ async function detectOnUnit(deps: ContractDeps, unit: string, rows: ContractRow[
     // Without a new tenancy there is nothing to ask melon.
     const fresh = freshTenancies(tenancies, watch)
     if (fresh.length === 0) {
-      ledger.setContract(row.op_key, {state: 'waiting', reason: null, candidates: null})
+      ledger.setContract(row.op_key, {state: 'waiting', reason: null, candidates: null}, row.revision)
       continue
     }
     const tenant = await tenantOrNull(deps.melon, row.tenant_id)
     if (!tenant) {
-      ledger.setContract(row.op_key, {state: 'closed', reason: `melon no longer has tenant ${row.tenant_id}; nothing to tell`, listingResult: 'not touched'})
+      ledger.setContract(row.op_key, {state: 'closed', reason: `melon no longer has tenant ${row.tenant_id}; nothing to tell`, listingResult: 'not touched'}, row.revision)
       continue
     }
     const match = matchContract(await withNames(deps.immotop, fresh), {...watch, requestedFrom: tenant.requested_move_in_date, surnames: tenant.persons.map((p) => p.surname)})
@@ -204,14 +204,15 @@ async function detectOnUnit(deps: ContractDeps, unit: string, rows: ContractRow[
   }
 }
 
+/** Writes the pass's decision, only to the watch as the pass read it: a confirmation made meanwhile stands (and is finished by this pass). */
 function record(ledger: Ledger, row: ContractRow, match: ContractMatch, tenant: Tenant): void {
   const shown = `melon shows tenant ${tenant.id} as ${tenant.contract_status}`
   if (match.kind === 'found') {
-    ledger.setContract(row.op_key, {state: 'found', reason: `tenancy ${match.tenancy.ref} from ${match.tenancy.from}`, candidates: null, tenancy: {ref: match.tenancy.ref, from: match.tenancy.from, by: 'detected'}})
+    ledger.setContract(row.op_key, {state: 'found', reason: `tenancy ${match.tenancy.ref} from ${match.tenancy.from}`, candidates: null, tenancy: {ref: match.tenancy.ref, from: match.tenancy.from, by: 'detected'}}, row.revision)
   } else if (match.kind === 'waiting') {
-    ledger.setContract(row.op_key, {state: 'waiting', reason: null, candidates: null})
+    ledger.setContract(row.op_key, {state: 'waiting', reason: null, candidates: null}, row.revision)
   } else {
-    ledger.setContract(row.op_key, {state: match.kind, reason: `${match.reason}; ${shown}`, candidates: match.candidates.map((c) => ({ref: c.ref, from: c.from}))})
+    ledger.setContract(row.op_key, {state: match.kind, reason: `${match.reason}; ${shown}`, candidates: match.candidates.map((c) => ({ref: c.ref, from: c.from}))}, row.revision)
   }
 }
 
@@ -294,7 +295,14 @@ export async function confirmContract(deps: ContractDeps, tenantId: string, tena
   if (!tenancy) {
     throw new UsageError('TENANCY_NOT_ON_UNIT', `Immotop 2 has no Mieter tenancy ${tenancyRef} on unit ${row.unit_ref}.`, `Use a tenancy reference from \`melon-immotop contracts --tenant ${tenantId}\` (its candidates), i.e. the s_seqnr of v_DmsVerhaeltnis.`)
   }
-  ledger.setContract(row.op_key, {state: 'found', reason: `tenancy ${tenancy.ref} from ${tenancy.from}, confirmed by hand`, candidates: null, tenancy: {ref: tenancy.ref, from: tenancy.from, by: 'operator'}})
+  const holder = ledger.tenancyTakenBy(row.unit_ref, tenancy.ref, row.op_key)
+  if (holder) {
+    throw new ConflictError('TENANCY_TAKEN', `Tenancy ${tenancy.ref} on unit ${row.unit_ref} is already the contract of tenant ${holder}; nothing was changed.`, `Confirm the tenancy that is tenant ${tenantId}'s own (\`melon-immotop contracts --tenant ${tenantId}\` lists its candidates); if ${holder}'s was wrong, correct it in melon by hand.`)
+  }
+  const recorded = ledger.setContract(row.op_key, {state: 'found', reason: `tenancy ${tenancy.ref} from ${tenancy.from}, confirmed by hand`, candidates: null, tenancy: {ref: tenancy.ref, from: tenancy.from, by: 'operator'}}, row.revision)
+  if (!recorded) {
+    throw new ConflictError('CONTRACT_CHANGED', `The watch of tenant ${tenantId} changed while this confirmation was made (a running sync checked it); nothing was changed.`, `Look at \`melon-immotop contracts --tenant ${tenantId}\`, and confirm again if it is still needed.`)
+  }
   return contractEntry(ledger.contract(tenantId)!)
 }
 

@@ -153,6 +153,8 @@ export interface ContractRow {
   owner_pid: number | null
   owner_stamp: string | null
   lease_until: number | null
+  /** Counts the decisions recorded (setContract): a pass writes its result only to the revision it read. */
+  revision: number
   created_at: string
   updated_at: string
 }
@@ -344,7 +346,7 @@ export class Ledger {
         stagingDir: !columns('operations').has('staging_dir'),
         steps: this.sql("SELECT 1 FROM operations WHERE step = 'acknowledged' LIMIT 1").get() !== undefined,
         contracts: this.sql("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'contracts'").get() === undefined,
-        ownerStamp: !columns('operations').has('owner_stamp') || !columns('contracts').has('owner_stamp'),
+        ownerStamp: !columns('operations').has('owner_stamp') || !columns('contracts').has('owner_stamp') || !columns('contracts').has('revision'),
       }
     }
     if (!Object.values(needed()).some(Boolean)) return
@@ -360,6 +362,7 @@ export class Ledger {
         if (todo.contracts) this.createContracts()
         if (!columns('operations').has('owner_stamp')) this.db.exec('ALTER TABLE operations ADD COLUMN owner_stamp TEXT')
         if (!columns('contracts').has('owner_stamp')) this.db.exec('ALTER TABLE contracts ADD COLUMN owner_stamp TEXT')
+        if (!columns('contracts').has('revision')) this.db.exec('ALTER TABLE contracts ADD COLUMN revision INTEGER NOT NULL DEFAULT 0')
       })
       .immediate()
   }
@@ -375,7 +378,8 @@ export class Ledger {
         op_key TEXT PRIMARY KEY, tenant_id TEXT NOT NULL UNIQUE, unit_ref TEXT NOT NULL, handed_over_at TEXT NOT NULL,
         baseline TEXT, state TEXT NOT NULL, tenancy_ref TEXT, tenancy_from TEXT, settled_by TEXT, reason TEXT,
         candidates TEXT, melon_told_at TEXT, listing_result TEXT, attempts INTEGER NOT NULL DEFAULT 0,
-        last_error_code TEXT, last_error TEXT, owner_pid INTEGER, owner_stamp TEXT, lease_until INTEGER, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)`)
+        last_error_code TEXT, last_error TEXT, owner_pid INTEGER, owner_stamp TEXT, lease_until INTEGER, revision INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL, updated_at TEXT NOT NULL)`)
     this.closeUnwatched('handed over before contracts were watched; not watched')
   }
 
@@ -606,22 +610,29 @@ export class Ledger {
   /**
    * Records what a check or a person found. An event is written only when the
    * state or the reason changes, so that a pass over unchanged watches adds nothing.
+   * With `ifRevision`, only a watch still at the revision its caller read is
+   * changed (returns false otherwise): a decision made from an older reading
+   * never overwrites one recorded meanwhile (a person's confirmation).
    */
   setContract(
     opKey: string,
     change: {state: ContractState; reason?: string | null; candidates?: Array<{ref: string; from: string}> | null; tenancy?: {ref: string; from: string; by: 'detected' | 'operator'}; listingResult?: string; told?: boolean},
-  ): void {
-    this.db.transaction(() => {
+    ifRevision?: number,
+  ): boolean {
+    return this.db.transaction(() => {
       const row = this.sql('SELECT * FROM contracts WHERE op_key = ?').get(opKey) as ContractRow
+      if (ifRevision !== undefined && row.revision !== ifRevision) return false
+      // A tenancy is one tenant's contract: never recorded for a second watch on its unit.
+      if (change.tenancy && this.tenancyTakenBy(row.unit_ref, change.tenancy.ref, opKey)) return false
       const reason = change.reason === undefined ? row.reason : change.reason
       const candidates = change.candidates === undefined ? row.candidates : change.candidates === null ? null : JSON.stringify(change.candidates)
       // A pass over unchanged watches writes nothing (no commit, no flush): only a change is recorded.
-      if (unchanged(row, change, reason, candidates)) return
+      if (unchanged(row, change, reason, candidates)) return true
       this.db
         .prepare(
           `UPDATE contracts SET state = ?, reason = ?, candidates = ?, tenancy_ref = COALESCE(?, tenancy_ref), tenancy_from = COALESCE(?, tenancy_from),
              settled_by = COALESCE(?, settled_by), listing_result = COALESCE(?, listing_result), melon_told_at = COALESCE(melon_told_at, ?),
-             last_error_code = NULL, last_error = NULL, updated_at = ? WHERE op_key = ?`,
+             last_error_code = NULL, last_error = NULL, revision = revision + 1, updated_at = ? WHERE op_key = ?`,
         )
         .run(
           change.state,
@@ -636,7 +647,14 @@ export class Ledger {
           opKey,
         )
       if (row.state !== change.state || row.reason !== reason) this.event(opKey, 'contract', row.unit_ref, row.tenant_id, change.state, reason)
+      return true
     })()
+  }
+
+  /** The tenant whose watch holds this tenancy of the unit as its contract (another watch than `exceptOpKey`), or null. */
+  tenancyTakenBy(unitRef: string, tenancyRef: string, exceptOpKey: string): string | null {
+    const row = this.sql('SELECT tenant_id FROM contracts WHERE unit_ref = ? AND tenancy_ref = ? AND op_key <> ? LIMIT 1').get(unitRef, tenancyRef, exceptOpKey) as {tenant_id: string} | undefined
+    return row?.tenant_id ?? null
   }
 
   /** Claims a watch for this process (null when another live process holds it), counting the attempt. */

@@ -154,6 +154,49 @@ describe('closing the loop', () => {
     expect(await tenant(sb, id)).toMatchObject({contract_status: 'with_contract', contract: {tenancy_reference: own}})
   }, 120_000)
 
+  it('contracts confirm while a pass checks the same watch: the confirmation stands, and that pass tells melon (issue 24, hole 4)', async () => {
+    const sb = await sandbox()
+    await syncOnce(sb)
+    const t1001 = await tenant(sb, 'T-1001')
+    const a = await drawUpContract(sb, {unit: '1.10001.1012', from: t1001.requested_move_in_date})
+    await drawUpContract(sb, {unit: '1.10001.1012', from: addDays(t1001.requested_move_in_date, 1)})
+    expect((await syncOnce(sb)).contracts.ambiguous.map((c: any) => c.tenantId)).toContain('T-1001')
+    // The next pass reads the watch, then asks melon for the tenant: that request is held until the confirmation is in.
+    const melonFaults = (spec: string) => fetch(`${sb.melon.baseUrl}/_sandbox/faults`, {method: 'PUT', headers: {'content-type': 'application/json'}, body: JSON.stringify({spec})})
+    expect((await melonFaults('hold=/api/partner/v1/tenants/T-1001')).status).toBe(200)
+    const pass = runCli(['sync', '--once', '--json', '--config', sb.configPath], {timeoutMs: 120_000})
+    for (let i = 0; i < 600 && (await getJson(`${sb.melon.baseUrl}/_sandbox/faults`)).held === 0; i++) await new Promise((r) => setTimeout(r, 50))
+    expect((await getJson(`${sb.melon.baseUrl}/_sandbox/faults`)).held).toBe(1)
+    const confirmed = await runCli(['contracts', 'confirm', 'T-1001', '--tenancy', a, '--json', '--config', sb.configPath])
+    expect(confirmed.code, confirmed.stderr).toBe(0)
+    expect(json(confirmed)).toMatchObject({contract: {state: 'found', tenancy: {ref: a, settledBy: 'operator'}}})
+    await melonFaults('')
+    const done = await pass
+    expect(done.code, done.stderr).toBe(0)
+    expect(json(done).contracts.closed).toEqual([expect.objectContaining({tenantId: 'T-1001', tenancy: expect.objectContaining({ref: a, settledBy: 'operator'})})])
+    expect(await tenant(sb, 'T-1001')).toMatchObject({contract_status: 'with_contract', contract: {tenancy_reference: a}})
+    expect((await contractWrites(sb)).filter((w) => w.path.includes('T-1001'))).toHaveLength(1)
+  }, 120_000)
+
+  it('contracts confirm refuses a tenancy that is already another tenant\'s contract (issue 24, hole 11)', async () => {
+    const sb = await sandbox()
+    const made = await fetch(`${sb.melon.baseUrl}/_sandbox/tenants`, {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({object_reference_number: '1.10001.1012', surname: 'Huber', first_name: 'Eva'})})
+    const other = (await made.json()).id as string
+    await syncOnce(sb)
+    const ref = await drawUpContract(sb, {unit: '1.10001.1012', from: (await tenant(sb, 'T-1001')).requested_move_in_date, name: 'Meier Laura'})
+    const report = await syncOnce(sb)
+    expect(report.contracts.closed).toEqual([expect.objectContaining({tenantId: 'T-1001', tenancy: expect.objectContaining({ref})})])
+    expect(report.contracts.unmatched.map((c: any) => c.tenantId)).toEqual([other])
+    const writes = (await contractWrites(sb)).length
+    const refused = await runCli(['contracts', 'confirm', other, '--tenancy', ref, '--json', '--config', sb.configPath])
+    expect(refused.code, refused.stderr).toBe(5)
+    expect(json(refused).error).toMatchObject({code: 'TENANCY_TAKEN', message: `Tenancy ${ref} on unit 1.10001.1012 is already the contract of tenant T-1001; nothing was changed.`})
+    expect((await tenant(sb, other)).contract_status).toBe('without_contract')
+    expect(await contractWrites(sb)).toHaveLength(writes)
+    const listed = json(await runCli(['contracts', '--tenant', other, '--json', '--config', sb.configPath]))
+    expect(listed.contracts[0].state).toBe('unmatched')
+  }, 120_000)
+
   it('a refused login to Immotop 2 is a failure, not a check deferred: contracts --check exits 4, sync --once reports it and exits 1', async () => {
     const sb = await sandbox()
     await syncOnce(sb)
