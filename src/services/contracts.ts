@@ -111,14 +111,15 @@ export function listContracts(ledger: Ledger, filter: {tenant?: string; state?: 
 export async function contractPass(deps: ContractDeps, options: ContractOptions, signal?: AbortSignal): Promise<ContractPassReport> {
   const {ledger} = deps
   const report: ContractPassReport = {started: ledger.startContractWatches(), detected: [], closed: [], expired: [], ambiguous: [], unmatched: [], waiting: 0, unchecked: [], failed: []}
-  report.expired = expire(ledger, options.watchDays)
   const open = ledger.contractRows({open: true})
+  const checked = new Set<string>()
   // Tenancies already settled as some handover's contract, read once for the pass (a tenancy belongs to one unit).
   const settled = new Map(ledger.contractRows().flatMap((r) => (r.tenancy_ref ? [[r.op_key, r.tenancy_ref] as const] : [])))
   for (const [unit, rows] of groupBy(open.filter((r) => TO_DETECT.includes(r.state)), (r) => r.unit_ref)) {
     if (signal?.aborted) break
     try {
       await detectOnUnit(deps, unit, rows, options, settled)
+      for (const row of rows) checked.add(row.op_key)
     } catch (error) {
       const app = toAppError(error)
       // An outage of either system (or a unit gone) only defers the check; a refused login, the ledger or a bug ends the pass.
@@ -126,6 +127,8 @@ export async function contractPass(deps: ContractDeps, options: ContractOptions,
       for (const row of rows) report.unchecked.push({tenantId: row.tenant_id, code: app.code, message: app.message})
     }
   }
+  // Detection first: only what it found nothing for expires.
+  report.expired = expire(ledger, options.watchDays, checked)
   const before = new Map(open.map((r) => [r.op_key, r.state]))
   const limit = pLimit(FINISH_CONCURRENCY)
   const finishing = ledger.contractRows({open: true}).filter((r) => TO_FINISH.includes(r.state))
@@ -149,15 +152,22 @@ export async function contractPass(deps: ContractDeps, options: ContractOptions,
   return report
 }
 
-/** Watches without a contract long after the handover stop: the tenant most likely did not take the unit. */
-function expire(ledger: Ledger, watchDays: number): ContractEntry[] {
+/**
+ * Watches without a contract long after the handover stop: the tenant most
+ * likely did not take the unit. Only watches this pass has just checked
+ * (`checked`) and still found nothing for (waiting, or only another tenant's
+ * tenancies): a contract that came in time is detected first, and a watch
+ * whose unit could not be read (Immotop 2 unreachable) is not closed blind.
+ * An ambiguous watch waits for a person, however old.
+ */
+function expire(ledger: Ledger, watchDays: number, checked: Set<string>): ContractEntry[] {
   const limit = new Date(Date.now() - watchDays * 86_400_000).toISOString()
   return ledger
     .contractRows({open: true})
-    .filter((row) => TO_DETECT.includes(row.state) && row.handed_over_at < limit)
-    .map((row) => {
-      ledger.setContract(row.op_key, {state: 'closed', reason: `no contract in Immotop 2 within ${watchDays} days of the handover (sync.contractWatchDays); no longer watched`, listingResult: 'not touched'}, row.revision)
-      return contractEntry(ledger.contract(row.tenant_id)!)
+    .filter((row) => checked.has(row.op_key) && (row.state === 'waiting' || row.state === 'unmatched') && row.handed_over_at < limit)
+    .flatMap((row) => {
+      const closed = ledger.setContract(row.op_key, {state: 'closed', reason: `no contract in Immotop 2 within ${watchDays} days of the handover (sync.contractWatchDays); no longer watched`, listingResult: 'not touched'}, row.revision)
+      return closed ? [contractEntry(ledger.contract(row.tenant_id)!)] : []
     })
 }
 
@@ -288,7 +298,9 @@ export async function confirmContract(deps: ContractDeps, tenantId: string, tena
   if (!row) {
     throw new NotFoundError('CONTRACT_NOT_WATCHED', `No handover of tenant ${tenantId} waits for a contract.`, 'Only tenants whose dossier Immotop 2 picked up are watched; `melon-immotop contracts` lists them.')
   }
-  if (!TO_DETECT.includes(row.state) && !(row.state === 'found' && row.tenancy_ref === tenancyRef)) {
+  // An expired watch (closed without a tenancy, melon never told) can still be confirmed: the contract may have come late.
+  const expired = row.state === 'closed' && row.tenancy_ref === null && row.melon_told_at === null
+  if (!TO_DETECT.includes(row.state) && !expired && !(row.state === 'found' && row.tenancy_ref === tenancyRef)) {
     throw new ConflictError('CONTRACT_SETTLED', `The contract of tenant ${tenantId} is already settled (${row.state}, tenancy ${row.tenancy_ref ?? 'none'}).`, 'Nothing to confirm; correct the tenant in melon by hand if the tenancy was wrong.')
   }
   const tenancy = (await tenancyFacts(deps.immotop, parseUnitRef(row.unit_ref))).find((t) => t.ref === tenancyRef)

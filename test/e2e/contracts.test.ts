@@ -6,6 +6,7 @@
  * make melon change twice.
  */
 import {describe, expect, it} from 'vitest'
+import {Ledger} from '../../src/state/ledger.js'
 import {json, runCli} from '../helpers/cli.js'
 import {killRepeatedly, killSeed, mulberry32} from '../helpers/kill.js'
 import {configVariant, getJson, sandboxPerTest, setFaults, type TestSandbox} from '../helpers/sandbox.js'
@@ -195,6 +196,35 @@ describe('closing the loop', () => {
     expect(await contractWrites(sb)).toHaveLength(writes)
     const listed = json(await runCli(['contracts', '--tenant', other, '--json', '--config', sb.configPath]))
     expect(listed.contracts[0].state).toBe('unmatched')
+  }, 120_000)
+
+  it('detection before expiry: an old watch is not closed while Immotop 2 is unreachable, its contract is found once it answers; one with nothing new expires after a check (issue 24, hole 10)', async () => {
+    const sb = await sandbox()
+    await syncOnce(sb)
+    // T-1001 and T-1002 were handed over 121 days ago (sync.contractWatchDays is 120).
+    const ledger = new Ledger(sb.stateDir)
+    try {
+      ledger.db.prepare("UPDATE contracts SET handed_over_at = ? WHERE tenant_id IN ('T-1001', 'T-1002')").run(new Date(Date.now() - 121 * 86_400_000).toISOString())
+    } finally {
+      ledger.close()
+    }
+    const ref = await drawUpContract(sb, {unit: '1.10001.1012', from: (await tenant(sb, 'T-1001')).requested_move_in_date, name: 'Meier Laura'})
+    const immotopFaults = (spec: string) => fetch(`${sb.immotop.baseUrl}/_sandbox/faults`, {method: 'PUT', headers: {'content-type': 'application/json'}, body: JSON.stringify({spec})})
+    await immotopFaults('503=1')
+    const blind = json(await runCli(['contracts', '--check', '--json', '--config', sb.configPath], {timeoutMs: 120_000})).pass
+    expect(blind.expired).toEqual([])
+    expect(blind.unchecked.map((u: any) => u.tenantId).sort()).toEqual(['T-1001', 'T-1002', 'T-1003'])
+    await immotopFaults('')
+    const seen = json(await runCli(['contracts', '--check', '--json', '--config', sb.configPath], {timeoutMs: 120_000})).pass
+    expect(seen.closed).toEqual([expect.objectContaining({tenantId: 'T-1001', tenancy: expect.objectContaining({ref})})])
+    expect(seen.expired.map((e: any) => e.tenantId)).toEqual(['T-1002'])
+    expect(seen.expired[0].reason).toContain('within 120 days')
+    expect(await tenant(sb, 'T-1001')).toMatchObject({contract_status: 'with_contract', contract: {tenancy_reference: ref}})
+    // An expired watch can still be confirmed when its contract came late.
+    const late = await drawUpContract(sb, {unit: '1.10002.2002', from: (await tenant(sb, 'T-1002')).requested_move_in_date, name: null})
+    const confirmed = await runCli(['contracts', 'confirm', 'T-1002', '--tenancy', late, '--json', '--config', sb.configPath])
+    expect(confirmed.code, confirmed.stderr).toBe(0)
+    expect(await tenant(sb, 'T-1002')).toMatchObject({contract_status: 'with_contract', contract: {tenancy_reference: late}})
   }, 120_000)
 
   it('a refused login to Immotop 2 is a failure, not a check deferred: contracts --check exits 4, sync --once reports it and exits 1', async () => {

@@ -44,22 +44,6 @@ describe('contract watches in the ledger', () => {
     }
   })
 
-  it('a watch older than sync.contractWatchDays closes as expired, before anything is asked of melon or Immotop 2', async () => {
-    const ledger = new Ledger(dir)
-    try {
-      const op = pickedUp(ledger, 'T-3')
-      ledger.startContractWatches()
-      ledger.db.prepare('UPDATE contracts SET handed_over_at = ? WHERE op_key = ?').run(new Date(Date.now() - 121 * 86_400_000).toISOString(), op.op_key)
-      const unreachable = new Proxy({}, {get: () => () => Promise.reject(new Error('no network call expected'))}) as never
-      const report = await contractPass({melon: unreachable, immotop: unreachable, ledger}, {onContract: 'rented', windowDays: 31, watchDays: 120})
-      expect(report.expired.map((e) => e.tenantId)).toEqual(['T-3'])
-      expect(ledger.contract('T-3')).toMatchObject({state: 'closed', listing_result: 'not touched'})
-      expect(ledger.contract('T-3')!.reason).toContain('within 120 days')
-    } finally {
-      ledger.close()
-    }
-  })
-
   it('a listing reference that is not an Immotop 2 unit is reported, not read and not guessed', async () => {
     const ledger = new Ledger(dir)
     try {
