@@ -165,3 +165,68 @@ export function installSteps(kind: ServiceKind, dir: string, winswCopied = false
       ]
   }
 }
+
+/** A value written into a unit file or a WinSW definition that is not safe there: which one, and why. */
+export interface UnsafeValue {
+  field: string
+  why: string
+}
+
+/**
+ * Every value the files carry, checked before anything is written: a control
+ * character (a newline above all) in a path or the account would start a
+ * directive of its own (`ExecStartPre=` …) in a unit file. The account must
+ * be a name or a number systemd accepts for User=.
+ */
+export function unsafeValues(spec: ServiceSpec): UnsafeValue[] {
+  const fields: Array<[string, string | undefined]> = [
+    ['--config', spec.config],
+    ['--secrets-file', spec.secretsFile],
+    ['--user', spec.user],
+    ['the node path', spec.node],
+    ['the tool path', spec.bin],
+    ['--output (logs)', spec.logDir],
+  ]
+  const found: UnsafeValue[] = []
+  for (const [field, value] of fields) {
+    if (value === undefined) continue
+    const control = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u.exec(value)
+    if (control) found.push({field, why: `holds the control character U+${control[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`})
+  }
+  if (spec.user !== undefined && !found.some((f) => f.field === '--user') && !/^(?:[A-Za-z_][A-Za-z0-9_.-]{0,31}|\d{1,10})$/.test(spec.user)) {
+    found.push({field: '--user', why: 'is not an account name (letters, digits, _ . -, starting with a letter or _) or a numeric id'})
+  }
+  return found
+}
+
+/** An account as the system knows it. */
+export interface Account {
+  name: string
+  uid: number
+  gids: number[]
+}
+
+/** What a path and each folder above it allow (lstat of each): the last one is the file. */
+export interface PathStep {
+  path: string
+  mode: number
+  uid: number
+  gid: number
+}
+
+/**
+ * Whether `account` may read the file at the end of `chain`, by the mode bits
+ * (search on every folder, read on the file). The superuser may. POSIX ACLs
+ * are not seen here; where the tool can ask the system itself (as root, with
+ * setpriv) it does, and this is the answer elsewhere. Returns the first path
+ * that stops the account, or null.
+ */
+export function blockedFor(account: Account, chain: PathStep[]): string | null {
+  if (account.uid === 0) return null
+  for (const [index, step] of chain.entries()) {
+    const bit = index === chain.length - 1 ? 4 : 1
+    const granted = step.uid === account.uid ? (step.mode >> 6) & bit : account.gids.includes(step.gid) ? (step.mode >> 3) & bit : step.mode & bit
+    if (!granted) return step.path
+  }
+  return null
+}

@@ -1,6 +1,6 @@
 import {XMLParser} from 'fast-xml-parser'
 import {describe, expect, it} from 'vitest'
-import {installSteps, serviceFiles, type ServiceSpec} from '../../src/core/service-units.js'
+import {blockedFor, installSteps, serviceFiles, unsafeValues, type ServiceSpec} from '../../src/core/service-units.js'
 
 /** A minimal systemd unit parser: sections of key=value lines. */
 function parseUnit(text: string): Record<string, Record<string, string[]>> {
@@ -127,5 +127,32 @@ describe('WinSW service', () => {
     expect(service.onfailure[0]['@_action']).toBe('restart')
     expect(service.log['@_mode']).toBe('roll-by-size')
     expect(service.logpath).toBe('C:\\melon-immotop\\logs\\')
+  })
+})
+
+describe('unit-file values and accounts (issue 24, hole 9)', () => {
+  const spec = {kind: 'systemd' as const, node: '/usr/bin/node', bin: '/opt/mi/bin/run.js', config: '/etc/mi/config.yaml', intervalSeconds: 60}
+  it.each([
+    [{config: '/etc/mi/a\nExecStartPre=/bin/sh'}, '--config', 'U+000A'],
+    [{user: 'melon\rx'}, '--user', 'U+000D'],
+    [{secretsFile: '/etc/mi/env\u0085'}, '--secrets-file', 'U+0085'],
+    [{node: '/usr/bin/no\u2028de'}, 'the node path', 'U+2028'],
+  ])('%j: refused, naming %s and %s', (over, field, char) => {
+    expect(unsafeValues({...spec, ...over})).toEqual([{field, why: `holds the control character ${char}`}])
+  })
+  it('account names systemd takes, and numeric ids, pass; others are named', () => {
+    for (const user of ['melon', 'melon-immotop', 'svc_mi', 'a.b', '1001']) expect(unsafeValues({...spec, user})).toEqual([])
+    for (const user of ['-x', 'me;reboot', 'a b', '']) expect(unsafeValues({...spec, user})[0]?.field).toBe('--user')
+  })
+  const step = (path: string, mode: number, uid = 0, gid = 0) => ({path, mode, uid, gid})
+  it('blockedFor: search on each folder, read on the file; owner, group, others; the superuser always', () => {
+    const chain = [step('/', 0o755), step('/etc', 0o755), step('/etc/mi', 0o750, 0, 50), step('/etc/mi/config.yaml', 0o640, 0, 50)]
+    expect(blockedFor({name: 'melon', uid: 1001, gids: [1001, 50]}, chain)).toBeNull()
+    expect(blockedFor({name: 'other', uid: 1002, gids: [1002]}, chain)).toBe('/etc/mi')
+    expect(blockedFor({name: 'other', uid: 1002, gids: [1002]}, [...chain.slice(0, 2), step('/etc/mi', 0o755), step('/etc/mi/config.yaml', 0o640)])).toBe('/etc/mi/config.yaml')
+    expect(blockedFor({name: 'owner', uid: 1003, gids: [1003]}, [...chain.slice(0, 2), step('/etc/mi', 0o700, 1003), step('/etc/mi/config.yaml', 0o600, 1003)])).toBeNull()
+    // The owner's bits count for the owner even when others' would allow more.
+    expect(blockedFor({name: 'owner', uid: 1003, gids: [1003]}, [step('/', 0o755), step('/f', 0o044, 1003)])).toBe('/f')
+    expect(blockedFor({name: 'root', uid: 0, gids: [0]}, [step('/', 0o700, 5), step('/f', 0o000, 5)])).toBeNull()
   })
 })
