@@ -186,7 +186,7 @@ export class HttpClient {
     endpoint: string,
     destination: string,
     expected: {sha256: string; size: number},
-    bounds: {minBytesPerSecond: number; graceSeconds: number} = {minBytesPerSecond: 32 * 1024, graceSeconds: 60},
+    bounds: DownloadBounds = DEFAULT_DOWNLOAD_BOUNDS,
   ): Promise<{sha256: string; size: number}> {
     const started = Date.now()
     // Every attempt must finish within grace + size / rate: a body that trickles is cut, not waited for.
@@ -204,6 +204,8 @@ export class HttpClient {
         const idleMs = this.target.timeoutMs
         const idle = setTimeout(() => body.destroy(Object.assign(new Error('body stalled'), {code: 'ETIMEDOUT'})), idleMs)
         const deadline = setTimeout(() => body.destroy(Object.assign(new Error('too slow'), {code: 'DOWNLOAD_TOO_SLOW', received: size})), deadlineMs)
+        // And at every moment, the last floorWindowSeconds must have brought floorBytesPerSecond on average (curl's --speed-limit/--speed-time).
+        const floor = rateFloor(bounds, () => size, () => body.destroy(Object.assign(new Error('below the floor'), {code: 'DOWNLOAD_BELOW_FLOOR', received: size})))
         const release = releasingCounter()
         const meter = new Transform({
           transform(chunk: Buffer, _enc, done) {
@@ -221,6 +223,7 @@ export class HttpClient {
         } finally {
           clearTimeout(idle)
           clearTimeout(deadline)
+          floor.stop()
         }
         const sha256 = hash.digest('hex')
         const announced = String(response.headers['x-content-sha256'] ?? '')
@@ -237,15 +240,22 @@ export class HttpClient {
       } catch (error) {
         const code = (error as NodeJS.ErrnoException)?.code
         const full = diskFullError(error, dirname(destination), 'Nothing was sent; the partial file was removed.')
-        if (full || code === 'DOWNLOAD_TOO_SLOW') {
+        if (full || code === 'DOWNLOAD_TOO_SLOW' || code === 'DOWNLOAD_BELOW_FLOOR') {
           await removeFile(partial)
+          const received = (error as {received?: number}).received ?? 0
           throw (
             full ??
-            new UnavailableError(
-              'DOWNLOAD_TOO_SLOW',
-              `${this.target.system} ${endpoint}: ${(error as {received?: number}).received ?? 0} of ${expected.size} bytes arrived within ${Math.round(deadlineMs / 1000)} s, below the minimum rate.`,
-              `Check the connection to ${this.url.host}; melon.downloadMinBytesPerSecond and melon.downloadGraceSeconds set the bound.`,
-            )
+            (code === 'DOWNLOAD_TOO_SLOW'
+              ? new UnavailableError(
+                  'DOWNLOAD_TOO_SLOW',
+                  `${this.target.system} ${endpoint}: ${received} of ${expected.size} bytes arrived within ${Math.round(deadlineMs / 1000)} s, below the minimum rate.`,
+                  `Check the connection to ${this.url.host}; melon.downloadMinBytesPerSecond and melon.downloadGraceSeconds set the bound.`,
+                )
+              : new UnavailableError(
+                  'DOWNLOAD_TOO_SLOW',
+                  `${this.target.system} ${endpoint}: fewer than ${bounds.floorBytesPerSecond} bytes per second over the last ${bounds.floorWindowSeconds} s (${received} of ${expected.size} bytes arrived).`,
+                  `Check the connection to ${this.url.host}; melon.downloadFloorBytesPerSecond and melon.downloadFloorWindowSeconds set the floor.`,
+                ))
           )
         }
         failure =
@@ -401,4 +411,39 @@ async function receive(body: NodeJS.ReadableStream, meter: Transform, partial: s
   await removeFile(partial)
   // flush: the stream syncs the file before it closes it (Node ≥ 20.10).
   await pipeline(body, meter, createWriteStream(partial, {flags: 'wx', mode: 0o600, flush: true}))
+}
+
+/** How long a download may take (grace + size ÷ minBytesPerSecond), and the rate it may never stay below for a whole window. */
+export interface DownloadBounds {
+  minBytesPerSecond: number
+  graceSeconds: number
+  floorBytesPerSecond: number
+  floorWindowSeconds: number
+}
+
+export const DEFAULT_DOWNLOAD_BOUNDS: DownloadBounds = {minBytesPerSecond: 32 * 1024, graceSeconds: 60, floorBytesPerSecond: 4096, floorWindowSeconds: 30}
+
+/**
+ * The sliding window: once a second, how many bytes came in that second; when
+ * the last `floorWindowSeconds` seconds together brought less than
+ * floorBytesPerSecond × floorWindowSeconds, `tooSlow` is called. A document
+ * that declares 50 MB and sends a byte every 2 s is cut after the window,
+ * not after the overall deadline.
+ */
+function rateFloor(bounds: DownloadBounds, received: () => number, tooSlow: () => void): {stop(): void} {
+  const window = Math.max(1, Math.round(bounds.floorWindowSeconds))
+  const counts: number[] = []
+  let last = received()
+  const timer = setInterval(() => {
+    const now = received()
+    counts.push(now - last)
+    last = now
+    if (counts.length > window) counts.shift()
+    if (counts.length === window && counts.reduce((a, b) => a + b, 0) < bounds.floorBytesPerSecond * window) {
+      clearInterval(timer)
+      tooSlow()
+    }
+  }, 1000)
+  timer.unref()
+  return {stop: () => clearInterval(timer)}
 }

@@ -232,7 +232,12 @@ export class MelonClient {
       'GET /tenants/{tenant_id}/documents/{document_id}',
       destination,
       {sha256: document.sha256, size: document.size},
-      {minBytesPerSecond: this.config.downloadMinBytesPerSecond, graceSeconds: this.config.downloadGraceSeconds},
+      {
+        minBytesPerSecond: this.config.downloadMinBytesPerSecond,
+        graceSeconds: this.config.downloadGraceSeconds,
+        floorBytesPerSecond: this.config.downloadFloorBytesPerSecond,
+        floorWindowSeconds: this.config.downloadFloorWindowSeconds,
+      },
     )
   }
 

@@ -28,6 +28,9 @@ export const MelonConfigSchema = z.strictObject({
   /** A download must keep at least this rate overall: it ends after downloadGraceSeconds + size / rate. */
   downloadMinBytesPerSecond: z._default(z.number().check(z.positive()), 32 * 1024),
   downloadGraceSeconds: z._default(z.number().check(z.positive()), 60),
+  /** And never below this rate over any window of downloadFloorWindowSeconds (curl's --speed-limit and --speed-time). */
+  downloadFloorBytesPerSecond: z._default(z.number().check(z.gte(0)), 4096),
+  downloadFloorWindowSeconds: z._default(z.int().check(z.gte(1), z.lte(3600)), 30),
   /** The most pages one list may have (listings, tenants); more is a runaway answer. */
   maxPages: z._default(positiveInt(), 1000),
 })

@@ -38,6 +38,33 @@ describe('everything from outside is bounded', () => {
     expect(spoolEmpty()).toBe(true)
   })
 
+  it('a document that trickles under a generous overall bound is cut by the rate floor over its sliding window (issue 24, hole 7)', async () => {
+    await setFaults(sb, 'trickle=200ms')
+    // The overall bound would wait an hour; the floor (1000 B/s over any 2 s) ends it after its window.
+    const config = configVariant(sb, 'trickle-floor', (c) => {
+      c.melon.downloadGraceSeconds = 3600
+      c.melon.downloadMinBytesPerSecond = 1
+      c.melon.downloadFloorBytesPerSecond = 1000
+      c.melon.downloadFloorWindowSeconds = 2
+    })
+    const before = (await handovers()).length
+    const result = await runCli(['export-tenant', 'T-1001', '--json', '--config', config])
+    expect(result.code, result.stderr).toBe(7)
+    expect(json(result).error).toMatchObject({code: 'DOWNLOAD_TOO_SLOW'})
+    expect(json(result).error.message).toMatch(/^melon GET \/tenants\/\{tenant_id\}\/documents\/\{document_id\}: fewer than 1000 bytes per second over the last 2 s \(\d+ of \d+ bytes arrived\)\.$/)
+    expect(json(result).error.fix).toContain('melon.downloadFloorBytesPerSecond')
+    expect(await handovers()).toHaveLength(before)
+    expect(spoolEmpty()).toBe(true)
+  })
+
+  it('a floor of 0 turns the window off; a config with a window out of range is refused', async () => {
+    const zero = await runCli(['config', 'validate', '--json', '--config', configVariant(sb, 'floor-off', (c) => (c.melon.downloadFloorBytesPerSecond = 0))])
+    expect(zero.code, zero.stderr).toBe(0)
+    const wide = await runCli(['config', 'validate', '--json', '--config', configVariant(sb, 'floor-wide', (c) => (c.melon.downloadFloorWindowSeconds = 0))])
+    expect(wide.code).toBe(78)
+    expect(json(wide).error.message).toContain('melon.downloadFloorWindowSeconds')
+  })
+
   it('a document declared larger than melon.maxDocumentBytes is refused before any byte is downloaded', async () => {
     const config = configVariant(sb, 'small-docs', (c) => (c.melon.maxDocumentBytes = 1000))
     const result = await runCli(['export-tenant', 'T-1001', '--json', '--config', config])
