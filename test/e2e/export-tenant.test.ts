@@ -332,4 +332,32 @@ describe('export-tenant interrupted', () => {
     expect(readdirSync(join(sb.incomingDir, '.melon-immotop-tmp'))).toEqual([])
     expect(await handovers()).toHaveLength(before)
   })
+
+  it('--redeliver looks first: files Immotop 2 took by consumption are not sent again (ALREADY_PICKED_UP, exit 5); a run without it records the pick-up (issue 24, hole 6)', async () => {
+    await fetch(`${sb.immotop.baseUrl}/_sandbox/pickup`, {method: 'PUT', headers: {'content-type': 'application/json'}, body: JSON.stringify({mode: 'consume'})})
+    try {
+      const created = await fetch(`${sb.melon.baseUrl}/_sandbox/tenants`, {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({object_reference_number: '2.20001.1'})})
+      const {id} = (await created.json()) as {id: string}
+      const delivered = await run(['export-tenant', id, '--no-wait', '--json', '--config', sb.configPath])
+      expect(delivered.code, delivered.stderr).toBe(0)
+      const handoverId = json(delivered).handoverId
+      const ours = async () => (await handovers()).filter((h) => h.handoverId === handoverId)
+      // Barrier: the emulated Immotop 2 has taken every file (bounded, not timed).
+      for (let i = 0; i < 400 && (await ours()).length === 0; i++) await new Promise((r) => setTimeout(r, 50))
+      expect(await ours()).toHaveLength(1)
+      expect(visible(sb.incomingDir)).toEqual([])
+      const refused = await run(['export-tenant', id, '--redeliver', '--yes', '--json', '--config', sb.configPath])
+      expect(refused.code, refused.stderr).toBe(5)
+      expect(json(refused).error).toMatchObject({code: 'ALREADY_PICKED_UP', message: `Immotop 2 has taken 5 of 5 files of handover ${handoverId} from ${sb.incomingDir} (gone from the folder, as Immotop 2 takes them); delivering them again would put them into Immotop 2 twice, so nothing was sent.`})
+      expect(visible(sb.incomingDir)).toEqual([])
+      expect(await ours()).toHaveLength(1)
+      const done = await run(['export-tenant', id, '--json', '--config', sb.configPath])
+      expect(done.code, done.stderr).toBe(0)
+      expect(json(done)).toMatchObject({status: 'exported', pickedUp: true, handoverId})
+      expect(await ours()).toHaveLength(1)
+      expect((await handovers()).filter((h) => h.record?.source?.tenantId === id)).toHaveLength(1)
+    } finally {
+      await fetch(`${sb.immotop.baseUrl}/_sandbox/pickup`, {method: 'PUT', headers: {'content-type': 'application/json'}, body: JSON.stringify({mode: 'saved'})})
+    }
+  })
 })

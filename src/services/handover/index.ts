@@ -190,6 +190,7 @@ async function startOver(deps: HandoverDeps, plan: Plan, op: OperationRow, confi
   const {ledger} = deps
   if (op.step !== 'delivered') throw nothingToRedeliver(plan, op.step === 'started' || op.step === 'fetched' ? 'is not delivered yet' : `is at step ${op.step}`)
   const folder = op.staging_dir ?? configured.dir
+  await refuseIfTaken(deps, plan, op, folder)
   if (!(await confirm({handoverId: plan.id, folder, since: op.delivered_at}))) {
     throw new UsageError('NOT_CONFIRMED', `The new delivery of handover ${plan.id} was not confirmed; nothing was changed.`, 'Run it again and confirm, or pass --yes.')
   }
@@ -203,6 +204,34 @@ async function startOver(deps: HandoverDeps, plan: Plan, op: OperationRow, confi
   const former = deps.staging.boundTo(folder)
   for (const file of plan.files) await former.retract(file).catch(() => undefined)
   return ledger.get(plan.opKey)!
+}
+
+/**
+ * --redeliver looks before it sends: where the folder the files went into
+ * can be read and is still that folder, files gone from it (or answered
+ * SavedDocument) are Immotop 2's pick-up (W&W's use case 5), and delivering
+ * them again would put them into Immotop 2 twice. A folder that cannot be
+ * read, or another folder at its path, says nothing: the files may be lost
+ * with it, which is what --redeliver is for.
+ */
+async function refuseIfTaken(deps: HandoverDeps, plan: Plan, op: OperationRow, folder: string): Promise<void> {
+  let state
+  try {
+    const configuredId = await deps.staging.identity()
+    const {view} = await deps.staging.forHandover(op.staging_dir, op.staging_dir_id, configuredId)
+    state = await view.pickupState(plan.files)
+  } catch (error) {
+    const code = toAppError(error).code
+    if (code === 'STAGING_UNREADABLE' || code === 'STAGING_FOLDER_REPLACED') return
+    throw error
+  }
+  if (state.pickedUp.length === 0) return
+  const answered = state.pickedUp.filter((f) => f.answer).length
+  throw new ConflictError(
+    'ALREADY_PICKED_UP',
+    `Immotop 2 has taken ${state.pickedUp.length} of ${plan.files.length} files of handover ${plan.id} from ${folder} (${answered > 0 ? `${answered} answered SavedDocument, the others gone from the folder` : 'gone from the folder, as Immotop 2 takes them'}); delivering them again would put them into Immotop 2 twice, so nothing was sent.`,
+    'Run export-tenant without --redeliver: it records the pick-up and goes on (the contract staff get one mail). Only if Immotop 2 does not hold these documents (look them up by DmsDocumentId) did someone else remove the files; ask W&W before delivering again.',
+  )
 }
 
 /** A tenant already handed over (with this dossier, or any dossier when not redoing) is reported, not sent again. */
