@@ -7,6 +7,7 @@ import type {AxiosResponse} from 'axios'
 import * as z from 'zod'
 import {melonBaseUrl, type MelonConfig} from '../config/schema.js'
 import {
+  HandoverMarkerSchema,
   ListingPageSchema,
   ListingSchema,
   MeSchema,
@@ -14,6 +15,8 @@ import {
   TenantSchema,
   type ContractStatus,
   type DocumentMeta,
+  type HandoverMarker,
+  type HandoverMarkerInput,
   type Listing,
   type ListingInput,
   type Tenant,
@@ -34,6 +37,7 @@ export const MELON_ROUTES = [
   ['get', '/api/partner/v1/tenants'],
   ['get', '/api/partner/v1/tenants/{tenant_id}'],
   ['put', '/api/partner/v1/tenants/{tenant_id}/contract'],
+  ['put', '/api/partner/v1/tenants/{tenant_id}/handover'],
   ['get', '/api/partner/v1/tenants/{tenant_id}/documents/{document_id}'],
   ['get', '/api/v2/objects/'],
 ] as const
@@ -215,6 +219,31 @@ export class MelonClient {
   }
 
   /**
+   * Marks the tenant as handed over by this installation, before its files go
+   * into Immotop 2: one handover per tenant per melon project, whatever the
+   * state folder. Another installation's marker is HANDED_OVER_ELSEWHERE
+   * (exit 5), naming it.
+   */
+  async markHandover(tenantId: string, marker: HandoverMarkerInput, idempotencyKey: string): Promise<Tenant> {
+    const {data} = await this.http.json(
+      {
+        method: 'PUT',
+        url: `${PARTNER_PREFIX}/tenants/${encodeURIComponent(tenantId)}/handover`,
+        data: marker,
+        headers: {'Content-Type': 'application/json', 'Idempotency-Key': idempotencyKey},
+      },
+      'PUT /tenants/{tenant_id}/handover',
+      TenantSchema,
+      (r) =>
+        this.projectNotFound(r) ??
+        (r.status === 404 ? new NotFoundError('TENANT_NOT_FOUND', `melon has no tenant with id ${tenantId} in project ${this.config.project}.`, 'The tenant was removed in melon; nothing was sent.') : undefined) ??
+        (r.status === 409 ? handedOverElsewhere(tenantId, HandoverMarkerSchema.safeParse((r.data as {handover?: unknown} | undefined)?.handover).data ?? null) : undefined) ??
+        this.validationError(r, `the handover marker of tenant ${tenantId}`),
+    )
+    return data
+  }
+
+  /**
    * Streams one document to `destination`, verifying size and SHA-256. A
    * declared size above melon.maxDocumentBytes is refused before anything is
    * downloaded; the body is cut at the declared size and bounded in time.
@@ -253,4 +282,15 @@ export class MelonClient {
     const reason = typeof body?.error?.message === 'string' ? body.error.message.slice(0, 200) : 'no reason given'
     return new RemoteRejectedError('MELON_REJECTED', `melon rejected ${what}: ${reason}.`, 'Correct the data in the source system and publish again.')
   }
+}
+
+/** Another installation of melon-immotop holds the tenant's handover (its marker in melon): named, with the fix. */
+export function handedOverElsewhere(tenantId: string, marker: HandoverMarker | null): ConflictError {
+  const who = marker ? `another melon-immotop installation (${marker.installation_name}, since ${marker.marked_at})` : 'another melon-immotop installation'
+  return new ConflictError(
+    'HANDED_OVER_ELSEWHERE',
+    `Tenant ${tenantId} is handed over by ${who}; nothing was sent, so it reaches Immotop 2 once.`,
+    'Run the handovers of one melon project from one installation: give this config the stateDir of that installation, or stop one of the two. Its `history --tenant` shows the handover.',
+    {details: {installation: marker}},
+  )
 }

@@ -122,6 +122,19 @@ export const TenantContractInputSchema = z
   .strict()
 export type TenantContractInput = z.infer<typeof TenantContractInputSchema>
 
+/** Which installation of melon-immotop hands a tenant over (PUT /tenants/{id}/handover), as melon keeps it. */
+export const HandoverMarkerInputSchema = z
+  .object({
+    installation_id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/),
+    installation_name: z.string().min(1).max(300),
+    handover_id: z.string().min(1).max(100),
+  })
+  .strict()
+export type HandoverMarkerInput = z.infer<typeof HandoverMarkerInputSchema>
+
+export const HandoverMarkerSchema = z.object({installation_id: z.string(), installation_name: z.string(), handover_id: z.string(), marked_at: z.string()})
+export type HandoverMarker = z.infer<typeof HandoverMarkerSchema>
+
 export const TenantSchema = z.object({
   id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/),
   contract_status: ContractStatusSchema,
@@ -136,6 +149,8 @@ export const TenantSchema = z.object({
     .nullable(),
   persons: z.array(PersonSchema).min(1),
   documents: z.array(DocumentMetaSchema),
+  /** Set once an installation marked the tenant as handed over by it. Absent from melon servers before the marker. */
+  handover: HandoverMarkerSchema.nullable().optional(),
   /** Set once a contract was reported (with_contract): Immotop 2's tenancy and its start. */
   contract: z.object({tenancy_reference: z.string(), start_date: isoDate}).nullable().optional(),
 })

@@ -9,7 +9,7 @@ import {mkdir} from 'node:fs/promises'
 import {join} from 'node:path'
 import Fastify, {type FastifyInstance, type FastifyReply, type FastifyRequest} from 'fastify'
 import * as z from 'zod'
-import {ContractStatusSchema, ListingInputSchema, TenantContractInputSchema, type DocumentKind, type DocumentMeta, type Listing, type Tenant} from '../contracts/melon-wire.js'
+import {ContractStatusSchema, HandoverMarkerInputSchema, ListingInputSchema, TenantContractInputSchema, type DocumentKind, type DocumentMeta, type Listing, type Tenant} from '../contracts/melon-wire.js'
 import {addDays} from '../core/swiss-address.js'
 import {makePdf, writeDocument} from './dossier-pdf.js'
 import {Faults, installHttpFaults} from './faults.js'
@@ -277,6 +277,33 @@ export function createMelonEmulator(options: MelonEmulatorOptions): {app: Fastif
       return updated
     })()
     return reply.code(200).send(result)
+  })
+
+  // One installation hands the tenant over: the first marker wins; the same installation may mark again. Idempotent (PUT, Idempotency-Key).
+  app.put<{Params: {id: string}}>('/api/partner/v1/tenants/:id/handover', async (request, reply) => {
+    const {key, requestHash, seen} = idempotency(request, request.url)
+    if (seen) return seen(reply)
+    const parsed = HandoverMarkerInputSchema.safeParse(request.body)
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!
+      return reply.code(422).send(ERROR('invalid_handover', `${issue.path.join('.') || 'body'}: ${issue.message}`))
+    }
+    const result = db.transaction(() => {
+      const tenant = tenantById(request.params.id)
+      if (!tenant) return {status: 404, body: ERROR('not_found', 'no tenant with this id')}
+      const held = tenant.handover
+      if (held && held.installation_id !== parsed.data.installation_id) {
+        return {status: 409, body: {...ERROR('handed_over_elsewhere', 'another installation hands this tenant over'), handover: held}}
+      }
+      const marker = {...parsed.data, marked_at: held?.marked_at ?? new Date().toISOString()}
+      const {id: _id, documents: _d, ...body} = {...tenant, handover: marker}
+      db.prepare('UPDATE tenants SET body = ? WHERE id = ?').run(JSON.stringify(body), tenant.id)
+      db.prepare('INSERT INTO writes (method, path, idempotency_key, status, at) VALUES (?, ?, ?, ?, ?)').run('PUT', request.url, key ?? null, 200, new Date().toISOString())
+      const updated = tenantById(tenant.id)!
+      if (key) db.prepare('INSERT INTO idempotency (key, request_hash, status, body) VALUES (?, ?, ?, ?)').run(key, requestHash, 200, JSON.stringify(updated))
+      return {status: 200, body: updated}
+    })()
+    return reply.code(result.status).send(result.body)
   })
 
   const downloads = {current: 0, max: 0}

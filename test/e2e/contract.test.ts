@@ -151,6 +151,29 @@ describe('melon partner API contract', () => {
     expectValid('Error', await refused.json())
     expectValid('Error', await (await call('PUT', '/api/partner/v1/tenants/T-0/contract', contractPath, {headers: {...auth, 'content-type': 'application/json'}, body})).json())
 
+    // The handover marker: first installation wins, the same one may mark again, another is refused with the holder.
+    const handoverPath = '/api/partner/v1/tenants/{tenant_id}/handover'
+    const marker = {installation_id: 'inst-a', installation_name: 'host-a:/var/lib/mi', handover_id: 'mi-T-1002-aaaa'}
+    const markHeaders = {...auth, 'content-type': 'application/json', 'idempotency-key': 'handover-T-1002-a'}
+    const marked = await call('PUT', '/api/partner/v1/tenants/T-1002/handover', handoverPath, {headers: markHeaders, body: JSON.stringify(marker)})
+    expect(marked.status).toBe(200)
+    const markedTenant = await marked.json()
+    expectValid('Tenant', markedTenant)
+    expect(markedTenant.handover).toMatchObject(marker)
+    expect((await call('PUT', '/api/partner/v1/tenants/T-1002/handover', handoverPath, {headers: markHeaders, body: JSON.stringify(marker)})).headers.get('idempotent-replayed')).toBe('true')
+    const remark = await call('PUT', '/api/partner/v1/tenants/T-1002/handover', handoverPath, {headers: {...auth, 'content-type': 'application/json'}, body: JSON.stringify({...marker, handover_id: 'mi-T-1002-bbbb'})})
+    expect(remark.status).toBe(200)
+    expect((await remark.json()).handover).toMatchObject({handover_id: 'mi-T-1002-bbbb', marked_at: markedTenant.handover.marked_at})
+    const elsewhere = await call('PUT', '/api/partner/v1/tenants/T-1002/handover', handoverPath, {headers: {...auth, 'content-type': 'application/json'}, body: JSON.stringify({...marker, installation_id: 'inst-b'})})
+    expect(elsewhere.status).toBe(409)
+    const conflict = await elsewhere.json()
+    expectValid('HandoverConflict', conflict)
+    expect(conflict).toMatchObject({error: {code: 'handed_over_elsewhere'}, handover: {installation_id: 'inst-a'}})
+    const badMarker = await call('PUT', '/api/partner/v1/tenants/T-1002/handover', handoverPath, {headers: {...auth, 'content-type': 'application/json'}, body: JSON.stringify({installation_id: '../x'})})
+    expect(badMarker.status).toBe(422)
+    expectValid('Error', await badMarker.json())
+    expectValid('Error', await (await call('PUT', '/api/partner/v1/tenants/T-0/handover', handoverPath, {headers: {...auth, 'content-type': 'application/json'}, body: JSON.stringify(marker)})).json())
+
     const doc = tenant.documents[0]
     const download = await call('GET', `/api/partner/v1/tenants/T-1001/documents/${doc.id}`, '/api/partner/v1/tenants/{tenant_id}/documents/{document_id}', {headers: auth})
     expect(download.headers.get('x-content-sha256')).toBe(doc.sha256)

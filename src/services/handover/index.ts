@@ -17,6 +17,8 @@ import {ConflictError, UsageError, diskFullError, toAppError, type AppError} fro
 import type {FileRow, HandoverStep, OperationRow} from '../../state/ledger.js'
 import type {Tenant} from '../../contracts/melon-wire.js'
 import {operationKey} from '../../core/handover.js'
+import {handedOverElsewhere} from '../../adapters/melon-client.js'
+import {installationOf} from '../../state/installation.js'
 import {stepIndex, type HandoverDeps, type StepContext} from './context.js'
 import {deliverStep} from './deliver.js'
 import {fetchStep} from './fetch.js'
@@ -142,11 +144,29 @@ export async function exportTenant(deps: HandoverDeps, tenantOrId: string | Tena
   if (done) return {...base, ...done}
   // A handover already under way goes on with what it has; a new one needs the dossier.
   if (recorded.length === 0) assertDossier(tenant)
+  await markHandover(deps, plan, tenant)
   const notify = options.notify && Boolean(deps.mailer)
   const {op, staging} = await claimWithFolder(deps, plan, notify, recorded, options.redeliver)
   const ctx: StepContext = {...deps, staging, plan, spool: new Spool(deps.ledger.stateDir, plan.id), signal: options.signal, progress}
   const outcome = await runSteps(ctx, op, {...options, notify})
   return {...base, ...outcome, dryRun: false, attempts: op.attempts + 1, files: filesOf(plan, deps, outcome.pickedUp ? 'picked_up' : 'delivered')}
+}
+
+/**
+ * One handover per tenant per melon project, whatever the state folder:
+ * melon keeps which installation hands the tenant over. Another
+ * installation's marker on the tenant (as listed) stops it here; otherwise
+ * the marker is written before anything is delivered, and melon refuses it
+ * when another installation was quicker. A marker of this installation for
+ * this handover is not written again.
+ */
+async function markHandover(deps: HandoverDeps, plan: Plan, tenant: Tenant): Promise<void> {
+  const installation = installationOf(deps.ledger.stateDir)
+  const held = tenant.handover
+  if (held && held.installation_id !== installation.id) throw handedOverElsewhere(tenant.id, held)
+  if (held?.handover_id === plan.id) return
+  const marker = {installation_id: installation.id, installation_name: installation.name, handover_id: plan.id}
+  await deps.melon.markHandover(tenant.id, marker, `handover-${plan.id}-${installation.id}`)
 }
 
 /**
