@@ -53,6 +53,22 @@ export function checkLedgerFile(file: string): number {
   }
 }
 
+/** What a ledger file (a backup) holds per tenant, read-only: whether some handover of it got as far as delivery. */
+export function handoversIn(file: string): Map<string, {delivered: boolean}> {
+  const db = new Sqlite(file, {readOnly: true})
+  try {
+    const rows = db.prepare('SELECT tenant_id, step, status FROM operations').all() as Array<{tenant_id: string; step: string; status: string}>
+    const byTenant = new Map<string, {delivered: boolean}>()
+    for (const row of rows) {
+      const delivered = row.status === 'done' || HANDOVER_STEPS.indexOf(row.step as HandoverStep) >= HANDOVER_STEPS.indexOf('delivered') || row.step === 'acknowledged'
+      byTenant.set(row.tenant_id, {delivered: delivered || Boolean(byTenant.get(row.tenant_id)?.delivered)})
+    }
+    return byTenant
+  } finally {
+    db.close()
+  }
+}
+
 /** The backups of a state folder, newest first. */
 export function listBackups(stateDir: string): string[] {
   try {
@@ -453,8 +469,9 @@ export class Ledger {
   }
 
   /**
-   * For `state rebuild`: an operation with its files, every control file taken
-   * as moved in (so none is ever written again), at the step the evidence shows.
+   * For `state rebuild` and `state restore`: an operation with its files,
+   * every control file taken as moved in (so none is ever written again), at
+   * the step the evidence shows, in place of what the ledger held of it.
    */
   insertRebuilt(
     op: Pick<OperationRow, 'op_key' | 'tenant_id' | 'unit_ref' | 'handover_id' | 'dossier_hash'>,
@@ -463,6 +480,9 @@ export class Ledger {
   ): void {
     const now = this.now()
     this.db.transaction(() => {
+      // A restored backup may hold it at an earlier step: the evidence replaces that.
+      this.sql('DELETE FROM operation_files WHERE op_key = ?').run(op.op_key)
+      this.sql('DELETE FROM operations WHERE op_key = ?').run(op.op_key)
       this.db
         .prepare(
           `INSERT INTO operations (op_key, kind, tenant_id, unit_ref, handover_id, dossier_hash, step, status, attempts, notify, delivered_at, created_at, updated_at)

@@ -57,6 +57,46 @@ describe('a lost ledger', () => {
     expect(await counts(sb)).toEqual(before)
   })
 
+  it('state restore of an older backup adds what this installation handed over after it (melon\'s markers): nothing is delivered or mailed again (issue 24, hole 5)', async () => {
+    const sb = await handedOver()
+    const [older] = backups(sb)
+    const created = await fetch(`${sb.melon.baseUrl}/_sandbox/tenants`, {method: 'POST', headers: {'content-type': 'application/json'}, body: '{}'})
+    const {id} = (await created.json()) as {id: string}
+    const later = json(await runCli(['sync', '--once', '--json', '--config', sb.configPath]))
+    expect(later.exported).toEqual([id])
+    const before = await counts(sb)
+    for (const suffix of ['-wal', '-shm']) rmSync(`${ledgerFile(sb)}${suffix}`, {force: true})
+    truncateSync(ledgerFile(sb), 0)
+    const restored = await runCli(['state', 'restore', '--from', join(sb.stateDir, 'backups', older!), '--json', '--config', sb.configPath])
+    expect(restored.code, restored.stderr).toBe(0)
+    const result = json(restored)
+    expect(result.operations).toBe(3)
+    // Immotop 2 answered and the answers were removed once read: no evidence is left but the marker, so it is taken as handed over.
+    expect(result.afterBackup).toMatchObject({waiting: [], pickedUp: [], assumedDone: [id], notSent: []})
+    const human = await runCli(['history', '--tenant', id, '--config', sb.configPath])
+    expect(human.stdout).toContain('restored: no evidence left; taken as handed over, nothing resent')
+    const again = json(await runCli(['sync', '--once', '--json', '--config', sb.configPath]))
+    expect(again.summary).toMatchObject({exported: 0, alreadyDone: 4, failed: 0})
+    expect(await counts(sb)).toEqual(before)
+  })
+
+  it('state restore over a sound ledger is refused (LEDGER_HEALTHY, exit 5) and changes nothing; --force replaces it and keeps it as replaced (issue 24, hole 11)', async () => {
+    const sb = await handedOver()
+    // SQLite's own -wal/-shm may come and go with any reader; nothing else may appear.
+    const listing = () => readdirSync(sb.stateDir).filter((n) => !/-(wal|shm)$/.test(n)).sort()
+    const files = listing()
+    const ledgerBytes = readFileSync(ledgerFile(sb))
+    const refused = await runCli(['state', 'restore', '--json', '--config', sb.configPath])
+    expect(refused.code, refused.stderr).toBe(5)
+    expect(json(refused).error).toMatchObject({code: 'LEDGER_HEALTHY', message: `The ledger ${ledgerFile(sb)} is sound (3 handovers); a backup put in its place would forget what it recorded since. Nothing was changed.`})
+    expect(listing()).toEqual(files)
+    expect(readFileSync(ledgerFile(sb)).equals(ledgerBytes)).toBe(true)
+    const forced = await runCli(['state', 'restore', '--force', '--json', '--config', sb.configPath])
+    expect(forced.code, forced.stderr).toBe(0)
+    expect(json(forced).setAside.some((f: string) => f.includes('ledger.sqlite.replaced-'))).toBe(true)
+    expect(json(forced).setAside.some((f: string) => f.includes('damaged'))).toBe(false)
+  })
+
   it('a missing ledger without backups: state rebuild takes what melon and the folders show; nothing is resent, new tenants still go', async () => {
     const sb = await handedOver()
     const before = await counts(sb)
