@@ -197,25 +197,10 @@ export class MelonClient {
    * repeat after a lost answer changes nothing. 409 when melon already holds
    * another contract for the tenant.
    */
-  async setTenantContract(tenantId: string, contract: TenantContractInput, idempotencyKey: string): Promise<Tenant> {
-    const {data} = await this.http.json(
-      {
-        method: 'PUT',
-        url: `${PARTNER_PREFIX}/tenants/${encodeURIComponent(tenantId)}/contract`,
-        data: contract,
-        headers: {'Content-Type': 'application/json', 'Idempotency-Key': idempotencyKey},
-      },
-      'PUT /tenants/{tenant_id}/contract',
-      TenantSchema,
-      (r) =>
-        this.projectNotFound(r) ??
-        (r.status === 404 ? new NotFoundError('TENANT_NOT_FOUND', `melon has no tenant with id ${tenantId} in project ${this.config.project}.`, 'The tenant was removed in melon; nothing to tell.') : undefined) ??
-        (r.status === 409
-          ? new ConflictError('CONTRACT_CONFLICT', `melon already holds another contract for tenant ${tenantId}.`, 'Check the tenant in melon; `melon-immotop contracts` shows what Immotop 2 holds.')
-          : undefined) ??
-        this.validationError(r, `the contract of tenant ${tenantId}`),
+  setTenantContract(tenantId: string, contract: TenantContractInput, idempotencyKey: string): Promise<Tenant> {
+    return this.putOnTenant(tenantId, 'contract', contract, idempotencyKey, 'nothing to tell', () =>
+      new ConflictError('CONTRACT_CONFLICT', `melon already holds another contract for tenant ${tenantId}.`, 'Check the tenant in melon; `melon-immotop contracts` shows what Immotop 2 holds.'),
     )
-    return data
   }
 
   /**
@@ -224,21 +209,28 @@ export class MelonClient {
    * state folder. Another installation's marker is HANDED_OVER_ELSEWHERE
    * (exit 5), naming it.
    */
-  async markHandover(tenantId: string, marker: HandoverMarkerInput, idempotencyKey: string): Promise<Tenant> {
+  markHandover(tenantId: string, marker: HandoverMarkerInput, idempotencyKey: string): Promise<Tenant> {
+    return this.putOnTenant(tenantId, 'handover', marker, idempotencyKey, 'nothing was sent', (r) =>
+      handedOverElsewhere(tenantId, HandoverMarkerSchema.safeParse((r.data as {handover?: unknown} | undefined)?.handover).data ?? null),
+    )
+  }
+
+  /** PUT /tenants/{id}/<what> with an Idempotency-Key; 404 is TENANT_NOT_FOUND (`gone`: what that means), 409 is `conflict`'s. */
+  private async putOnTenant(tenantId: string, what: 'contract' | 'handover', body: unknown, idempotencyKey: string, gone: string, conflict: (r: AxiosResponse) => AppError): Promise<Tenant> {
     const {data} = await this.http.json(
       {
         method: 'PUT',
-        url: `${PARTNER_PREFIX}/tenants/${encodeURIComponent(tenantId)}/handover`,
-        data: marker,
+        url: `${PARTNER_PREFIX}/tenants/${encodeURIComponent(tenantId)}/${what}`,
+        data: body,
         headers: {'Content-Type': 'application/json', 'Idempotency-Key': idempotencyKey},
       },
-      'PUT /tenants/{tenant_id}/handover',
+      `PUT /tenants/{tenant_id}/${what}`,
       TenantSchema,
       (r) =>
         this.projectNotFound(r) ??
-        (r.status === 404 ? new NotFoundError('TENANT_NOT_FOUND', `melon has no tenant with id ${tenantId} in project ${this.config.project}.`, 'The tenant was removed in melon; nothing was sent.') : undefined) ??
-        (r.status === 409 ? handedOverElsewhere(tenantId, HandoverMarkerSchema.safeParse((r.data as {handover?: unknown} | undefined)?.handover).data ?? null) : undefined) ??
-        this.validationError(r, `the handover marker of tenant ${tenantId}`),
+        (r.status === 404 ? new NotFoundError('TENANT_NOT_FOUND', `melon has no tenant with id ${tenantId} in project ${this.config.project}.`, `The tenant was removed in melon; ${gone}.`) : undefined) ??
+        (r.status === 409 ? conflict(r) : undefined) ??
+        this.validationError(r, `the ${what === 'contract' ? 'contract' : 'handover marker'} of tenant ${tenantId}`),
     )
     return data
   }

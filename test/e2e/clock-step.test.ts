@@ -5,12 +5,11 @@
  * moves Date and Linux's boot time together, as the kernel does) try to run
  * beside it. And a sync whose lock file is taken away stops at once.
  */
-import {spawn} from 'node:child_process'
 import {existsSync, readFileSync, readdirSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {describe, expect, it} from 'vitest'
-import {BIN, json, runCli} from '../helpers/cli.js'
+import {json, runCli, startCli} from '../helpers/cli.js'
 import {getJson, sandboxPerTest, type TestSandbox} from '../helpers/sandbox.js'
 
 const startSandbox = sandboxPerTest()
@@ -21,15 +20,10 @@ const pickup = (sb: TestSandbox, mode: 'saved' | 'off') => fetch(`${sb.immotop.b
 /** A `sync --once` that hands T-1001 over and waits for its pick-up (Immotop 2 picks nothing up): resolves once it waits. */
 async function waitingSync(sb: TestSandbox) {
   await pickup(sb, 'off')
-  const child = spawn(process.execPath, [BIN, 'sync', '--once', '--concurrency', '1', '--json', '--config', sb.configPath], {stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, NO_COLOR: '1'}})
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (c) => (stdout += c))
-  child.stderr.on('data', (c) => (stderr += c))
-  const exited = new Promise<{code: number | null; stdout: string; stderr: string}>((resolve) => child.once('exit', (code) => resolve({code, stdout, stderr})))
+  const {child, output, exited} = startCli(['sync', '--once', '--concurrency', '1', '--json', '--config', sb.configPath])
   // Barrier: a control file is in the staging folder, so the sync is in its wait for pick-up.
   for (let i = 0; i < 600 && !readdirSync(sb.incomingDir).some((n) => n.endsWith('.xml_it2')); i++) await new Promise((r) => setTimeout(r, 50))
-  expect(readdirSync(sb.incomingDir).some((n) => n.endsWith('.xml_it2')), stderr).toBe(true)
+  expect(readdirSync(sb.incomingDir).some((n) => n.endsWith('.xml_it2')), output().stderr).toBe(true)
   return {child, exited}
 }
 

@@ -149,9 +149,10 @@ describe('doctor tells failures apart, each with a fix and who owns it', () => {
       owner: 'emonitor',
       detail: 'The token lacks objects:write, documents:read, tenants:write: publish, unpublish, export-tenant, sync, sync (closing the loop), contracts will be refused.',
     })
+    // export-tenant first marks the tenant in melon (tenants:write), before any document is read.
     const refused = await runCli(['export-tenant', 'T-1001', '--json', '--config', config])
     expect(refused.code).toBe(4)
-    expect(json(refused).error.message).toBe('melon GET /tenants/{tenant_id}/documents/{document_id}: 403, the account lacks the right for this call (missing right documents:read).')
+    expect(json(refused).error.message).toBe('melon PUT /tenants/{tenant_id}/handover: 403, the account lacks the right for this call (missing right tenants:write).')
   })
 
   it('404: the melon project does not exist, or the base URL is not melon', async () => {

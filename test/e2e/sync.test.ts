@@ -2,10 +2,9 @@
  * Exactly-once handover under faults, crashes and concurrency, against the
  * sandbox with real processes, a real SMTP sink and the real ledger.
  */
-import {spawn} from 'node:child_process'
 import {readdirSync} from 'node:fs'
 import {afterEach, describe, expect, it} from 'vitest'
-import {BIN, json, runCli} from '../helpers/cli.js'
+import {json, runCli, startCli} from '../helpers/cli.js'
 import {killRepeatedly, killSeed, mulberry32} from '../helpers/kill.js'
 import {getJson, setFaults, testSandbox, type TestSandbox} from '../helpers/sandbox.js'
 
@@ -122,24 +121,20 @@ describe('sync', () => {
 
   it('without --once it keeps polling, picks up new tenants, and stops cleanly with exit 0 on SIGTERM', async () => {
     const sb = await sandboxWith(0)
-    const child = spawn(process.execPath, [BIN, 'sync', '--interval', '1', '--json', '--config', sb.configPath], {stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, NO_COLOR: '1'}})
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (c) => (stdout += c))
-    child.stderr.on('data', (c) => (stderr += c))
+    const running = startCli(['sync', '--interval', '1', '--json', '--config', sb.configPath])
     const waitFor = async (check: () => Promise<boolean>) => {
       for (let i = 0; i < 200; i++) {
         if (await check()) return
         await new Promise((r) => setTimeout(r, 100))
       }
-      throw new Error(`timed out; stderr: ${stderr}`)
+      throw new Error(`timed out; stderr: ${running.output().stderr}`)
     }
     const mailCount = async () => (await getJson(`${sb.immotop.baseUrl}/_sandbox/mails`)).mails.length as number
     await waitFor(async () => (await mailCount()) === 3)
     await fetch(`${sb.melon.baseUrl}/_sandbox/tenants`, {method: 'POST', headers: {'content-type': 'application/json'}, body: '{}'})
     await waitFor(async () => (await mailCount()) === 4)
-    child.kill('SIGTERM')
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve))
+    running.child.kill('SIGTERM')
+    const {code, stdout, stderr} = await running.exited
     expect(code).toBe(0)
     expect(stderr).toContain('SIGTERM: finishing the tenant(s) in hand')
     // JSON Lines: one compact document per pass, each on its own line.
@@ -155,20 +150,16 @@ describe('interrupted', () => {
     const sb = await sandboxWith(0)
     // Each document's pick-up is held back, so the first tenant is still in hand when the signal comes.
     await setFaults(sb, 'ackdelay=1500ms')
-    const child = spawn(process.execPath, [BIN, 'sync', '--once', '--concurrency', '1', '--json', '--config', sb.configPath], {stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, NO_COLOR: '1'}})
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (c) => (stdout += c))
-    child.stderr.on('data', (c) => (stderr += c))
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve))
+    const running = startCli(['sync', '--once', '--concurrency', '1', '--json', '--config', sb.configPath])
     // Barrier: the first control file is in the staging folder (the tenant is delivered, its pick-up pending).
     for (let i = 0; i < 400 && !readdirSync(sb.incomingDir).some((n) => n.endsWith('.xml_it2')); i++) await new Promise((r) => setTimeout(r, 50))
-    expect(readdirSync(sb.incomingDir).some((n) => n.endsWith('.xml_it2')), stderr).toBe(true)
-    child.kill('SIGINT')
-    const code = await exited
+    expect(readdirSync(sb.incomingDir).some((n) => n.endsWith('.xml_it2')), running.output().stderr).toBe(true)
+    running.child.kill('SIGINT')
+    const result = await running.exited
+    const {code, stderr} = result
     expect(stderr).toContain('SIGINT: finishing the tenant(s) in hand')
     expect(code, stderr).toBe(130)
-    const report = json({code, signal: null, stdout, stderr})
+    const report = json(result)
     expect(report.exported).toEqual(['T-1001'])
     expect(report.failed).toEqual([])
     expect(report.notStarted).toEqual(['T-1002', 'T-1003'])

@@ -50,6 +50,20 @@ export function runCli(args: string[], options: {env?: NodeJS.ProcessEnv; cwd?: 
   })
 }
 
+/**
+ * Starts the built CLI and leaves it running (for tests that act while it
+ * works): `output()` is what it wrote so far, `exited` its result.
+ */
+export function startCli(args: string[], options: {env?: NodeJS.ProcessEnv} = {}): {child: ChildProcess; output: () => {stdout: string; stderr: string}; exited: Promise<CliResult>} {
+  const child = spawn(process.execPath, [BIN, ...args], {stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, NO_COLOR: '1', ...options.env}})
+  let stdout = ''
+  let stderr = ''
+  child.stdout!.on('data', (c) => (stdout += c))
+  child.stderr!.on('data', (c) => (stderr += c))
+  const exited = new Promise<CliResult>((resolve) => child.once('close', (code, signal) => resolve({code, signal, stdout, stderr})))
+  return {child, output: () => ({stdout, stderr}), exited}
+}
+
 /** Parses stdout, failing the test with the whole output when it is not exactly one JSON document. */
 export function json<T = any>(result: CliResult): T {
   try {

@@ -50,9 +50,9 @@ export function melonChecks(): Check[] {
           'objects:write': ['publish', 'unpublish'],
           'tenants:read': ['tenants', 'export-tenant', 'sync'],
           'documents:read': ['export-tenant', 'sync'],
+          // The handover marker on the tenant, before delivery; and, with sync.onContract, the contract.
+          'tenants:write': ['export-tenant', 'sync', ...(ctx.loaded!.config.sync.onContract !== 'off' ? ['sync (closing the loop)', 'contracts'] : [])],
         }
-        // Closing the loop tells melon about contracts (sync.onContract).
-        if (ctx.loaded!.config.sync.onContract !== 'off') needed['tenants:write'] = ['sync (closing the loop)', 'contracts']
         const missing = Object.keys(needed).filter((right) => !me.scopes.includes(right))
         // Harmless reads prove what the scopes claim.
         for (const what of ['objects', 'tenants'] as const) {
