@@ -12,8 +12,8 @@
  * connection before the answer (did it land?). ackdelay and ackerror apply to Immotop 2's staging
  * processing: acknowledgements come late, or carry a FehlerText.
  * truncatefirst truncates only the first download of each document, so a test
- * can prove recovery deterministically. hold=<path> holds every request whose
- * path starts with it until the faults are set again (at most a minute): a
+ * can prove recovery deterministically. hold=<text> holds every request whose
+ * path contains it until the faults are set again (at most a minute): a
  * barrier for tests, which GET /_sandbox/faults shows as `held`. GET
  * /_sandbox/faults also reports how many faults of each kind were injected.
  */
@@ -53,8 +53,8 @@ const FaultSpecSchema = z
       .regex(/^GetDms[A-Za-z]+(\+GetDms[A-Za-z]+)*$/, 'view names joined by +, e.g. GetDmsObjekt+GetDmsLiegenschaft')
       .optional()
       .transform((v) => (v ? v.split('+') : [])),
-    /** Hold requests whose path starts with this until the faults are set again (at most HOLD_MAX_MS). */
-    hold: z.string().regex(/^\/[\w/.~-]*$/, 'a path such as /api/partner/v1/tenants/T-1001').optional(),
+    /** Hold requests whose path contains this until the faults are set again (at most HOLD_MAX_MS). */
+    hold: z.string().regex(/^\/[\w/.~-]*$/, 'a path such as /api/partner/v1/tenants/T-1001 or /documents/').optional(),
     /** Shift the Date header of every answer (clock-skew checks); may be negative. */
     dateskew: z.string().regex(/^-?\d+(ms|s)?$/, 'a duration like 600s or -90s').optional().transform((v) => (v === undefined ? 0 : v.endsWith('ms') ? Number(v.slice(0, -2)) : v.endsWith('s') ? Number(v.slice(0, -1)) * 1000 : Number(v))),
   })
@@ -105,10 +105,10 @@ export class Faults {
     for (const release of this.releaseHeld.splice(0)) release()
   }
 
-  /** Waits while `hold` holds this path: until the faults are set again, at most HOLD_MAX_MS. */
+  /** Waits while `hold` holds this path (it contains the hold's text): until the faults are set again, at most HOLD_MAX_MS. */
   async holdIfAsked(path: string): Promise<void> {
     const hold = this.spec.hold
-    if (!hold || !path.startsWith(hold)) return
+    if (!hold || !path.includes(hold)) return
     this.held++
     try {
       await new Promise<void>((resolve) => {

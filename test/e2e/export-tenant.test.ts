@@ -343,7 +343,8 @@ describe('export-tenant interrupted', () => {
       const handoverId = json(delivered).handoverId
       const ours = async () => (await handovers()).filter((h) => h.handoverId === handoverId)
       // Barrier: the emulated Immotop 2 has taken every file (bounded, not timed).
-      for (let i = 0; i < 400 && (await ours()).length === 0; i++) await new Promise((r) => setTimeout(r, 50))
+      const taken = async () => visible(sb.incomingDir).length === 0 && (await ours())[0]?.documents.length === 5
+      for (let i = 0; i < 400 && !(await taken()); i++) await new Promise((r) => setTimeout(r, 50))
       expect(await ours()).toHaveLength(1)
       expect(visible(sb.incomingDir)).toEqual([])
       const refused = await run(['export-tenant', id, '--redeliver', '--yes', '--json', '--config', sb.configPath])

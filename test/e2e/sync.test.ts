@@ -257,10 +257,15 @@ describe('sync options', () => {
     await fetch(`${sb.melon.baseUrl}/_sandbox/tenants`, {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({count: 8})})
     const {configVariant} = await import('../helpers/sandbox.js')
     const wide = configVariant(sb, 'wide', (c) => (c.sync = {concurrency: 4}))
-    expect((await runCli(['sync', '--once', '--config', wide])).code).toBe(0)
-    const wider = (await getJson(`${sb.melon.baseUrl}/_sandbox/stats`)).downloads.max
-    expect(wider).toBeLessThanOrEqual(4)
-    expect(wider).toBeGreaterThan(2)
+    // Barrier, not timing: every document download is held until four wait at once (a tenant's documents come one after another).
+    await setFaults(sb, 'hold=/documents/')
+    const running = startCli(['sync', '--once', '--config', wide])
+    const held = async () => (await getJson(`${sb.melon.baseUrl}/_sandbox/faults`)).held as number
+    for (let i = 0; i < 600 && (await held()) < 4; i++) await new Promise((r) => setTimeout(r, 50))
+    expect(await held()).toBe(4)
+    await setFaults(sb, '')
+    expect((await running.exited).code).toBe(0)
+    expect((await getJson(`${sb.melon.baseUrl}/_sandbox/stats`)).downloads.max).toBeLessThanOrEqual(4)
   })
 
   it('sweeps partial files an interrupted run left in the staging temporary folder, but not recent ones', async () => {
