@@ -13,7 +13,8 @@
 import {closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, statSync} from 'node:fs'
 import {chmod, mkdir, readdir, rm} from 'node:fs/promises'
 import {join} from 'node:path'
-import {AppError, ConfigError, StateError, diskFullError} from '../errors.js'
+import {AppError, BugError, ConfigError, StateError, diskFullError} from '../errors.js'
+import {CONTRACT_TRANSITIONS, HANDOVER_TRANSITIONS, isTransition} from '../core/transitions.js'
 import {renameDurably} from '../adapters/durable.js'
 import {ownStamp, parseStamp, stampStillRuns, stillClaimant} from './process-alive.js'
 import {Sqlite, sqliteCode, sqliteModule, type Statement} from './sqlite.js'
@@ -503,6 +504,7 @@ export class Ledger {
   advance(opKey: string, step: HandoverStep, status: OperationStatus = 'in_progress', detail: string | null = null): void {
     this.db.transaction(() => {
       const op = this.get(opKey)!
+      assertHandoverStep(opKey, op.step, step)
       const deliveredAt = step === 'delivered' ? this.now() : stepRank(step) < stepRank('delivered') ? null : op.delivered_at
       this.sql('UPDATE operations SET step = ?, status = ?, delivered_at = ?, updated_at = ?, lease_until = ? WHERE op_key = ?').run(step, status, deliveredAt, this.now(), Date.now() + LEASE_MS, opKey)
       this.event(opKey, 'handover', op.unit_ref, op.tenant_id, step, detail)
@@ -540,6 +542,7 @@ export class Ledger {
   fail(opKey: string, code: string, message: string, resetTo?: HandoverStep): void {
     this.db.transaction(() => {
       const op = this.get(opKey)!
+      if (resetTo) assertHandoverStep(opKey, op.step, resetTo)
       this.db
         .prepare("UPDATE operations SET status = 'failed', step = COALESCE(?, step), last_error_code = ?, last_error = ?, updated_at = ? WHERE op_key = ?")
         .run(resetTo ?? null, code, message, this.now(), opKey)
@@ -642,6 +645,7 @@ export class Ledger {
     return this.db.transaction(() => {
       const row = this.sql('SELECT * FROM contracts WHERE op_key = ?').get(opKey) as ContractRow
       if (ifRevision !== undefined && row.revision !== ifRevision) return false
+      assertWatchState(row, change.state, Boolean(change.tenancy))
       // A tenancy is one tenant's contract: never recorded for a second watch on its unit.
       if (change.tenancy && this.tenancyTakenBy(row.unit_ref, change.tenancy.ref, opKey)) return false
       const reason = change.reason === undefined ? row.reason : change.reason
@@ -730,6 +734,20 @@ export class Ledger {
 }
 
 const stepRank = (step: HandoverStep) => HANDOVER_STEPS.indexOf(step)
+
+/** A handover moves only as core/transitions.ts lists: anything else is a bug, refused before it is written. */
+function assertHandoverStep(opKey: string, from: HandoverStep, to: HandoverStep): void {
+  if (isTransition(HANDOVER_TRANSITIONS, from, to)) return
+  throw new BugError('ILLEGAL_TRANSITION', `Handover ${opKey} cannot go from step ${from} to ${to}; nothing was changed. This is a bug in melon-immotop.`, 'Run again with --verbose and report the output to the melon-immotop maintainers.')
+}
+
+/** A watch moves only as core/transitions.ts lists; closed → found only for an expired watch (no tenancy, melon never told), by a person. */
+function assertWatchState(row: ContractRow, to: ContractState, withTenancy: boolean): void {
+  const reopened = row.state === 'closed' && to === 'found'
+  const expired = row.tenancy_ref === null && row.melon_told_at === null
+  if (isTransition(CONTRACT_TRANSITIONS, row.state, to) && (!reopened || (expired && withTenancy))) return
+  throw new BugError('ILLEGAL_TRANSITION', `The contract watch of tenant ${row.tenant_id} cannot go from ${row.state} to ${to}; nothing was changed. This is a bug in melon-immotop.`, 'Run again with --verbose and report the output to the melon-immotop maintainers.')
+}
 
 /** A contract change that changes nothing (a pass over a watch that still waits). */
 function unchanged(row: ContractRow, change: {state: ContractState; tenancy?: unknown; listingResult?: string; told?: boolean}, reason: string | null, candidates: string | null): boolean {
