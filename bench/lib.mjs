@@ -21,7 +21,9 @@ export async function sandbox(args = []) {
       out += c
       try {
         resolve(JSON.parse(out))
-      } catch {}
+      } catch {
+        // Not all of the document yet: wait for more.
+      }
     })
     child.once('exit', () => reject(new Error('sandbox exited')))
   })

@@ -20,7 +20,7 @@ export async function lookupAccount(name: string): Promise<Account | null> {
     const [uid, gids, user] = await Promise.all([run('id', ['-u', '--', name], BOUND), run('id', ['-G', '--', name], BOUND), run('id', ['-un', '--', name], BOUND)])
     return {name: user.stdout.trim(), uid: Number(uid.stdout.trim()), gids: gids.stdout.trim().split(/\s+/).map(Number)}
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new Error('the `id` command is not there to look the account up')
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new Error('the `id` command is not there to look the account up', {cause: error})
     return null
   }
 }

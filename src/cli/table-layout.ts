@@ -11,7 +11,6 @@ export function tsvLine(cells: string[]): string {
 
 /** Visible width of a cell (the longest of its lines; colour codes do not count). */
 function visibleWidth(text: string): number {
-  // eslint-disable-next-line no-control-regex
   return Math.max(0, ...text.replace(/\u001b\[[0-9;]*m/g, '').split('\n').map((l) => [...l].length))
 }
 

@@ -83,7 +83,7 @@ With --once it does one pass and exits (cron, CI): 0 when every tenant is done, 
             const spec = sourceSpecFromConfig(config, {skipInvalid: true, today: today()})
             const report = await publishFromSource({melon, immotop: spec.kind === 'rest' ? immotop : undefined}, spec, {dryRun: false, prune: false, keepItems: false})
             // A pass is never a dry run: its summary leaves those two counts out.
-            const {dryRun, wouldWithdraw, ...summary} = report.summary
+            const {dryRun: _dryRun, wouldWithdraw: _wouldWithdraw, ...summary} = report.summary
             return summary
           }
         : undefined

@@ -53,7 +53,7 @@ describe('doctor against a healthy sandbox', () => {
   it('prints one line per check, the detail, and a summary; --verbose adds durations', async () => {
     const result = await runCli(['doctor', '--verbose', '--config', sb.configPath])
     expect(result.code).toBe(0)
-    expect(result.stdout).toMatch(/✔ Immotop 2: mandants, their units and vacancies \[immotop\.mandant\] \(\d+ ms\)\n    Mandant 1 Immobilien Muster AG \(V\): 10 units, 5 vacant;/)
+    expect(result.stdout).toMatch(/✔ Immotop 2: mandants, their units and vacancies \[immotop\.mandant\] \(\d+ ms\)\n {4}Mandant 1 Immobilien Muster AG \(V\): 10 units, 5 vacant;/)
     expect(result.stdout.trim().split('\n').at(-1)).toBe('25 of 27 checks passed.')
   })
 

@@ -24,7 +24,7 @@ describe('publish <unit-ref>', () => {
   it('creates the listing in melon; it appears in melon\'s public object list', async () => {
     const result = await runCli(['publish', '1.10001.1012', '--config', sb.configPath])
     expect(result.code).toBe(0)
-    expect(result.stdout).toMatch(/^created   1\.10001\.1012  4\.5-Zimmerwohnung 2\. OG rechts, 4\.5 rooms, CHF 2730\/month, free immediately\n/)
+    expect(result.stdout).toMatch(/^created {3}1\.10001\.1012 {2}4\.5-Zimmerwohnung 2\. OG rechts, 4\.5 rooms, CHF 2730\/month, free immediately\n/)
     const objects = await publicObjects()
     expect(objects.map((o) => o.reference_number)).toEqual(['1.10001.1012'])
     expect(objects[0]).toMatchObject({title: '4.5-Zimmerwohnung 2. OG rechts', rentalgross: 2730, building: {city: 'Thalwil', postal_code: '8800'}})

@@ -77,7 +77,7 @@ describe('sync as a service', () => {
     const first = await runCli(['sync', '--once', '--log-file', file, '--log-max-bytes', '300', '--config', sb.configPath])
     expect(first.code).toBe(0)
     for (const line of first.stdout.trim().split('\n')) expect(line).toMatch(ZONED)
-    expect(first.stdout).toMatch(/INFO  pass: 3 without contract, 3 exported/)
+    expect(first.stdout).toMatch(/INFO {2}pass: 3 without contract, 3 exported/)
     for (let i = 0; i < 4; i++) expect((await runCli(['sync', '--once', '--log-file', file, '--log-max-bytes', '300', '--config', sb.configPath])).code).toBe(0)
     expect(existsSync(`${file}.1`)).toBe(true)
     for (const name of [file, `${file}.1`]) for (const line of readFileSync(name, 'utf8').trim().split('\n')) expect(line).toMatch(ZONED)

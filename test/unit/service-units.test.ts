@@ -56,7 +56,10 @@ function windowsWords(line: string): string[] {
     let quoted = false
     while (i < line.length && (quoted || line[i] !== ' ')) {
       let slashes = 0
-      while (line[i] === '\\') slashes++, i++
+      while (line[i] === '\\') {
+        slashes++
+        i++
+      }
       if (line[i] === '"') {
         word += '\\'.repeat(Math.floor(slashes / 2))
         if (slashes % 2 === 1) word += '"'
