@@ -19,6 +19,8 @@ afterEach(() => rmSync(dir, {recursive: true, force: true}))
 function pickedUp(ledger: Ledger, tenant: string, unit = '1.10001.1012') {
   const op = {op_key: `op-${tenant}`, tenant_id: tenant, unit_ref: unit, handover_id: `h-${tenant}`, dossier_hash: 'x'}
   ledger.claim(op, false)
+  // Step by step, as the ledger allows (core/transitions.ts).
+  ledger.advance(op.op_key, 'fetched')
   ledger.advance(op.op_key, 'delivered')
   ledger.advance(op.op_key, 'picked_up', 'done')
   ledger.release(op.op_key)
