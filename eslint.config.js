@@ -4,16 +4,31 @@ import js from '@eslint/js'
 import globals from 'globals'
 import tseslint from 'typescript-eslint'
 
-/** Import boundaries: what a folder of src/ may not import (patterns of no-restricted-imports). */
+/** Everywhere in src/ but where it lives: HTTP goes through adapters/http.ts (doctor's network probes aside), SQLite through state/sqlite.ts. */
+const everywhere = {
+  paths: [
+    // Types (AxiosResponse) carry no code: allowed.
+    {name: 'axios', message: 'HTTP goes through adapters/http.ts.', allowTypeImports: true},
+    {name: 'node:sqlite', message: 'SQLite is loaded by state/sqlite.ts only.', allowTypeImports: true},
+  ],
+  patterns: [{group: ['http-proxy-agent', 'https-proxy-agent', 'proxy-from-env'], message: 'HTTP goes through adapters/http.ts.'}],
+}
+const exempt = ['src/adapters/http.ts', 'src/services/doctor/checks/network.ts', 'src/services/doctor/checks/local.ts', 'src/state/sqlite.ts']
+
+/** Import boundaries: what a folder of src/ may not import besides (patterns and paths of no-restricted-imports). */
 const boundaries = {
   'src/core/**': {
     patterns: [{group: ['../adapters/*', '../services/*', '../services/**', '../state/*', '../sandbox/*', '../cli/*', '../commands/*', '../commands/**', '../config/*'], message: 'The core is pure: no outer layer.'}],
-    paths: ['node:fs', 'node:fs/promises', 'node:net', 'node:http', 'node:https', 'node:tls', 'node:child_process', 'node:dns', 'node:sqlite', 'axios', 'fastify', 'nodemailer'].map((name) => ({name, message: 'The core does no I/O.'})),
+    paths: ['node:fs', 'node:fs/promises', 'node:net', 'node:http', 'node:https', 'node:tls', 'node:child_process', 'node:dns', 'fastify', 'nodemailer'].map((name) => ({name, message: 'The core does no I/O.'})),
   },
   'src/sandbox/**': {
     patterns: [{group: ['../adapters/*', '../services/*', '../services/**', '../cli/*', '../commands/*', '../commands/**'], message: 'The sandbox must not agree with the client by sharing its code.'}],
   },
+  'src/commands/**': {
+    patterns: [{group: ['../adapters/*', '../../adapters/*', '../state/*', '../../state/*'], message: 'Commands reach the outside systems and the state through the run context (services/run-context.ts).', allowTypeImports: true}],
+  },
 }
+const restricted = (extra = {}) => ['error', {paths: [...everywhere.paths, ...(extra.paths ?? [])], patterns: [...everywhere.patterns, ...(extra.patterns ?? [])]}]
 
 export default tseslint.config(
   {ignores: ['dist/**', 'release/**', 'node_modules/**', 'coverage/**', 'oclif.manifest.json']},
@@ -45,23 +60,7 @@ export default tseslint.config(
   {files: ['src/cli/base-command.ts'], rules: {'no-restricted-properties': 'off'}},
   // CommonJS on purpose: preloads (--require) and a benchmark of CommonJS loading.
   {files: ['**/*.cjs'], languageOptions: {sourceType: 'commonjs'}, rules: {'@typescript-eslint/no-require-imports': 'off'}},
-  ...Object.entries(boundaries).map(([files, rule]) => ({files: [files], rules: {'@typescript-eslint/no-restricted-imports': ['error', rule]}})),
-  {
-    // Only adapters/http.ts speaks HTTP (doctor's network probes aside); only state/sqlite.ts loads SQLite.
-    files: ['src/**/*.ts'],
-    ignores: ['src/adapters/http.ts', 'src/services/doctor/checks/network.ts', 'src/services/doctor/checks/local.ts', 'src/state/sqlite.ts', 'src/core/**', 'src/sandbox/**'],
-    rules: {
-      '@typescript-eslint/no-restricted-imports': [
-        'error',
-        {
-          paths: [
-            // Types (AxiosResponse) carry no code: allowed.
-            {name: 'axios', message: 'HTTP goes through adapters/http.ts.', allowTypeImports: true},
-            {name: 'node:sqlite', message: 'SQLite is loaded by state/sqlite.ts only.', allowTypeImports: true},
-          ],
-          patterns: [{group: ['http-proxy-agent', 'https-proxy-agent', 'proxy-from-env'], message: 'HTTP goes through adapters/http.ts.'}],
-        },
-      ],
-    },
-  },
+  // One rule object a file: flat config replaces a rule's options, it does not merge them.
+  {files: ['src/**/*.ts'], ignores: [...exempt, ...Object.keys(boundaries)], rules: {'@typescript-eslint/no-restricted-imports': restricted()}},
+  ...Object.entries(boundaries).map(([files, extra]) => ({files: [files], rules: {'@typescript-eslint/no-restricted-imports': restricted(extra)}})),
 )

@@ -11,6 +11,7 @@ import * as Errors from '@oclif/core/errors'
 import * as Flags from '@oclif/core/flags'
 import {isLoopbackHost} from '../adapters/transport-rules.js'
 import {configWarnings, loadConfig, requireSecrets, type LoadedConfig} from '../config/load.js'
+import type {RunContext} from '../services/run-context.js'
 import type {RequiredSecret} from '../config/schema.js'
 import {Redactor} from '../core/redact.js'
 import {AppError, BugError, ExitCode, InterruptedError, UsageError, toAppError} from '../errors.js'
@@ -143,6 +144,18 @@ export abstract class BaseCommand extends Command {
     return loaded
   }
 
+  /** The run context of this command (services/run-context.ts), closed when the command ends. */
+  private runContext: RunContext | null = null
+
+  /** Loads the config (as loadConfig) and builds the command's run context from it. */
+  protected async context(configPath: string | undefined, secrets: RequiredSecret[]): Promise<{ctx: RunContext; loaded: LoadedConfig}> {
+    const loaded = await this.loadConfig(configPath, secrets)
+    // Loaded when a command asks for it: the clients behind it (axios) are no cost of the commands that never do.
+    const {RunContext} = await import('../services/run-context.js')
+    this.runContext = new RunContext(loaded.config)
+    return {ctx: this.runContext, loaded}
+  }
+
   /**
    * How many items of a finished run failed (a unit, a tenant, a check); more
    * than none makes the command exit 1 after its result is printed. The one
@@ -178,6 +191,8 @@ export abstract class BaseCommand extends Command {
   }
 
   override async finally(error: Error | undefined): Promise<void> {
+    await this.runContext?.close((message) => this.ui.warn(message))
+    this.runContext = null
     for (const [signal, handler] of this.signalHandlers) process.off(signal, handler)
     await super.finally(error)
   }

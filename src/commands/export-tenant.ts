@@ -1,14 +1,9 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
-import {MelonClient} from '../adapters/melon-client.js'
-import {Mailer} from '../adapters/mailer.js'
-import {StagingDirectory} from '../adapters/staging-dir.js'
-import {Ledger} from '../state/ledger.js'
 import {BaseCommand} from '../cli/base-command.js'
 import {UsageError} from '../errors.js'
 import {assertSafeId} from '../core/unit-ref.js'
 import {exportTenant, type ExportResult} from '../services/handover/index.js'
-import {sweepAnswers, sweepTemporary} from '../services/handover/leftovers.js'
 
 export default class ExportTenant extends BaseCommand {
   static override summary = 'Hand one tenant without contract, with the complete dossier, to Immotop 2.'
@@ -38,24 +33,15 @@ export default class ExportTenant extends BaseCommand {
   async run(): Promise<ExportResult> {
     const {args, flags} = await this.parse(ExportTenant)
     const tenantId = assertSafeId('tenant', args.tenant)
-    const {config} = await this.loadConfig(flags.config, ['melon.token'])
+    const {ctx, loaded} = await this.context(flags.config, ['melon.token'])
+    const {config} = loaded
     const spinner = await this.ui.spinner(`Exporting tenant ${tenantId}`)
     this.activity = `exporting tenant ${tenantId}`
     let result: ExportResult
-    const ledger = flags['dry-run'] ? null : new Ledger(config.stateDir)
-    const mailer = flags.notify && config.notify && !flags['dry-run'] ? new Mailer(config.notify) : null
-    const staging = new StagingDirectory(config.staging)
     try {
-      // What a killed run left in the staging folder's temporary folder goes first, as in sync.
-      if (ledger) {
-        // A state folder serves one melon project: another one's is refused before anything is read or sent.
-        ledger.belongsTo(config.melon.project)
-        // Both folders first, as sync does: a share that is not there is a configuration matter, named with its key.
-        await staging.assertUsable()
-        await sweepTemporary(staging, ledger)
-        await sweepAnswers(staging, ledger)
-      }
-      result = await exportTenant({melon: new MelonClient(config.melon), staging, ledger: ledger!, mailer}, tenantId, {
+      // A dry run reads melon only; a handover opens the ledger of this project, checks both folders and sweeps leftovers first, as sync does.
+      const deps = flags['dry-run'] ? {melon: await ctx.melon(), staging: await ctx.staging(), ledger: null!, mailer: null} : await ctx.handoverDeps({notify: flags.notify})
+      result = await exportTenant(deps, tenantId, {
         project: config.melon.project,
         dryRun: flags['dry-run'],
         wait: flags.wait,
@@ -72,10 +58,6 @@ export default class ExportTenant extends BaseCommand {
     } catch (error) {
       spinner.fail(`Export of ${tenantId} failed`)
       throw error
-    } finally {
-      if (ledger && ledger.changes() > 0) await ledger.backup().catch((error: Error) => this.ui.warn(`the ledger backup failed: ${error.message}`))
-      ledger?.close()
-      mailer?.close()
     }
     spinner.stop()
     const c = this.ui.color

@@ -2,7 +2,6 @@ import * as Flags from '@oclif/core/flags'
 import {BaseCommand} from '../cli/base-command.js'
 import {UsageError} from '../errors.js'
 import {readHistory} from '../services/history.js'
-import {Ledger} from '../state/ledger.js'
 
 const day = /^\d{4}-\d{2}-\d{2}$/
 
@@ -22,25 +21,21 @@ export default class History extends BaseCommand {
     for (const key of ['since', 'until'] as const) {
       if (flags[key] && !day.test(flags[key]!)) throw new UsageError('USAGE', `--${key} "${flags[key]}" is not a day.`, 'Write it as YYYY-MM-DD.')
     }
-    const {config} = await this.loadConfig(flags.config, [])
-    const ledger = new Ledger(config.stateDir)
-    try {
-      const {handovers, publications} = readHistory(ledger, {tenant: flags.tenant, unit: flags.unit, since: flags.since, until: flags.until})
-      const c = this.ui.color
-      for (const h of handovers) {
-        const state = h.waitingForPickupSince ? c.yellow(`delivered, waiting for pick-up since ${h.waitingForPickupSince.slice(0, 19).replace('T', ' ')}`) : `${h.status === 'done' ? c.green(h.status) : h.status === 'failed' ? c.red(h.status) : c.yellow(h.status)} at ${h.step}`
-        this.ui.out(`${c.bold(h.tenantId)} → ${h.unitReference}  ${state}  ${c.dim(`handover ${h.handoverId}, ${h.attempts} attempt(s)`)}`)
-        if (h.lastError && h.status !== 'done') this.ui.out(`    last error: ${h.lastError.message}`)
-        for (const e of h.events) this.ui.out(c.dim(`    ${e.at.slice(0, 19).replace('T', ' ')}  ${e.kind === 'contract' ? 'contract ' : ''}${e.step}${e.detail ? `  ${e.detail}` : ''}`))
-        if (h.contract) this.ui.out(`    contract: ${h.contract.state}${h.contract.tenancy ? `, tenancy ${h.contract.tenancy.ref} from ${h.contract.tenancy.from}` : ''}${h.contract.listing ? `, listing ${h.contract.listing}` : ''}${h.contract.reason && h.contract.state !== 'closed' ? ` (${h.contract.reason})` : ''}`)
-        for (const f of h.files) this.ui.out(`    ${f.fileName}  ${f.size} B  sha256 …${f.sha256.slice(-12)}  ${f.pickedUpAt ? `picked up${f.immotopDocumentId ? `, Immotop 2 id ${f.immotopDocumentId}` : ''}` : f.deliveredAt ? 'waiting in staging folder 2' : 'not delivered'}`)
-        if (h.waitingForPickupSince) this.ui.out(c.dim('    Fix: ask W&W to check that Immotop 2 imports its staging folder 2; nothing is resent.'))
-      }
-      for (const p of publications) this.ui.out(`${p.at.slice(0, 19).replace('T', ' ')}  ${p.action.padEnd(9)} ${p.reference}${p.detail ? c.dim(`  ${p.detail}`) : ''}`)
-      if (handovers.length === 0 && publications.length === 0) this.ui.out('Nothing recorded yet for this selection.')
-      return {handovers, publications}
-    } finally {
-      ledger.close()
+    const {ctx} = await this.context(flags.config, [])
+    const ledger = ctx.ledger()
+    const {handovers, publications} = readHistory(ledger, {tenant: flags.tenant, unit: flags.unit, since: flags.since, until: flags.until})
+    const c = this.ui.color
+    for (const h of handovers) {
+      const state = h.waitingForPickupSince ? c.yellow(`delivered, waiting for pick-up since ${h.waitingForPickupSince.slice(0, 19).replace('T', ' ')}`) : `${h.status === 'done' ? c.green(h.status) : h.status === 'failed' ? c.red(h.status) : c.yellow(h.status)} at ${h.step}`
+      this.ui.out(`${c.bold(h.tenantId)} → ${h.unitReference}  ${state}  ${c.dim(`handover ${h.handoverId}, ${h.attempts} attempt(s)`)}`)
+      if (h.lastError && h.status !== 'done') this.ui.out(`    last error: ${h.lastError.message}`)
+      for (const e of h.events) this.ui.out(c.dim(`    ${e.at.slice(0, 19).replace('T', ' ')}  ${e.kind === 'contract' ? 'contract ' : ''}${e.step}${e.detail ? `  ${e.detail}` : ''}`))
+      if (h.contract) this.ui.out(`    contract: ${h.contract.state}${h.contract.tenancy ? `, tenancy ${h.contract.tenancy.ref} from ${h.contract.tenancy.from}` : ''}${h.contract.listing ? `, listing ${h.contract.listing}` : ''}${h.contract.reason && h.contract.state !== 'closed' ? ` (${h.contract.reason})` : ''}`)
+      for (const f of h.files) this.ui.out(`    ${f.fileName}  ${f.size} B  sha256 …${f.sha256.slice(-12)}  ${f.pickedUpAt ? `picked up${f.immotopDocumentId ? `, Immotop 2 id ${f.immotopDocumentId}` : ''}` : f.deliveredAt ? 'waiting in staging folder 2' : 'not delivered'}`)
+      if (h.waitingForPickupSince) this.ui.out(c.dim('    Fix: ask W&W to check that Immotop 2 imports its staging folder 2; nothing is resent.'))
     }
+    for (const p of publications) this.ui.out(`${p.at.slice(0, 19).replace('T', ' ')}  ${p.action.padEnd(9)} ${p.reference}${p.detail ? c.dim(`  ${p.detail}`) : ''}`)
+    if (handovers.length === 0 && publications.length === 0) this.ui.out('Nothing recorded yet for this selection.')
+    return {handovers, publications}
   }
 }

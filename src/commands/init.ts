@@ -1,9 +1,8 @@
 import * as Flags from '@oclif/core/flags'
 import {BaseCommand} from '../cli/base-command.js'
 import {isCI} from '../cli/ui.js'
-import {ImmotopConfigSchema, MelonConfigSchema, NotifyConfigSchema} from '../config/schema.js'
-import {InterruptedError, toAppError, UsageError} from '../errors.js'
-import {QUESTIONS, runInit, type InitIO, type InitResult, type LiveChecks, type Question} from '../services/init.js'
+import {InterruptedError, UsageError} from '../errors.js'
+import {liveChecks, QUESTIONS, runInit, type InitIO, type InitResult, type Question} from '../services/init.js'
 
 /** Which flag answers which question (and which environment variable, for secrets). */
 const FLAG_FOR: Record<string, {flag: string; env?: string}> = {
@@ -76,34 +75,7 @@ Without a terminal, or with --yes, every answer comes from the flags (secrets al
     const interactive = Boolean(process.stdin.isTTY) && !flags.yes && !this.jsonEnabled() && !isCI()
     if (!interactive) this.assertAllFlags(values)
     const io = interactive ? await this.inquirerIO(values) : this.flagIO(values)
-    const checks: LiveChecks = {
-      melon: (config) => this.probe(async () => {
-        const {MelonClient} = await import('../adapters/melon-client.js')
-        await new MelonClient(MelonConfigSchema.parse(config), {retry: {maxAttempts: 1}}).me()
-      }),
-      immotop: (config) => this.probe(async () => {
-        const {ImmotopRestClient} = await import('../adapters/immotop-rest.js')
-        const parsed = ImmotopConfigSchema.parse(config)
-        const client = new ImmotopRestClient(parsed, {retry: {maxAttempts: 1}})
-        await client.test()
-        // A view read proves the password and the Version header, which Test alone may not.
-        await client.mandants()
-      }),
-      immotopMandants: async (config) => {
-        const {ImmotopRestClient} = await import('../adapters/immotop-rest.js')
-        const rows = await new ImmotopRestClient(ImmotopConfigSchema.parse(config), {retry: {maxAttempts: 1}}).mandants()
-        return rows.map((m) => ({nr: m.nr, bez: m.bez, type: m.mandanttypcode}))
-      },
-      smtp: (config) => this.probe(async () => {
-        const {Mailer} = await import('../adapters/mailer.js')
-        const mailer = new Mailer(NotifyConfigSchema.parse(config))
-        try {
-          await mailer.verify()
-        } finally {
-          mailer.close()
-        }
-      }),
-    }
+    const checks = liveChecks()
     const result = await runInit(io, {
       file: flags.output,
       force: flags.force,
@@ -131,16 +103,6 @@ Without a terminal, or with --yes, every answer comes from the flags (secrets al
     }
     if (doctor === 'failed') this.ui.warn('doctor found problems; the config is written: fix what it says and run `melon-immotop doctor` again.')
     return {...result, doctor, ...(doctorReport ? {doctorReport} : {})}
-  }
-
-  private async probe(run: () => Promise<void>): Promise<string | null> {
-    try {
-      await run()
-      return null
-    } catch (error) {
-      const app = toAppError(error)
-      return `${app.message} Fix: ${app.fix}`
-    }
   }
 
   /** Answers from flags (and environment for secrets); a missing one is an error naming the flag. */

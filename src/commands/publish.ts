@@ -1,14 +1,12 @@
 import * as Args from '@oclif/core/args'
+import type {RunContext} from '../services/run-context.js'
 import * as Flags from '@oclif/core/flags'
-import {ImmotopRestClient} from '../adapters/immotop-rest.js'
-import {MelonClient} from '../adapters/melon-client.js'
 import {BaseCommand} from '../cli/base-command.js'
 import {JsonDocumentStream} from '../cli/json-stream.js'
 import {requireSecrets} from '../config/load.js'
 import {RecordedError, UsageError} from '../errors.js'
-import {publishFromSource, today, type PublishItem, type PublishReport} from '../services/publish.js'
+import {publishFromSource, recordPublication, RECORDED, today, type PublishItem, type PublishReport} from '../services/publish.js'
 import {sourceSpecFromConfig} from '../services/vacancy-sources.js'
-import {Ledger} from '../state/ledger.js'
 
 export default class Publish extends BaseCommand {
   static override summary = 'Publish vacant units to melon as listings, from Immotop 2, a dta-mpexp export or an IDX 3.01 file.'
@@ -57,7 +55,7 @@ A file that fails to parse publishes nothing, unless --skip-invalid: then the va
     if (refs.length > 0 && flags.all) throw new UsageError('USAGE', 'Name units or pass --all, not both.', 'Drop the unit references, or --all.')
     if (flags.prune && refs.length > 0) throw new UsageError('USAGE', '--prune works on every vacancy of a source, not on named units.', 'Use --all --prune, or `melon-immotop unpublish <ref>` for one listing.')
     if (refs.length === 0 && !flags.all && !fromFile) throw new UsageError('USAGE', 'Name the units to publish, or pass --all.', 'For example: melon-immotop publish 1.10001.1012, or melon-immotop publish --all.')
-    const loaded = await this.loadConfig(flags.config, [])
+    const {ctx, loaded} = await this.context(flags.config, [])
     const {config} = loaded
     const kind = fromFile ?? config.publish.source
     const file = flags['from-idx'] ?? flags['from-csv'] ?? config.publish.file
@@ -84,11 +82,11 @@ A file that fails to parse publishes nothing, unless --skip-invalid: then the va
     this.activity = 'reading vacancies'
     // One named unit keeps its item (its failure is the command's); otherwise every item is written, recorded and let go as it is done.
     const named = refs.length === 1
-    const items = named ? null : this.itemSink(kind, dryRun, config.stateDir)
+    const items = named ? null : this.itemSink(kind, dryRun, ctx)
     let report: PublishReport
     try {
       // One named unit that cannot be published is an error of its own kind (not vacant, unknown).
-      report = await publishFromSource({melon: new MelonClient(config.melon), immotop: kind === 'rest' ? new ImmotopRestClient(config.immotop) : undefined}, spec, {
+      report = await publishFromSource({melon: await ctx.melon(), immotop: kind === 'rest' ? await ctx.immotop() : undefined}, spec, {
         namedUnit: named,
         dryRun,
         prune: flags.prune,
@@ -103,15 +101,13 @@ A file that fails to parse publishes nothing, unless --skip-invalid: then the va
     } catch (error) {
       spinner.fail('Publishing failed')
       throw error
-    } finally {
-      items?.close()
     }
     spinner.stop()
     if (items) {
       await items.finish(report)
       return report
     }
-    if (!dryRun) this.record(config.stateDir, report)
+    if (!dryRun) this.record(ctx, report)
     // One named unit: its failure is the command's failure, with its own exit code.
     const only = report.items.length === 1 ? report.items[0]! : null
     if (only?.action === 'failed' && only.error) throw new RecordedError(only.error)
@@ -123,19 +119,19 @@ A file that fails to parse publishes nothing, unless --skip-invalid: then the va
    * Items as they come: recorded in the ledger, and written at once (--json:
    * into the one document) or kept as a printed line; nothing holds the listings.
    */
-  private itemSink(source: string, dryRun: boolean, ledgerDir: string) {
+  private itemSink(source: string, dryRun: boolean, ctx: RunContext) {
     // A dry run records nothing.
-    const stateDir = dryRun ? null : ledgerDir
+    const stateDir = dryRun ? null : ctx.config.stateDir
     const json = this.jsonEnabled() ? (this.jsonStream = new JsonDocumentStream({source, dryRun}, 'items', (text) => this.redactor.scrub(text))) : null
     const lines: PublishItem[] = []
-    let ledger: Ledger | null = null
+    let ledger: ReturnType<RunContext['ledger']> | null = null
     let ledgerFailed = false
     return {
       add: async (item: PublishItem) => {
         if (stateDir && !ledgerFailed && RECORDED.includes(item.action)) {
           try {
-            ledger ??= new Ledger(stateDir)
-            recordItem(ledger, source, item)
+            ledger ??= ctx.ledger()
+            recordPublication(ledger, source, item)
           } catch (error) {
             ledgerFailed = true
             this.ui.warn(`could not record the publications in ${stateDir}: ${(error as Error).message}`)
@@ -146,7 +142,6 @@ A file that fails to parse publishes nothing, unless --skip-invalid: then the va
         const {listing, ...rest} = item
         lines.push(listing ? {...rest, listing: {title: listing.title, rooms: listing.rooms, rentalgross: listing.rentalgross, price_unit: listing.price_unit, availability: listing.availability, move_in_date: listing.move_in_date} as PublishItem['listing']} : rest)
       },
-      close: () => ledger?.close(),
       finish: async (report: PublishReport) => {
         if (json) await json.end({details: report.details, mandants: report.mandants, summary: report.summary})
         else this.print(lines, report)
@@ -165,16 +160,12 @@ A file that fails to parse publishes nothing, unless --skip-invalid: then the va
   }
 
   /** Publications go into the ledger for `history`; a ledger problem never fails a publish. */
-  private record(stateDir: string, report: PublishReport): void {
+  private record(ctx: RunContext, report: PublishReport): void {
     try {
-      const ledger = new Ledger(stateDir)
-      try {
-        for (const item of report.items) if (RECORDED.includes(item.action)) recordItem(ledger, report.source, item)
-      } finally {
-        ledger.close()
-      }
+      const ledger = ctx.ledger()
+      for (const item of report.items) if (RECORDED.includes(item.action)) recordPublication(ledger, report.source, item)
     } catch (error) {
-      this.ui.warn(`could not record the publications in ${stateDir}: ${(error as Error).message}`)
+      this.ui.warn(`could not record the publications in ${ctx.config.stateDir}: ${(error as Error).message}`)
     }
   }
 
@@ -216,11 +207,6 @@ A file that fails to parse publishes nothing, unless --skip-invalid: then the va
   }
 }
 
-const RECORDED = ['created', 'updated', 'withdrawn', 'failed']
-
-function recordItem(ledger: Ledger, source: string, item: PublishItem): void {
-  ledger.recordPublication(item.reference, source, item.action, item.action === 'failed' ? (item.error?.code ?? null) : item.action === 'created' ? null : (item.changedFields?.join(', ') ?? item.reason ?? null))
-}
 
 function bar(done: number, total: number): string {
   const width = 20

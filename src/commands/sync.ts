@@ -1,8 +1,4 @@
 import * as Flags from '@oclif/core/flags'
-import {ImmotopRestClient} from '../adapters/immotop-rest.js'
-import {Mailer} from '../adapters/mailer.js'
-import {MelonClient} from '../adapters/melon-client.js'
-import {StagingDirectory} from '../adapters/staging-dir.js'
 import {BaseCommand} from '../cli/base-command.js'
 import {requireSecrets} from '../config/load.js'
 import {LOG_LEVELS, Log, type LogLevel} from '../cli/log.js'
@@ -67,16 +63,13 @@ With --once it does one pass and exits (cron, CI): 0 when every tenant is done, 
 
   async run(): Promise<SyncPassReport | {passes: SyncPassReport[]}> {
     const {flags} = await this.parse(Sync)
-    const loaded = await this.loadConfig(flags.config, ['melon.token'])
+    const {ctx, loaded} = await this.context(flags.config, ['melon.token'])
     const {config} = loaded
     const closing = contractOptions(config.sync)
     // Closing the loop reads Immotop 2's tenancies: it needs the wwdms password too.
     if (closing) requireSecrets(loaded, ['immotop.password'])
-    const melon = new MelonClient(config.melon)
-    const immotop = new ImmotopRestClient(config.immotop)
+    const [melon, immotop, staging, mailer] = await Promise.all([ctx.melon(), ctx.immotop(), ctx.staging(), ctx.mailer(flags.notify)])
     const contracts = closing ? {immotop, ...closing} : undefined
-    const staging = new StagingDirectory(config.staging)
-    const mailer = flags.notify && config.notify ? new Mailer(config.notify) : null
     const publish =
       (flags.publish ?? config.sync.publish)
         ? async () => {
@@ -118,7 +111,6 @@ With --once it does one pass and exits (cron, CI): 0 when every tenant is done, 
       return flags.once ? passes.at(-1)! : (undefined as unknown as {passes: SyncPassReport[]})
     } finally {
       this.releaseLock = null
-      mailer?.close()
     }
   }
 

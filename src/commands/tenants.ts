@@ -1,5 +1,4 @@
 import * as Flags from '@oclif/core/flags'
-import {MelonClient} from '../adapters/melon-client.js'
 import {formatAddress} from '../core/swiss-address.js'
 import {BaseCommand} from '../cli/base-command.js'
 import {ContractStatusSchema, type Tenant} from '../contracts/melon-wire.js'
@@ -15,13 +14,13 @@ export default class Tenants extends BaseCommand {
 
   async run(): Promise<{status: string; count: number; tenants: Tenant[]}> {
     const {flags} = await this.parse(Tenants)
-    const {config} = await this.loadConfig(flags.config, ['melon.token'])
+    const {ctx} = await this.context(flags.config, ['melon.token'])
     const status = ContractStatusSchema.parse(flags.status)
     const spinner = await this.ui.spinner('Reading tenants from melon')
     this.activity = 'reading tenants'
     let tenants: Tenant[]
     try {
-      tenants = await new MelonClient(config.melon).listTenants(status)
+      tenants = await (await ctx.melon()).listTenants(status)
     } finally {
       spinner.stop()
     }

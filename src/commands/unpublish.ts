@@ -1,6 +1,5 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
-import {MelonClient} from '../adapters/melon-client.js'
 import {BaseCommand} from '../cli/base-command.js'
 import {isManagedBy} from '../core/listing.js'
 import {ConflictError, NotFoundError} from '../errors.js'
@@ -19,8 +18,8 @@ export default class Unpublish extends BaseCommand {
 
   async run(): Promise<{reference: string; action: 'withdrawn' | 'dry-run'}> {
     const {args, flags} = await this.parse(Unpublish)
-    const {config} = await this.loadConfig(flags.config, ['melon.token'])
-    const melon = new MelonClient(config.melon)
+    const {ctx} = await this.context(flags.config, ['melon.token'])
+    const melon = await ctx.melon()
     this.activity = `withdrawing ${args.reference}`
     const listing = await melon.getListing(args.reference)
     if (!listing) throw new NotFoundError('LISTING_NOT_FOUND', `melon has no listing ${args.reference}.`, 'Check the reference; `melon-immotop publish --all --dry-run` lists the references of the source.')

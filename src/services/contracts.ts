@@ -11,6 +11,7 @@
  * A crash between melon's answer and the record repeats the same request,
  * which melon answers from its idempotency record without a second change.
  */
+import {openLedger, stateLock} from './run-context.js'
 import type {ImmotopRestClient} from '../adapters/immotop-rest.js'
 import type {MelonClient} from '../adapters/melon-client.js'
 import type {VerhaeltnisRow} from '../contracts/immotop-wire.js'
@@ -22,7 +23,6 @@ import {isTenancy} from '../core/vacancy.js'
 import pLimit from 'p-limit'
 import {ConflictError, NotFoundError, toAppError, UnavailableError, UsageError, type AppError} from '../errors.js'
 import {Ledger, type ContractRow, type ContractState} from '../state/ledger.js'
-import {StateLock} from '../state/lock.js'
 import {groupBy} from '../core/group-by.js'
 
 export interface ContractDeps {
@@ -387,11 +387,11 @@ export async function confirmAndFinish(
   tenancyRef: string,
   options: ContractOptions,
 ): Promise<{contract: ContractEntry; finishedNow: boolean; heldBy: number | null}> {
-  const ledger = new Ledger(stateDir)
+  const ledger = openLedger(stateDir)
   try {
     ledger.belongsTo(deps.melon.project)
     await confirmContract({...deps, ledger}, tenantId, tenancyRef)
-    const lock = new StateLock(stateDir)
+    const lock = stateLock(stateDir)
     const got = lock.acquire()
     if (!got.ok) return {contract: contractEntry(ledger.contract(tenantId)!), finishedNow: false, heldBy: got.holder.pid}
     try {
@@ -405,10 +405,10 @@ export async function confirmAndFinish(
 }
 
 async function withSyncLock<T>(stateDir: string, fix: string, run: (ledger: Ledger) => Promise<T>): Promise<T> {
-  const lock = new StateLock(stateDir)
+  const lock = stateLock(stateDir)
   lock.acquireOrBusy(fix)
   try {
-    const ledger = new Ledger(stateDir)
+    const ledger = openLedger(stateDir)
     try {
       return await run(ledger)
     } finally {

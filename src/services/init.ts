@@ -11,7 +11,7 @@ import {dirname, join, resolve} from 'node:path'
 import {stringify as toYaml} from 'yaml'
 import * as z from 'zod'
 import {checkTransport} from '../adapters/transport-rules.js'
-import {melonBaseUrl} from '../config/schema.js'
+import {ImmotopConfigSchema, melonBaseUrl, MelonConfigSchema, NotifyConfigSchema} from '../config/schema.js'
 import type {AppConfigInput} from '../config/schema.js'
 import {mask} from '../core/redact.js'
 import {toAppError, UsageError} from '../errors.js'
@@ -53,6 +53,51 @@ export interface LiveChecks {
   /** After a passed Immotop 2 check: its mandants, to offer them. */
   immotopMandants?(config: AppConfigInput['immotop']): Promise<Array<{nr: number; bez: string; type: string}>>
   smtp(config: NonNullable<AppConfigInput['notify']>): Promise<string | null>
+}
+
+/** A live check: null when it passes, else the failure with its fix, as the wizard shows it. */
+async function probe(run: () => Promise<void>): Promise<string | null> {
+  try {
+    await run()
+    return null
+  } catch (error) {
+    const app = toAppError(error)
+    return `${app.message} Fix: ${app.fix}`
+  }
+}
+
+/** The live checks against the systems the answers name: one attempt each, no retries; the clients are loaded only when a check runs. */
+export function liveChecks(): LiveChecks {
+  return {
+    melon: (config) =>
+      probe(async () => {
+        const {MelonClient} = await import('../adapters/melon-client.js')
+        await new MelonClient(MelonConfigSchema.parse(config), {retry: {maxAttempts: 1}}).me()
+      }),
+    immotop: (config) =>
+      probe(async () => {
+        const {ImmotopRestClient} = await import('../adapters/immotop-rest.js')
+        const client = new ImmotopRestClient(ImmotopConfigSchema.parse(config), {retry: {maxAttempts: 1}})
+        await client.test()
+        // A view read proves the password and the Version header, which Test alone may not.
+        await client.mandants()
+      }),
+    immotopMandants: async (config) => {
+      const {ImmotopRestClient} = await import('../adapters/immotop-rest.js')
+      const rows = await new ImmotopRestClient(ImmotopConfigSchema.parse(config), {retry: {maxAttempts: 1}}).mandants()
+      return rows.map((m) => ({nr: m.nr, bez: m.bez, type: m.mandanttypcode}))
+    },
+    smtp: (config) =>
+      probe(async () => {
+        const {Mailer} = await import('../adapters/mailer.js')
+        const mailer = new Mailer(NotifyConfigSchema.parse(config))
+        try {
+          await mailer.verify()
+        } finally {
+          mailer.close()
+        }
+      }),
+  }
 }
 
 const urlCheck = (key: 'melon' | 'immotop') => (value: string) => {

@@ -4,6 +4,7 @@
  * prune, withdrawn when the unit is no longer vacant. Listings the tool did
  * not create are never withdrawn by prune.
  */
+import type {Ledger} from '../state/ledger.js'
 import {createHash, randomUUID} from 'node:crypto'
 import type {MelonClient} from '../adapters/melon-client.js'
 import type {Listing, ListingInput} from '../contracts/melon-wire.js'
@@ -40,6 +41,14 @@ export interface PublishReport {
 }
 
 /** Today in Switzerland, for the vacancy rules. */
+/** What of a publish goes into the ledger, for `history`. */
+export const RECORDED: PublishAction[] = ['created', 'updated', 'withdrawn', 'failed']
+
+/** Records one published item in the ledger (its action, and the changed fields, the reason or the error code). */
+export function recordPublication(ledger: Pick<Ledger, 'recordPublication'>, source: string, item: PublishItem): void {
+  ledger.recordPublication(item.reference, source, item.action, item.action === 'failed' ? (item.error?.code ?? null) : item.action === 'created' ? null : (item.changedFields?.join(', ') ?? item.reason ?? null))
+}
+
 export function today(now = new Date()): string {
   return swissToday(now)
 }

@@ -12,6 +12,7 @@
  *   tenant without contract is taken as handed over (nothing is resent),
  *   except those the operator names as not sent.
  */
+import {openLedger} from './run-context.js'
 import {copyFile, rename} from 'node:fs/promises'
 import {existsSync} from 'node:fs'
 import {join} from 'node:path'
@@ -101,7 +102,7 @@ export async function restoreLedger(
   await copyFile(backup, partial)
   const moved = await setAside(stateDir, current !== null ? 'replaced' : 'damaged')
   await rename(partial, join(stateDir, LEDGER_FILE))
-  const ledger = new Ledger(stateDir)
+  const ledger = openLedger(stateDir)
   let afterBackup: Omit<RebuildResult, 'setAside'>
   try {
     afterBackup = {...record(ledger, judged, 'restored'), notSent}
@@ -193,7 +194,7 @@ export async function rebuildLedger(
   assertListed(options.notSent, tenants)
   const judged = await judge(tenants.filter((t) => !options.notSent.includes(t.id)), deps.staging, options.project)
   const moved = await setAside(stateDir)
-  const ledger = new Ledger(stateDir, {fresh: true})
+  const ledger = openLedger(stateDir, {fresh: true})
   ledger.belongsTo(options.project)
   try {
     const result = {...record(ledger, judged, 'rebuilt'), notSent: [...options.notSent], setAside: moved}

@@ -4,11 +4,12 @@
  * fail for a passing reason get a second try at the end of the pass. The
  * ledger makes passes, crashes and re-runs add up to exactly once.
  */
+import {openLedger, stateLock} from './run-context.js'
 import pLimit from 'p-limit'
 import type {Tenant} from '../contracts/melon-wire.js'
 import {BugError, ConfigError, StateError, toAppError, type AppError} from '../errors.js'
 import {Ledger} from '../state/ledger.js'
-import {StateLock} from '../state/lock.js'
+import type {StateLock} from '../state/lock.js'
 import type {ImmotopRestClient} from '../adapters/immotop-rest.js'
 import {contractPass, type ContractOptions, type ContractPassReport} from './contracts.js'
 import {exportTenant, type HandoverDeps} from './handover/index.js'
@@ -212,7 +213,7 @@ export const MAX_BACKOFF_MS = 15 * 60_000
  * (the newest 100).
  */
 export async function runSync(deps: Omit<HandoverDeps, 'ledger'>, options: RunSyncOptions, hooks: RunSyncHooks = {}): Promise<SyncPassReport[]> {
-  const lock = new StateLock(options.stateDir)
+  const lock = stateLock(options.stateDir)
   lock.acquireOrBusy('Let it finish; from cron, this run can simply be skipped (exit 75).')
   hooks.locked?.(() => lock.release())
   const guard = guardLock(lock)
@@ -220,7 +221,7 @@ export async function runSync(deps: Omit<HandoverDeps, 'ledger'>, options: RunSy
   const passes: SyncPassReport[] = []
   let ledger: Ledger | null = null
   try {
-    ledger = new Ledger(options.stateDir)
+    ledger = openLedger(options.stateDir)
     ledger.belongsTo(options.project)
     await deps.staging.assertUsable()
     hooks.swept?.({temporary: await sweepTemporary(deps.staging, ledger), answers: await sweepAnswers(deps.staging, ledger)})

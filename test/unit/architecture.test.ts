@@ -41,6 +41,16 @@ describe('import rules (ARCHITECTURE.md)', () => {
     expect(violations((from, to) => layer(from) === 'commands' && layer(to) === 'commands')).toEqual([])
   })
 
+  it('1b. commands reach the outside systems and the state only through services/ (the run context): no import of adapters/ or state/, not even a lazy one', () => {
+    expect(violations((from, to) => layer(from) === 'commands' && ['adapters', 'state'].includes(layer(to)))).toEqual([])
+  })
+
+  it('1c. the ledger and the sync lock are made in one place (services/run-context.ts), doctor\'s read-only probes aside', () => {
+    const making = (what: string) => files(src).filter((f) => readFileSync(f, 'utf8').includes(`new ${what}(`)).map((f) => relative(src, f)).sort()
+    expect(making('Ledger')).toEqual(['services/doctor/checks/local.ts', 'services/doctor/checks/staging.ts', 'services/run-context.ts'])
+    expect(making('StateLock')).toEqual(['services/run-context.ts'])
+  })
+
   it('2. the core is pure: no I/O modules, nothing from outer layers', () => {
     const io = /^(node:(fs|fs\/promises|net|http|https|tls|child_process|dns)|axios|node:sqlite|fastify|nodemailer)$/
     expect(violations((from, to) => layer(from) === 'core' && (io.test(to) || ['adapters', 'services', 'state', 'sandbox', 'cli', 'commands', 'config'].includes(layer(to))))).toEqual([])

@@ -23,6 +23,10 @@ describe('lint rules', () => {
     ["import {exportTenant} from '../services/handover/index.js'\nexport const x = exportTenant\n", 'src/sandbox/probe.ts', '@typescript-eslint/no-restricted-imports'],
     ["import axios from 'axios'\nexport const x = axios\n", 'src/services/probe.ts', '@typescript-eslint/no-restricted-imports'],
     ["import {DatabaseSync} from 'node:sqlite'\nexport const x = DatabaseSync\n", 'src/state/probe.ts', '@typescript-eslint/no-restricted-imports'],
+    ["import {Ledger} from '../state/ledger.js'\nexport const x = Ledger\n", 'src/commands/probe.ts', '@typescript-eslint/no-restricted-imports'],
+    ["import {MelonClient} from '../../adapters/melon-client.js'\nexport const x = MelonClient\n", 'src/commands/state/probe.ts', '@typescript-eslint/no-restricted-imports'],
+    ["import axios from 'axios'\nexport const x = axios\n", 'src/commands/probe.ts', '@typescript-eslint/no-restricted-imports'],
+    ["import axios from 'axios'\nexport const x = axios\n", 'src/sandbox/probe.ts', '@typescript-eslint/no-restricted-imports'],
     ['export function stop(): void {\n  process.exit(1)\n}\n', 'src/commands/probe.ts', 'no-restricted-properties'],
     ["export function say(): void {\n  console.log('x')\n}\n", 'src/services/probe.ts', 'no-console'],
   ])('%j at %s: %s', async (code, path, rule) => {

@@ -1,7 +1,6 @@
 import {BaseCommand} from '../../cli/base-command.js'
 import {configWarnings} from '../../config/load.js'
-import {checkTransport} from '../../adapters/transport-rules.js'
-import {melonBaseUrl} from '../../config/schema.js'
+import {checkTransports} from '../../services/transport-check.js'
 
 export default class ConfigValidate extends BaseCommand {
   static override summary = 'Validate the config without any network call.'
@@ -12,9 +11,7 @@ export default class ConfigValidate extends BaseCommand {
   async run(): Promise<{file: string; valid: true; warnings: Array<{message: string; fix: string}>}> {
     const {flags} = await this.parse(ConfigValidate)
     const loaded = await this.loadConfig(flags.config, ['melon.token', 'immotop.password'])
-    const {melon, immotop} = loaded.config
-    checkTransport({system: 'melon', configKey: 'melon', baseURL: melonBaseUrl(melon), allowInsecureHttp: melon.allowInsecureHttp})
-    checkTransport({system: 'Immotop 2', configKey: 'immotop', baseURL: immotop.baseUrl, allowInsecureHttp: immotop.allowInsecureHttp})
+    checkTransports(loaded.config)
     this.ui.out(`${this.ui.color.green('✔')} ${loaded.filepath} is valid.`)
     return {file: loaded.filepath, valid: true, warnings: configWarnings(loaded)}
   }

@@ -1,7 +1,5 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
-import {ImmotopRestClient} from '../../adapters/immotop-rest.js'
-import {MelonClient} from '../../adapters/melon-client.js'
 import {BaseCommand} from '../../cli/base-command.js'
 import {assertSafeId} from '../../core/unit-ref.js'
 import {UsageError} from '../../errors.js'
@@ -23,12 +21,13 @@ export default class ContractsConfirm extends BaseCommand {
     const {args, flags} = await this.parse(ContractsConfirm)
     const tenantId = assertSafeId('tenant', args.tenant)
     if (!/^\d{1,19}$/.test(flags.tenancy)) throw new UsageError('USAGE', `--tenancy "${flags.tenancy}" is not a tenancy reference.`, 'Use the number `melon-immotop contracts` lists as a candidate (s_seqnr of v_DmsVerhaeltnis).')
-    const {config} = await this.loadConfig(flags.config, ['melon.token', 'immotop.password'])
+    const {ctx, loaded} = await this.context(flags.config, ['melon.token', 'immotop.password'])
+    const {config} = loaded
     const closing = contractOptions(config.sync)
     if (!closing) throw new UsageError('CONTRACTS_OFF', 'sync.onContract is off: contracts are not watched.', 'Set sync.onContract to rented or withdraw in the config.')
     this.activity = 'confirming the contract'
     const result = await confirmAndFinish(
-      {melon: new MelonClient(config.melon), immotop: new ImmotopRestClient(config.immotop)},
+      {melon: await ctx.melon(), immotop: await ctx.immotop()},
       config.stateDir,
       tenantId,
       flags.tenancy,

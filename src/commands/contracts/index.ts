@@ -1,9 +1,7 @@
 import * as Flags from '@oclif/core/flags'
-import {ImmotopRestClient} from '../../adapters/immotop-rest.js'
-import {MelonClient} from '../../adapters/melon-client.js'
 import {BaseCommand} from '../../cli/base-command.js'
 import {checkContractsNow, contractOptions, listContracts, type ContractEntry, type ContractPassReport} from '../../services/contracts.js'
-import {CONTRACT_STATES, Ledger, type ContractState} from '../../state/ledger.js'
+import {CONTRACT_TRANSITIONS, type WatchState} from '../../core/transitions.js'
 import {UsageError} from '../../errors.js'
 
 export default class Contracts extends BaseCommand {
@@ -19,7 +17,7 @@ Without --check this reads the local ledger only (no network call). --check runs
   ]
   static override flags = {
     tenant: Flags.string({description: 'Only this melon tenant id.'}),
-    state: Flags.string({description: 'Only watches in this state.', options: [...CONTRACT_STATES]}),
+    state: Flags.string({description: 'Only watches in this state.', options: Object.keys(CONTRACT_TRANSITIONS)}),
     check: Flags.boolean({description: 'Check Immotop 2 now and tell melon what was found (one pass, as sync does).'}),
   }
 
@@ -30,7 +28,8 @@ Without --check this reads the local ledger only (no network call). --check runs
 
   async run(): Promise<{contracts: ContractEntry[]; pass: ContractPassReport | null}> {
     const {flags} = await this.parse(Contracts)
-    const {config} = await this.loadConfig(flags.config, flags.check ? ['melon.token', 'immotop.password'] : [])
+    const {ctx, loaded} = await this.context(flags.config, flags.check ? ['melon.token', 'immotop.password'] : [])
+    const {config} = loaded
     let pass: ContractPassReport | null = null
     if (flags.check) {
       const closing = contractOptions(config.sync)
@@ -38,18 +37,12 @@ Without --check this reads the local ledger only (no network call). --check runs
       this.activity = 'checking contracts'
       const spinner = await this.ui.spinner('Checking Immotop 2 for contracts')
       try {
-        pass = await checkContractsNow({melon: new MelonClient(config.melon), immotop: new ImmotopRestClient(config.immotop)}, config.stateDir, closing)
+        pass = await checkContractsNow({melon: await ctx.melon(), immotop: await ctx.immotop()}, config.stateDir, closing)
       } finally {
         spinner.stop()
       }
     }
-    const ledger = new Ledger(config.stateDir)
-    let contracts: ContractEntry[]
-    try {
-      contracts = listContracts(ledger, {tenant: flags.tenant, state: flags.state as ContractState | undefined})
-    } finally {
-      ledger.close()
-    }
+    const contracts: ContractEntry[] = listContracts(ctx.ledger(), {tenant: flags.tenant, state: flags.state as WatchState | undefined})
     await this.show(contracts, pass)
     return {contracts, pass}
   }

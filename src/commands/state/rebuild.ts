@@ -1,9 +1,6 @@
 import * as Flags from '@oclif/core/flags'
-import {MelonClient} from '../../adapters/melon-client.js'
-import {StagingDirectory} from '../../adapters/staging-dir.js'
 import {BaseCommand} from '../../cli/base-command.js'
 import {rebuildLedger, type RebuildResult} from '../../services/state.js'
-import {StateLock} from '../../state/lock.js'
 
 export default class StateRebuild extends BaseCommand {
   static override summary = 'Rebuild a lost ledger from what melon and the staging folders show, so that nothing is sent twice.'
@@ -15,13 +12,13 @@ export default class StateRebuild extends BaseCommand {
 
   async run(): Promise<RebuildResult> {
     const {flags} = await this.parse(StateRebuild)
-    const {config} = await this.loadConfig(flags.config, ['melon.token'])
-    const lock = new StateLock(config.stateDir)
-    lock.acquireOrBusy('Stop it first; a ledger is rebuilt only while nothing uses it.')
+    const {ctx, loaded} = await this.context(flags.config, ['melon.token'])
+    const {config} = loaded
+    ctx.lock('Stop it first; a ledger is rebuilt only while nothing uses it.')
     const spinner = await this.ui.spinner('Rebuilding the ledger from melon and the staging folders')
     try {
       const notSent = (flags['not-sent'] ?? '').split(',').map((s) => s.trim()).filter(Boolean)
-      const result = await rebuildLedger(config.stateDir, {melon: new MelonClient(config.melon), staging: new StagingDirectory(config.staging)}, {project: config.melon.project, notSent})
+      const result = await rebuildLedger(config.stateDir, {melon: await ctx.melon(), staging: await ctx.staging()}, {project: config.melon.project, notSent})
       spinner.stop()
       const c = this.ui.color
       this.ui.out(`${c.green('✔')} Ledger rebuilt: ${result.waiting.length} waiting for pick-up, ${result.pickedUp.length} picked up, ${result.assumedDone.length} taken as handed over, ${result.notSent.length} to hand over.`)
@@ -31,8 +28,6 @@ export default class StateRebuild extends BaseCommand {
     } catch (error) {
       spinner.fail('Rebuild failed')
       throw error
-    } finally {
-      lock.release()
     }
   }
 }

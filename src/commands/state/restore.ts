@@ -1,9 +1,6 @@
 import * as Flags from '@oclif/core/flags'
-import {MelonClient} from '../../adapters/melon-client.js'
-import {StagingDirectory} from '../../adapters/staging-dir.js'
 import {BaseCommand} from '../../cli/base-command.js'
 import {restoreLedger, type RestoreResult} from '../../services/state.js'
-import {StateLock} from '../../state/lock.js'
 
 export default class StateRestore extends BaseCommand {
   static override summary = 'Restore the ledger from a backup, after it was lost or damaged.'
@@ -21,15 +18,15 @@ export default class StateRestore extends BaseCommand {
 
   async run(): Promise<RestoreResult> {
     const {flags} = await this.parse(StateRestore)
-    const {config} = await this.loadConfig(flags.config, ['melon.token'])
-    const lock = new StateLock(config.stateDir)
-    lock.acquireOrBusy('Stop it first; a ledger is restored only while nothing uses it.')
+    const {ctx, loaded} = await this.context(flags.config, ['melon.token'])
+    const {config} = loaded
+    ctx.lock('Stop it first; a ledger is restored only while nothing uses it.')
     const spinner = await this.ui.spinner('Restoring the ledger; checking melon and the staging folders for what came after the backup')
     try {
       const notSent = (flags['not-sent'] ?? '').split(',').map((s) => s.trim()).filter(Boolean)
       const result = await restoreLedger(
         config.stateDir,
-        {melon: new MelonClient(config.melon), staging: new StagingDirectory(config.staging)},
+        {melon: await ctx.melon(), staging: await ctx.staging()},
         {project: config.melon.project, from: flags.from, force: flags.force, notSent},
       )
       spinner.stop()
@@ -44,8 +41,6 @@ export default class StateRestore extends BaseCommand {
     } catch (error) {
       spinner.fail('Restore failed')
       throw error
-    } finally {
-      lock.release()
     }
   }
 }
