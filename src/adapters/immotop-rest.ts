@@ -16,7 +16,7 @@ import {
   ObjektRowSchema,
   VerhaeltnisRowSchema,
   type MandantRow,
-} from '../contracts/immotop-wire.js'
+} from '../wire/immotop-wire.js'
 import type {UnitRef} from '../core/unit-ref.js'
 import {formatUnitRef} from '../core/unit-ref.js'
 import type {ImmotopUnitRows} from '../core/vacancy.js'

@@ -21,7 +21,7 @@ import {
   type ListingInput,
   type Tenant,
   type TenantContractInput,
-} from '../contracts/melon-wire.js'
+} from '../wire/melon-wire.js'
 import {ConflictError, NotFoundError, RemoteRejectedError, type AppError, IntegrityError} from '../errors.js'
 import {HttpClient, type RetryPolicy} from './http.js'
 

@@ -5,8 +5,8 @@ import {BaseCommand} from '../cli/base-command.js'
 import {JsonDocumentStream} from '../cli/json-stream.js'
 import {requireSecrets} from '../config/load.js'
 import {RecordedError, UsageError} from '../errors.js'
-import {publishFromSource, recordPublication, RECORDED, today, type PublishItem, type PublishReport} from '../services/publish.js'
-import {sourceSpecFromConfig} from '../services/vacancy-sources.js'
+import {publishFromSource, recordPublication, RECORDED, today, type PublishItem, type PublishReport} from '../services/publish/index.js'
+import {sourceSpecFromConfig} from '../services/publish/sources.js'
 
 export default class Publish extends BaseCommand {
   static override summary = 'Publish vacant units to melon as listings, from Immotop 2, a dta-mpexp export or an IDX 3.01 file.'

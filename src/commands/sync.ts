@@ -3,10 +3,10 @@ import {BaseCommand} from '../cli/base-command.js'
 import {requireSecrets} from '../config/load.js'
 import {LOG_LEVELS, Log, type LogLevel} from '../cli/log.js'
 import type {Ui} from '../cli/ui.js'
-import {publishFromSource, today} from '../services/publish.js'
+import {publishFromSource, today} from '../services/publish/index.js'
 import {contractOptions} from '../services/contracts.js'
 import {runSync, type RunSyncHooks, type SyncPassReport} from '../services/sync.js'
-import {sourceSpecFromConfig} from '../services/vacancy-sources.js'
+import {sourceSpecFromConfig} from '../services/publish/sources.js'
 
 export default class Sync extends BaseCommand {
   static override summary = 'Hand every new tenant without contract to Immotop 2, exactly once, unattended; mail the contract staff.'

@@ -1,7 +1,7 @@
 import * as Flags from '@oclif/core/flags'
 import {formatAddress} from '../core/swiss-address.js'
 import {BaseCommand} from '../cli/base-command.js'
-import {ContractStatusSchema, type Tenant} from '../contracts/melon-wire.js'
+import {ContractStatusSchema, type Tenant} from '../wire/melon-wire.js'
 
 export default class Tenants extends BaseCommand {
   static override summary = 'List melon tenants without contract ("Mieter ohne Vertrag").'

@@ -114,7 +114,7 @@ export class DtaRowReader {
 /**
  * Parses a whole export in memory (decoding each physical line on its own:
  * UTF-8 when valid, else Windows-1252). Files are read as a stream instead
- * (services/export-files.ts, readDtaRows); this is the same reading at once.
+ * (services/publish/export-files.ts, readDtaRows); this is the same reading at once.
  */
 export function parseDtaMpexp(buffer: Buffer): DtaParse {
   const text = splitLines(buffer)

@@ -6,7 +6,7 @@
  * handover id, the same file names, and Immotop 2's acknowledgements for them.
  */
 import {createHash} from 'node:crypto'
-import type {DocumentKind, DocumentMeta} from '../contracts/melon-wire.js'
+import type {DocumentKind, DocumentMeta} from '../wire/melon-wire.js'
 
 /**
  * The documents in the order of English collation, whatever the machine's

@@ -1,5 +1,5 @@
 /** Pure mapping: vacancy → melon listing (the public object fields). */
-import type {Listing, ListingInput} from '../contracts/melon-wire.js'
+import type {Listing, ListingInput} from '../wire/melon-wire.js'
 import type {Vacancy, VacancySource} from './vacancy.js'
 
 export const MANAGED_BY = 'melon-immotop'

@@ -4,7 +4,7 @@
  * Fields are drawn from W&W's dta-mpexp user columns and GARAIO's
  * TenancyApplication.Dossier.Selected message. Pure code, no I/O.
  */
-import type {DocumentKind, Person, Tenant} from '../contracts/melon-wire.js'
+import type {DocumentKind, Person, Tenant} from '../wire/melon-wire.js'
 import {ConflictError} from '../errors.js'
 import {parseUnitRef} from './unit-ref.js'
 

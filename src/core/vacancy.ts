@@ -4,7 +4,7 @@
  * pure rules that decide whether a unit is vacant, and the merge of a REST
  * vacancy with the details only an export carries.
  */
-import type {LiegenschaftRow, MitarbeiterRow, ObjektRow, VerhaeltnisRow} from '../contracts/immotop-wire.js'
+import type {LiegenschaftRow, MitarbeiterRow, ObjektRow, VerhaeltnisRow} from '../wire/immotop-wire.js'
 import {ConflictError} from '../errors.js'
 import {addDays, isoDay, splitPostalCity, splitStreet} from './swiss-address.js'
 import {formatUnitRef} from './unit-ref.js'

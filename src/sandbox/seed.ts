@@ -26,7 +26,7 @@
  *   Eigentümer relationships; not a letting mandant, so `mandant: all` skips it.
  */
 import {addDays} from '../core/swiss-address.js'
-import type {Person} from '../contracts/melon-wire.js'
+import type {Person} from '../wire/melon-wire.js'
 
 /** `insts`/`updts` since 2.6.32. */
 interface Stamps {

@@ -6,7 +6,7 @@
  */
 import {openLedger, stateLock} from './run-context.js'
 import pLimit from 'p-limit'
-import type {Tenant} from '../contracts/melon-wire.js'
+import type {Tenant} from '../wire/melon-wire.js'
 import {BugError, ConfigError, StateError, toAppError, type AppError} from '../errors.js'
 import {Ledger} from '../state/ledger.js'
 import type {StateLock} from '../state/lock.js'

@@ -9,7 +9,7 @@ import {join} from 'node:path'
 import {PassThrough} from 'node:stream'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {JsonDocumentStream} from '../../src/cli/json-stream.js'
-import {readVacancies, type SourceSpec} from '../../src/services/vacancy-sources.js'
+import {readVacancies, type SourceSpec} from '../../src/services/publish/sources.js'
 import {json, runCli} from '../helpers/cli.js'
 import {testSandbox, type TestSandbox} from '../helpers/sandbox.js'
 

@@ -11,9 +11,9 @@ import iconv from 'iconv-lite'
 import {afterAll, describe, expect, it} from 'vitest'
 import {parseDtaMpexp, vacanciesFromDta} from '../../src/core/dta-mpexp.js'
 import {DTA_MPEXP_HEADER} from '../../src/sandbox/exports.js'
-import {readDetailsFile} from '../../src/services/details-file.js'
-import {readDtaRows, type DtaItem} from '../../src/services/export-files.js'
-import {readVacancies, type SourceSpec, type VacancyEntry} from '../../src/services/vacancy-sources.js'
+import {readDetailsFile} from '../../src/services/publish/details-file.js'
+import {readDtaRows, type DtaItem} from '../../src/services/publish/export-files.js'
+import {readVacancies, type SourceSpec, type VacancyEntry} from '../../src/services/publish/sources.js'
 
 const fixturePath = new URL('../../../shared/fixtures/wwimmo/dta-mpexp.csv', import.meta.url)
 const TODAY = '2026-11-26'

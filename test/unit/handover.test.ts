@@ -8,7 +8,7 @@ import {describe, expect, it} from 'vitest'
 import {buildControlFile, parseControlFile} from '../../src/core/control-file.js'
 import {controlFileName, dmsDocumentId, documentOrder, dossierHash, handoverFileName, handoverId, operationKey, speakingNames} from '../../src/core/handover.js'
 import {MAX_PERSONS, tenantRecordFrom} from '../../src/core/tenant-record.js'
-import type {Person, Tenant} from '../../src/contracts/melon-wire.js'
+import type {Person, Tenant} from '../../src/wire/melon-wire.js'
 import {ConflictError, IntegrityError} from '../../src/errors.js'
 
 const docs = [

@@ -8,7 +8,7 @@ import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
-import {linesOf, MAX_LINE_BYTES, readLineBatches} from '../../src/services/export-files.js'
+import {linesOf, MAX_LINE_BYTES, readLineBatches} from '../../src/services/publish/export-files.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'mi-lines-'))
 afterAll(() => rmSync(dir, {recursive: true, force: true}))

@@ -15,7 +15,7 @@
 import {dirname} from 'node:path'
 import {ConflictError, UsageError, diskFullError, toAppError, type AppError} from '../../errors.js'
 import type {FileRow, HandoverStep, OperationRow} from '../../state/ledger.js'
-import type {Tenant} from '../../contracts/melon-wire.js'
+import type {Tenant} from '../../wire/melon-wire.js'
 import {operationKey} from '../../core/handover.js'
 import {handedOverElsewhere} from '../../adapters/melon-client.js'
 import {installationOf} from '../../state/installation.js'

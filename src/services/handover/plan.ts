@@ -5,7 +5,7 @@
  */
 import {createHash} from 'node:crypto'
 import type {StagedFile} from '../../adapters/staging-dir.js'
-import type {Tenant} from '../../contracts/melon-wire.js'
+import type {Tenant} from '../../wire/melon-wire.js'
 import {dmsDocumentId, documentOrder, dossierHash, handoverFileName, handoverId, operationKey, speakingNames} from '../../core/handover.js'
 import {tenantRecordFrom, type RecordDocument, type TenantRecord} from '../../core/tenant-record.js'
 

@@ -11,11 +11,11 @@
  *   mandant number, so a key that fits units of two mandants is ambiguous and
  *   is not applied (reported instead of guessed).
  */
-import {dtaDetails, dtaUnitKey} from '../core/dta-mpexp.js'
-import {catchProblem, idxDetails, idxOffer, idxReference, isProblem, normalizeReference, parseIdxLine} from '../core/idx.js'
-import type {ParseProblem} from '../core/parse-problem.js'
-import type {UnitDetails} from '../core/vacancy.js'
-import {InvalidInputError} from '../errors.js'
+import {dtaDetails, dtaUnitKey} from '../../core/dta-mpexp.js'
+import {catchProblem, idxDetails, idxOffer, idxReference, isProblem, normalizeReference, parseIdxLine} from '../../core/idx.js'
+import type {ParseProblem} from '../../core/parse-problem.js'
+import type {UnitDetails} from '../../core/vacancy.js'
+import {InvalidInputError} from '../../errors.js'
 import {linesOf, readDtaRows, readHead, readLineBatches} from './export-files.js'
 
 export type DetailsFormat = 'idx' | 'dta-mpexp'

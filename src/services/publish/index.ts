@@ -4,16 +4,16 @@
  * prune, withdrawn when the unit is no longer vacant. Listings the tool did
  * not create are never withdrawn by prune.
  */
-import type {Ledger} from '../state/ledger.js'
+import type {Ledger} from '../../state/ledger.js'
 import {createHash, randomUUID} from 'node:crypto'
-import type {MelonClient} from '../adapters/melon-client.js'
-import type {Listing, ListingInput} from '../contracts/melon-wire.js'
-import {changedListingFields, listingFromVacancy, managedBy} from '../core/listing.js'
-import type {VacancySource} from '../core/vacancy.js'
-import {swissToday} from '../core/swiss-date.js'
-import {UsageError, toAppError} from '../errors.js'
-import type {ImmotopRestClient} from '../adapters/immotop-rest.js'
-import {readVacancies, type SourceResult, type SourceSpec} from './vacancy-sources.js'
+import type {MelonClient} from '../../adapters/melon-client.js'
+import type {Listing, ListingInput} from '../../wire/melon-wire.js'
+import {changedListingFields, listingFromVacancy, managedBy} from '../../core/listing.js'
+import type {VacancySource} from '../../core/vacancy.js'
+import {swissToday} from '../../core/swiss-date.js'
+import {UsageError, toAppError} from '../../errors.js'
+import type {ImmotopRestClient} from '../../adapters/immotop-rest.js'
+import {readVacancies, type SourceResult, type SourceSpec} from './sources.js'
 
 export type PublishAction = 'created' | 'updated' | 'unchanged' | 'dry-run' | 'failed' | 'skipped' | 'withdrawn' | 'would-withdraw'
 

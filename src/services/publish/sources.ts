@@ -5,17 +5,17 @@
  * field; unless skipInvalid is set, any problem stops the run before anything
  * is published.
  */
-import {configuredMandants, isLettingMandant} from '../core/mandants.js'
-import type {ImmotopRestClient} from '../adapters/immotop-rest.js'
-import {singleMandant, type AppConfig} from '../config/schema.js'
-import {missingGatedColumns} from '../contracts/immotop-wire.js'
-import {DtaUnits} from '../core/dta-mpexp.js'
-import {idxAgency, idxReference, parseIdxLine, vacancyFromIdx} from '../core/idx.js'
-import type {ParseProblem} from '../core/parse-problem.js'
-import {managedBy} from '../core/listing.js'
-import {formatUnitRef, parseUnitRef} from '../core/unit-ref.js'
-import {mergeDetails, missingDetails, vacancyFromImmotop, type ImmotopUnitRows, type Vacancy, type VacancySource} from '../core/vacancy.js'
-import {AppError, ConfigError, IntegrityError, InvalidInputError, NotFoundError, UsageError, toAppError} from '../errors.js'
+import {configuredMandants, isLettingMandant} from '../../core/mandants.js'
+import type {ImmotopRestClient} from '../../adapters/immotop-rest.js'
+import {singleMandant, type AppConfig} from '../../config/schema.js'
+import {missingGatedColumns} from '../../wire/immotop-wire.js'
+import {DtaUnits} from '../../core/dta-mpexp.js'
+import {idxAgency, idxReference, parseIdxLine, vacancyFromIdx} from '../../core/idx.js'
+import type {ParseProblem} from '../../core/parse-problem.js'
+import {managedBy} from '../../core/listing.js'
+import {formatUnitRef, parseUnitRef} from '../../core/unit-ref.js'
+import {mergeDetails, missingDetails, vacancyFromImmotop, type ImmotopUnitRows, type Vacancy, type VacancySource} from '../../core/vacancy.js'
+import {AppError, ConfigError, IntegrityError, InvalidInputError, NotFoundError, UsageError, toAppError} from '../../errors.js'
 import {detailsFor, readDetailsFile, type DetailsIndex} from './details-file.js'
 import {linesOf, readDtaRows, readLineBatches} from './export-files.js'
 

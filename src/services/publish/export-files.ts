@@ -9,10 +9,10 @@ import {open, type FileHandle} from 'node:fs/promises'
 import {Readable} from 'node:stream'
 import {pipeline} from 'node:stream/promises'
 import {CsvError, parse as csvStream} from 'csv-parse'
-import {csvProblem, DTA_CSV, DtaRowReader, type CsvRecord, type DtaRow} from '../core/dta-mpexp.js'
-import type {ParseProblem} from '../core/parse-problem.js'
-import {decodeLine} from '../core/text-decoding.js'
-import {InvalidInputError, UsageError} from '../errors.js'
+import {csvProblem, DTA_CSV, DtaRowReader, type CsvRecord, type DtaRow} from '../../core/dta-mpexp.js'
+import type {ParseProblem} from '../../core/parse-problem.js'
+import {decodeLine} from '../../core/text-decoding.js'
+import {InvalidInputError, UsageError} from '../../errors.js'
 
 function unreadable(file: string, what: string, error: unknown): UsageError {
   const code = (error as NodeJS.ErrnoException).code
