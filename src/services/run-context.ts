@@ -82,15 +82,6 @@ export class RunContext {
     return lock
   }
 
-  /** The sync lock if it is free now; null when a sync holds it (then `holder` says who). */
-  tryLock(): {lock: StateLock} | {lock: null; holder: number} {
-    const lock = stateLock(this.config.stateDir)
-    const got = lock.acquire()
-    if (!got.ok) return {lock: null, holder: got.holder.pid}
-    this.made.lock = lock
-    return {lock}
-  }
-
   /**
    * Set-up for handovers outside `sync` (which does the same under its lock):
    * the ledger of this project, both staging folders usable (a share that is
