@@ -22,7 +22,7 @@ import {
   type Tenant,
   type TenantContractInput,
 } from '../wire/melon-wire.js'
-import {ConflictError, NotFoundError, RemoteRejectedError, type AppError, IntegrityError} from '../errors.js'
+import {ConfigError, ConflictError, NotFoundError, RemoteRejectedError, type AppError, IntegrityError} from '../errors.js'
 import {HttpClient, type RetryPolicy} from './http.js'
 
 export const PARTNER_PREFIX = '/api/partner/v1'
@@ -209,10 +209,25 @@ export class MelonClient {
    * state folder. Another installation's marker is HANDED_OVER_ELSEWHERE
    * (exit 5), naming it.
    */
-  markHandover(tenantId: string, marker: HandoverMarkerInput, idempotencyKey: string): Promise<Tenant> {
-    return this.putOnTenant(tenantId, 'handover', marker, idempotencyKey, 'nothing was sent', (r) =>
-      handedOverElsewhere(tenantId, HandoverMarkerSchema.safeParse((r.data as {handover?: unknown} | undefined)?.handover).data ?? null),
-    )
+  async markHandover(tenantId: string, marker: HandoverMarkerInput, idempotencyKey: string): Promise<Tenant | null> {
+    // melon.handoverMarkers false: a melon without the route; exactly once then holds per state folder only.
+    if (!this.config.handoverMarkers) return null
+    try {
+      return await this.putOnTenant(tenantId, 'handover', marker, idempotencyKey, 'nothing was sent', (r) =>
+        handedOverElsewhere(tenantId, HandoverMarkerSchema.safeParse((r.data as {handover?: unknown} | undefined)?.handover).data ?? null),
+      )
+    } catch (error) {
+      // A 404 for a tenant melon just listed: the server has no such route, which is not the tenant's absence.
+      if (error instanceof NotFoundError && error.code === 'TENANT_NOT_FOUND' && (await this.getTenant(tenantId).then(() => true, () => false))) {
+        throw new ConfigError(
+          'MELON_NO_HANDOVER_MARKER',
+          `melon ${melonBaseUrl(this.config)} does not offer PUT /api/partner/v1/tenants/{tenant_id}/handover, the handover marker of the partner contract (docs/contracts/melon-partner-api.yaml); nothing was sent.`,
+          'Ask emonitor for the partner API version with handover markers. Until then, set melon.handoverMarkers to false (exactly once then holds per state folder only: run one installation per melon project).',
+          {cause: error},
+        )
+      }
+      throw error
+    }
   }
 
   /** PUT /tenants/{id}/<what> with an Idempotency-Key; 404 is TENANT_NOT_FOUND (`gone`: what that means), 409 is `conflict`'s. */

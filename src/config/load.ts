@@ -268,7 +268,7 @@ const KNOWN_KEYS: Record<string, string[]> = {
   notify: ['recipients', 'from', 'smtp'],
   'notify.smtp': ['host', 'port', 'secure', 'user', 'password', 'caFile', 'allowInsecure', 'timeoutMs'],
   sync: ['concurrency', 'intervalSeconds', 'publish', 'onContract', 'contractWindowDays', 'contractWatchDays'],
-  melon: ['baseUrl', 'project', 'token', 'caFile', 'allowInsecureHttp', 'timeoutMs', 'maxDocumentBytes', 'downloadMinBytesPerSecond', 'downloadGraceSeconds', 'downloadFloorBytesPerSecond', 'downloadFloorWindowSeconds', 'maxPages'],
+  melon: ['baseUrl', 'project', 'token', 'caFile', 'allowInsecureHttp', 'timeoutMs', 'maxDocumentBytes', 'downloadMinBytesPerSecond', 'downloadGraceSeconds', 'downloadFloorBytesPerSecond', 'downloadFloorWindowSeconds', 'maxPages', 'handoverMarkers'],
   immotop: ['baseUrl', 'user', 'password', 'apiVersion', 'mandant', 'mandantTypes', 'detailsFile', 'caFile', 'allowInsecureHttp', 'timeoutMs'],
   staging: ['incomingDir', 'ackDir', 'pickupTimeoutSeconds', 'checkFolderIdentity', 'maxAnswerBytes', 'dmsArchivId'],
 }

@@ -33,6 +33,11 @@ export const MelonConfigSchema = z.strictObject({
   downloadFloorWindowSeconds: z._default(z.int().check(z.gte(1), z.lte(3600)), 30),
   /** The most pages one list may have (listings, tenants); more is a runaway answer. */
   maxPages: z._default(positiveInt(), 1000),
+  /**
+   * Mark each tenant in melon before its handover (PUT /tenants/{id}/handover): one handover per tenant per
+   * melon project, whatever the state folder. false, for a melon without the route: exactly once per state folder only.
+   */
+  handoverMarkers: z._default(z.boolean(), true),
 })
 
 export const ImmotopConfigSchema = z.strictObject({

@@ -53,6 +53,8 @@ const FaultSpecSchema = z
       .regex(/^GetDms[A-Za-z]+(\+GetDms[A-Za-z]+)*$/, 'view names joined by +, e.g. GetDmsObjekt+GetDmsLiegenschaft')
       .optional()
       .transform((v) => (v ? v.split('+') : [])),
+    /** Answer 404 not_found to every request whose path contains this, as a server without that route would (e.g. /handover). */
+    missing: z.string().regex(/^\/[\w/.~-]*$/, 'a path such as /handover').optional(),
     /** Hold requests whose path contains this until the faults are set again (at most HOLD_MAX_MS). */
     hold: z.string().regex(/^\/[\w/.~-]*$/, 'a path such as /api/partner/v1/tenants/T-1001 or /documents/').optional(),
     /** Shift the Date header of every answer (clock-skew checks); may be negative. */
@@ -74,7 +76,7 @@ export function parseFaultSpec(spec: string): FaultSpec {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
     const where = issue.code === 'unrecognized_keys' ? `unknown fault "${issue.keys[0]}"` : `${issue.path.join('.')}: ${issue.message}`
-    throw new Error(`${where} (known: 503, 429, reset, truncate, truncatefirst, malformed, html, latency, ackdelay, ackerror, lostanswer, trickle, stuckpages, endlesspages, shortpages, emptyview, hold, dateskew)`)
+    throw new Error(`${where} (known: 503, 429, reset, truncate, truncatefirst, malformed, html, latency, ackdelay, ackerror, lostanswer, trickle, stuckpages, endlesspages, shortpages, emptyview, missing, hold, dateskew)`)
   }
   return parsed.data
 }
@@ -159,6 +161,7 @@ export function installHttpFaults(app: FastifyInstance, faults: Faults, prefixes
     reply.raw.once('close', () => faults.inflight--)
     if (faults.current.latency > 0) await sleep(faults.current.latency)
     await faults.holdIfAsked(request.url)
+    if (faults.current.missing && request.url.includes(faults.current.missing)) return reply.code(404).send({error: {code: 'not_found', message: 'no such endpoint'}})
     if (faults.roll('reset')) {
       request.raw.socket.destroy()
       return reply.hijack()
