@@ -276,10 +276,11 @@ export async function processOnce(options: ImmotopEmulatorOptions, graceMs: numb
   for (const controlName of files.filter((n) => n.endsWith(CONTROL_SUFFIX))) {
     const controlPath = join(options.incomingDir, controlName)
     const base = controlName.slice(0, -CONTROL_SUFFIX.length)
-    // Refusals are answered even in consume mode: FehlerText is for a person to read.
+    // Refusals are answered even in consume mode: FehlerText is for a person to read. As with a SavedDocument,
+    // the answer is written before the control file goes: a client that sees the files gone finds it.
     const refuse = async (control: WwControl, fehlerText: string) => {
-      await rm(controlPath, {force: true})
       await writeAnswer(options, controlName, {...control, Version: '1.0', Action: 'SavedDocument', DocumentId: '', FehlerText: fehlerText})
+      await rm(controlPath, {force: true})
     }
     let control: WwControl
     try {
